@@ -559,10 +559,10 @@ function describeIssue(top: ConfigKey, root: unknown, issue: z.core.$ZodIssue): 
                     `unknown key; allowed keys here: ${allowedKeys(top, path).join(", ")}`,
                     `remove or rename ${keyOf(top, [...path, k]).split(":")[1]}`),
             );
-        case "invalid_type":
-            if (valueAt(root, path) === undefined) return [problem(top, path, undefined, `this key is required (${issue.message})`)];
-            return [problem(top, path, valueAt(root, path), issue.message)];
         default:
+            if (valueAt(root, path) === undefined && issue.code !== "custom") {
+                return [problem(top, path, undefined, `this key is required (${issue.message})`)];
+            }
             return [problem(top, path, valueAt(root, path), issue.message)];
     }
 }
@@ -583,4 +583,38 @@ function unwrap(schema: z.ZodType): z.ZodType {
     let s: z.ZodType = schema;
     while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
     return s;
+}
+
+/**
+ * Parses the program's whole config map (`namespace:key` → string, as Pulumi hands it to a
+ * program): picks this project's keys, parses their JSON, rejects unknown keys of the
+ * namespace (a typo would otherwise be ignored silently) and validates the rest.
+ */
+export function parseStackConfig(all: Readonly<Record<string, string>>): Settings {
+    const raw: RawConfig = {};
+    const problems: string[] = [];
+    for (const [fullKey, text] of Object.entries(all)) {
+        const [ns, ...rest] = fullKey.split(":");
+        if (ns !== NAMESPACE) continue;
+        const key = rest.join(":");
+        if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+            problems.push(`${fullKey}: got ${show(text)}; unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}. Fix: remove or rename it (pulumi config rm '${key}')`);
+            continue;
+        }
+        let value: unknown;
+        try {
+            value = JSON.parse(text);
+        } catch {
+            value = text; // a plain string: the schema reports that an object was expected
+        }
+        raw[key as ConfigKey] = value;
+    }
+    try {
+        const settings = parseConfig(raw);
+        if (problems.length > 0) throw new ConfigError(problems);
+        return settings;
+    } catch (e) {
+        if (ConfigError.isInstance(e)) throw new ConfigError([...problems, ...e.problems]);
+        throw e;
+    }
 }

@@ -1,0 +1,295 @@
+import * as assert from "assert";
+import * as path from "path";
+import { z } from "zod";
+import {
+    AUTO_PAUSE_MIN_VERSION,
+    CONFIG_KEYS,
+    ConfigError,
+    parseConfig,
+    parseStackConfig,
+    RawConfig,
+    SCHEMAS,
+    Settings,
+} from "../../lib/config";
+import { CONFIG_REFERENCE } from "../../lib/config-reference";
+import { loadStack } from "../../tools/stack-files";
+
+const root = path.resolve(__dirname, "..", "..");
+const minimal = (): RawConfig => ({ database: { engine: "postgres" }, compute: { mode: "lambda" } });
+
+/** The problems a config yields (fails the test when it parses). */
+function problems(raw: RawConfig): readonly string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        if (ConfigError.isInstance(e)) return e.problems;
+        throw e;
+    }
+    assert.fail(`expected a ConfigError for ${JSON.stringify(raw)}`);
+}
+
+function withField(top: "network" | "database" | "compute" | "alarms", fields: Record<string, unknown>): RawConfig {
+    const raw = minimal() as Record<string, Record<string, unknown>>;
+    raw[top] = { ...(raw[top] ?? {}), ...fields };
+    return raw;
+}
+
+/** Asserts exactly one problem, about `key`, echoing `given`, mentioning `allowed`. */
+function expectOne(raw: RawConfig, key: string, given: string, allowed: RegExp): void {
+    const ps = problems(raw);
+    assert.strictEqual(ps.length, 1, `expected one problem, got:\n${ps.join("\n")}`);
+    const [p] = ps;
+    assert.ok(p.startsWith(`private-app:${key}: `), `problem does not start with the key ${key}: ${p}`);
+    assert.ok(p.includes(`got ${given}`), `problem does not echo the value ${given}: ${p}`);
+    assert.match(p, allowed);
+    assert.match(p, /Fix: /);
+    assert.ok(!p.includes("\n"), "one line per problem");
+    assert.ok(!/at .*\.ts:\d+/.test(p), "no stack trace");
+}
+
+describe("config: the committed stacks", () => {
+    const settingsOf = (stack: string): Settings => parseStackConfig(loadStack(root, stack).config);
+
+    it("dev: 2 AZs, one NAT, lambda, a destroyable database", () => {
+        const s = settingsOf("dev");
+        assert.strictEqual(s.network.azCount, 2);
+        assert.strictEqual(s.network.natGateways, "single");
+        assert.strictEqual(s.compute.mode, "lambda");
+        assert.strictEqual(s.compute.ingress, "apiGateway");
+        assert.strictEqual(s.database.deletionProtection, false);
+        assert.strictEqual(s.database.instanceClass, "db.t4g.micro");
+    });
+
+    it("prod: 3 AZs, NAT per AZ, Multi-AZ, deletion protection, 30 days of backups", () => {
+        const s = settingsOf("prod");
+        assert.strictEqual(s.network.azCount, 3);
+        assert.strictEqual(s.network.natGateways, "perAz");
+        assert.strictEqual(s.database.multiAz, true);
+        assert.strictEqual(s.database.deletionProtection, true);
+        assert.strictEqual(s.database.backupRetentionDays, 30);
+        // ecs is the target for prod but not available yet; prod runs lambda meanwhile.
+        assert.strictEqual(s.compute.mode, "lambda");
+    });
+
+    it("both set the region and default tags (project, stack, cost centre)", () => {
+        for (const stack of ["dev", "prod"]) {
+            const c = loadStack(root, stack).config;
+            assert.strictEqual(c["aws:region"], "eu-west-1");
+            const tags = JSON.parse(c["aws:defaultTags"]).tags;
+            assert.deepStrictEqual(Object.keys(tags).sort(), ["cost-centre", "project", "stack"]);
+            assert.strictEqual(tags.stack, stack);
+        }
+    });
+});
+
+describe("config: defaults", () => {
+    it("a minimal config gets safe defaults", () => {
+        const s = parseConfig(minimal());
+        assert.strictEqual(s.network.cidr, "10.0.0.0/16");
+        assert.strictEqual(s.network.isolatedSubnetAcl, true);
+        assert.strictEqual(s.database.deletionProtection, true, "deletion protection is on unless turned off");
+        assert.strictEqual(s.database.iamAuth, true);
+        assert.strictEqual(s.database.multiAz, false);
+        assert.strictEqual(s.database.minCapacityAcu, undefined, "no ACUs for an RDS instance");
+    });
+
+    it("instance class depends on the engine", () => {
+        assert.strictEqual(parseConfig(withField("database", { engine: "aurora-postgresql" })).database.instanceClass, "db.t4g.medium");
+        const sls = parseConfig(withField("database", { engine: "aurora-serverless" })).database;
+        assert.strictEqual(sls.instanceClass, "db.serverless");
+        assert.strictEqual(sls.minCapacityAcu, 0.5);
+        assert.strictEqual(sls.maxCapacityAcu, 4);
+    });
+});
+
+describe("config: every invalid value is rejected with its key, the value and what is allowed", () => {
+    it("an unknown compute.mode", () => expectOne(withField("compute", { mode: "k8s" }), "compute.mode", '"k8s"', /lambda, ecs, ec2/));
+    it("compute.mode ecs is not available yet", () => expectOne(withField("compute", { mode: "ecs" }), "compute.mode", '"ecs"', /not available yet/));
+    it("compute.mode ec2 is not available yet", () => expectOne(withField("compute", { mode: "ec2" }), "compute.mode", '"ec2"', /not available yet/));
+    it("azCount 5", () => expectOne(withField("network", { azCount: 5 }), "network.azCount", "5", /2 or 3/));
+    it("azCount as a string", () => expectOne(withField("network", { azCount: "3" }), "network.azCount", '"3"', /2 or 3/));
+    it("a CIDR that is not a CIDR", () => expectOne(withField("network", { cidr: "10.0.0.0" }), "network.cidr", '"10.0.0.0"', /IPv4 CIDR/));
+    it("a CIDR with an octet over 255", () => expectOne(withField("network", { cidr: "10.300.0.0/16" }), "network.cidr", '"10.300.0.0/16"', /IPv4 CIDR/));
+    it("a /28 VPC", () => expectOne(withField("network", { cidr: "10.0.0.0/28" }), "network.cidr", '"10.0.0.0/28"', /\/16 to \/24/));
+    it("a /12 VPC", () => expectOne(withField("network", { cidr: "10.0.0.0/12" }), "network.cidr", '"10.0.0.0/12"', /\/16 to \/24/));
+    it("host bits set", () => expectOne(withField("network", { cidr: "10.0.1.0/16" }), "network.cidr", '"10.0.1.0/16"', /network address/));
+    it("natGateways two", () => expectOne(withField("network", { natGateways: "two" }), "network.natGateways", '"two"', /none, single, perAz/));
+    it("an unknown interface endpoint", () => expectOne(withField("network", { interfaceEndpoints: ["s3"] }), "network.interfaceEndpoints[0]", '"s3"', /secretsmanager/));
+    it("a boolean given as a string", () => expectOne(withField("database", { deletionProtection: "yes" }), "database.deletionProtection", '"yes"', /true or false/));
+    it("a missing required key (database)", () => {
+        const ps = problems({ compute: { mode: "lambda" } });
+        assert.strictEqual(ps.length, 1);
+        assert.match(ps[0], /^private-app:database: got nothing \(unset\); this key is required/);
+    });
+    it("a missing required field (database.engine)", () => expectOne({ database: {}, compute: { mode: "lambda" } }, "database.engine", "nothing (unset)", /required/));
+    it("a whole key of the wrong type", () => expectOne({ database: "postgres", compute: { mode: "lambda" } } as RawConfig, "database", '"postgres"', /object/));
+    it("an unknown field (a typo)", () => expectOne(withField("network", { azcount: 3 }), "network.azcount", "3", /unknown key; allowed keys here: cidr, azCount/));
+    it("backupRetentionDays 0", () => expectOne(withField("database", { backupRetentionDays: 0 }), "database.backupRetentionDays", "0", /1 to 35/));
+    it("backupRetentionDays 40", () => expectOne(withField("database", { backupRetentionDays: 40 }), "database.backupRetentionDays", "40", /1 to 35/));
+    it("backupRetentionDays 7.5", () => expectOne(withField("database", { backupRetentionDays: 7.5 }), "database.backupRetentionDays", "7.5", /whole number/));
+    it("instanceClass without db.", () => expectOne(withField("database", { instanceClass: "t4g.micro" }), "database.instanceClass", '"t4g.micro"', /starting with "db\."/));
+    it("an Aurora class too small", () =>
+        expectOne(withField("database", { engine: "aurora-postgresql", instanceClass: "db.t4g.micro" }), "database.instanceClass", '"db.t4g.micro"', /db\.t4g\.medium or larger/));
+    it("an unsupported major version", () => expectOne(withField("database", { engineVersion: "12.22" }), "database.engineVersion", '"12.22"', /13, 14, 15, 16, 17/));
+    it("ACU min above max", () =>
+        expectOne(withField("database", { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 4 }), "database.minCapacityAcu", "8", /must not exceed maxCapacityAcu \(4\)/));
+    it("ACU not in steps of 0.5", () =>
+        expectOne(withField("database", { engine: "aurora-serverless", minCapacityAcu: 0.7 }), "database.minCapacityAcu", "0.7", /steps of 0\.5/));
+    it("ACU min 0 where the engine version cannot auto-pause", () =>
+        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16.2", minCapacityAcu: 0 }), "database.minCapacityAcu", "0", /auto-pause.*16\.3/));
+    it("ACU min 0 is fine from the first auto-pause version on", () => {
+        for (const [major, minor] of Object.entries(AUTO_PAUSE_MIN_VERSION)) {
+            const s = parseConfig(withField("database", { engine: "aurora-serverless", engineVersion: `${major}.${minor}`, minCapacityAcu: 0 }));
+            assert.strictEqual(s.database.minCapacityAcu, 0);
+            problems(withField("database", { engine: "aurora-serverless", engineVersion: `${major}.${minor - 1}`, minCapacityAcu: 0 }));
+        }
+    });
+    it("ACUs on an engine that has none", () => expectOne(withField("database", { minCapacityAcu: 1 }), "database.minCapacityAcu", "1", /only to engine aurora-serverless/));
+    it("a proxy in front of an auto-pausing cluster", () =>
+        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16.4", minCapacityAcu: 0, proxy: true }), "database.proxy", "true", /never pause/));
+    it("storage settings on Aurora", () =>
+        expectOne(withField("database", { engine: "aurora-postgresql", allocatedStorageGb: 50 }), "database.allocatedStorageGb", "50", /only to engine postgres/));
+    it("max storage below the allocated storage", () =>
+        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 50 }), "database.maxAllocatedStorageGb", "50", /at least allocatedStorageGb \(100\)/));
+    it("a reserved master user name", () => expectOne(withField("database", { masterUsername: "postgres" }), "database.masterUsername", '"postgres"', /reserved/));
+    it("lambda behind an ALB", () => expectOne(withField("compute", { ingress: "alb" }), "compute.ingress", '"alb"', /HTTP API/));
+    it("a lambda timeout the HTTP API cannot wait for", () =>
+        expectOne(withField("compute", { lambda: { timeoutSeconds: 60 } }), "compute.lambda.timeoutSeconds", "60", /1 to 29/));
+    it("a bad alarm email", () => expectOne({ ...minimal(), alarms: { emails: ["oncall"] } }, "alarms.emails[0]", '"oncall"', /email/));
+    it("no NAT and no way to reach Secrets Manager", () =>
+        expectOne({ ...minimal(), network: { natGateways: "none" }, database: { engine: "postgres", iamAuth: false } }, "network.interfaceEndpoints", "[]", /interface endpoint/));
+    it("an existing VPC with too few isolated subnets", () => {
+        const raw = withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000"] } });
+        const ps = problems(raw);
+        assert.ok(ps.some((p) => p.startsWith("private-app:network.existingVpc.isolatedSubnetIds: ") && /2 or 3 subnet ids/.test(p)), ps.join("\n"));
+    });
+    it("an existing VPC with a subnet in two tiers", () => {
+        const raw = withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0a000000", "subnet-0c000000"] } });
+        const ps = problems(raw);
+        assert.strictEqual(ps.length, 1, ps.join("\n"));
+        assert.match(ps[0], /^private-app:network\.existingVpc\.isolatedSubnetIds: got "subnet-0a000000"; this subnet is also listed in privateSubnetIds/);
+    });
+    it("an existing VPC with settings it does not use", () => {
+        const raw = withField("network", { natGateways: "perAz", existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } });
+        expectOne(raw, "network.natGateways", '"perAz"', /not used with network.existingVpc/);
+    });
+    it("an existing VPC that is valid", () => {
+        const s = parseConfig(withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } }));
+        assert.deepStrictEqual(s.network.existingVpc?.isolatedSubnetIds, ["subnet-0c000000", "subnet-0d000000"]);
+    });
+});
+
+describe("config: every problem at once", () => {
+    it("reports problems of several keys in one run", () => {
+        const ps = problems({
+            network: { cidr: "banana", azCount: 5, natGateways: "two" },
+            database: { engine: "postgres", backupRetentionDays: 40 },
+            compute: { mode: "ecs" },
+        });
+        const keys = ps.map((p) => p.split(": ")[0]);
+        assert.deepStrictEqual(keys, [
+            "private-app:network.cidr",
+            "private-app:network.azCount",
+            "private-app:network.natGateways",
+            "private-app:database.backupRetentionDays",
+            "private-app:compute.mode",
+        ]);
+    });
+
+    it("the error is a Pulumi RunError (printed without a stack trace by `pulumi up`)", () => {
+        try {
+            parseConfig({});
+            assert.fail("expected an error");
+        } catch (e) {
+            assert.ok(ConfigError.isInstance(e));
+            assert.strictEqual((e as { __pulumiRunError?: boolean }).__pulumiRunError, true);
+            assert.match((e as Error).message, /^Invalid configuration \(2 problems\):\n  private-app:database: /);
+        }
+    });
+});
+
+describe("config: the raw stack config map", () => {
+    it("parses JSON values of the namespace and ignores other namespaces", () => {
+        const s = parseStackConfig({
+            "aws:region": "eu-west-1",
+            "private-app:database": JSON.stringify({ engine: "postgres" }),
+            "private-app:compute": JSON.stringify({ mode: "lambda" }),
+        });
+        assert.strictEqual(s.database.engine, "postgres");
+    });
+    it("rejects an unknown key of the namespace and still reports the others", () => {
+        try {
+            parseStackConfig({ "private-app:netwrok": "{}", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            assert.fail("expected an error");
+        } catch (e) {
+            assert.ok(ConfigError.isInstance(e));
+            assert.match(e.problems[0], /^private-app:netwrok: got "\{\}"; unknown key; allowed keys: private-app:network/);
+            assert.match(e.problems[1], /^private-app:database: /);
+        }
+    });
+    it("a plain string where an object is expected", () => {
+        try {
+            parseStackConfig({ "private-app:database": "postgres", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            assert.fail("expected an error");
+        } catch (e) {
+            assert.ok(ConfigError.isInstance(e));
+            assert.strictEqual(e.problems.length, 1);
+            assert.match(e.problems[0], /^private-app:database: got "postgres"; .*object/);
+        }
+    });
+});
+
+/** Every leaf path of the schema, e.g. `network.azCount`, plus the objects themselves. */
+function schemaPaths(): string[] {
+    const paths: string[] = [];
+    const unwrap = (s: z.ZodType): z.ZodType => {
+        let x = s;
+        while (x instanceof z.ZodDefault || x instanceof z.ZodOptional) x = x.unwrap() as z.ZodType;
+        return x;
+    };
+    const walk = (prefix: string, schema: z.ZodType) => {
+        paths.push(prefix);
+        const s = unwrap(schema);
+        if (s instanceof z.ZodObject) for (const [k, v] of Object.entries(s.shape)) walk(`${prefix}.${k}`, v as z.ZodType);
+    };
+    for (const top of CONFIG_KEYS) walk(top, SCHEMAS[top].schema as z.ZodType);
+    return paths;
+}
+
+describe("config: the reference in README.md", () => {
+    it("has one row per field of the schema, and no other", () => {
+        const documented = CONFIG_REFERENCE.map((r) => r.key);
+        assert.deepStrictEqual([...documented].sort(), schemaPaths().sort());
+        assert.strictEqual(new Set(documented).size, documented.length, "no key documented twice");
+    });
+
+    it("documents the defaults the code applies", () => {
+        const base = parseConfig(minimal()) as unknown as Record<string, unknown>;
+        const serverless = parseConfig(withField("database", { engine: "aurora-serverless" })) as unknown as Record<string, unknown>;
+        const existing = parseConfig(withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } })) as unknown as Record<string, unknown>;
+        let checked = 0;
+        for (const row of CONFIG_REFERENCE) {
+            let expected: unknown;
+            try {
+                expected = JSON.parse(row.default);
+            } catch {
+                continue; // a sentence: checked by its own test
+            }
+            const settings = row.key.startsWith("network.existingVpc.") ? existing : /CapacityAcu$/.test(row.key) ? serverless : base;
+            const actual = row.key.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], settings);
+            if (typeof expected === "object" && expected !== null && !Array.isArray(expected)) continue; // whole objects
+            assert.deepStrictEqual(actual, expected, `documented default of ${row.key}`);
+            checked++;
+        }
+        assert.ok(checked >= 40, `only ${checked} defaults checked`);
+        const required = CONFIG_REFERENCE.filter((r) => r.default === "required").map((r) => r.key);
+        assert.deepStrictEqual(required, ["network.existingVpc.vpcId", "network.existingVpc.privateSubnetIds", "network.existingVpc.isolatedSubnetIds", "database", "database.engine", "compute", "compute.mode"]);
+    });
+
+    it("README.md holds the generated table", () => {
+        const fs = require("fs") as typeof import("fs");
+        const { withReference } = require("../../lib/config-reference") as typeof import("../../lib/config-reference");
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        assert.strictEqual(withReference(readme), readme, "README.md's config reference is out of date: run `npm run docs`");
+    });
+});

@@ -1,0 +1,119 @@
+/**
+ * The readable form of an offline plan: the resource tree (component → children, like
+ * `pulumi preview`), counts by type, the stack outputs and the policy results.
+ */
+import type { PlanDocument } from "./run-plan";
+
+type Res = PlanDocument["resources"][number];
+
+/** A few words about the inputs that matter for a resource, shown beside it in the tree. */
+export function detail(r: Res, byId: Map<string, Res>): string {
+    const i = r.inputs as Record<string, any>;
+    const name = (id: unknown) => (typeof id === "string" ? byId.get(id)?.name ?? id : String(id ?? "?"));
+    switch (r.type) {
+        case "aws:ec2/vpc:Vpc":
+            return i.cidrBlock ?? "";
+        case "aws:ec2/subnet:Subnet":
+            return [i.cidrBlock, i.availabilityZone, i.mapPublicIpOnLaunch ? "public IPs" : ""].filter(Boolean).join("  ");
+        case "aws:ec2/natGateway:NatGateway":
+            return `in ${name(i.subnetId)}`;
+        case "aws:ec2/route:Route": {
+            const target = i.gatewayId ?? i.natGatewayId ?? i.vpcEndpointId ?? i.transitGatewayId;
+            return `${i.destinationCidrBlock ?? i.destinationIpv6CidrBlock ?? i.destinationPrefixListId} → ${name(target)}`;
+        }
+        case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+            return `${name(i.subnetId)} → ${name(i.routeTableId)}`;
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+            const dir = r.type.includes("Ingress") ? "from" : "to";
+            const peer = i.referencedSecurityGroupId ? name(i.referencedSecurityGroupId) : i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId;
+            const ports = i.ipProtocol === "-1" ? "all" : i.fromPort === i.toPort ? `${i.fromPort}` : `${i.fromPort}-${i.toPort}`;
+            return `${i.ipProtocol}/${ports} ${dir} ${peer} on ${name(i.securityGroupId)}`;
+        }
+        case "aws:ec2/vpcEndpoint:VpcEndpoint":
+            return `${i.serviceName} (${i.vpcEndpointType ?? "Gateway"})`;
+        case "aws:rds/instance:Instance":
+            return [i.engine, i.engineVersion, i.instanceClass, i.multiAz ? "Multi-AZ" : "single-AZ", `publiclyAccessible=${i.publiclyAccessible}`].join(" ");
+        case "aws:rds/cluster:Cluster":
+            return [i.engine, i.engineVersion, `deletionProtection=${i.deletionProtection}`].join(" ");
+        case "aws:rds/clusterInstance:ClusterInstance":
+            return [i.instanceClass, `publiclyAccessible=${i.publiclyAccessible}`].join(" ");
+        case "aws:lambda/function:Function":
+            return [i.runtime, `${i.memorySize ?? "?"} MB`, i.vpcConfig ? "in VPC" : "NOT in a VPC"].join(" ");
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return `${i.namespace} ${i.metricName} ${i.comparisonOperator} ${i.threshold}`;
+        default:
+            return "";
+    }
+}
+
+export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; policyConfigFile?: string } = {}): string {
+    const out: string[] = [];
+    const children = new Map<string | null, Res[]>();
+    const byUrn = new Map(doc.resources.map((r) => [r.urn, r]));
+    const byId = new Map<string, Res>();
+    for (const r of doc.resources) if (r.id) byId.set(r.id, r);
+    for (const r of doc.resources) {
+        const parent = r.parent !== null && byUrn.has(r.parent) ? r.parent : null;
+        const list = children.get(parent) ?? [];
+        list.push(r);
+        children.set(parent, list);
+    }
+
+    const time = meta.durationMs !== undefined ? `, planned offline in ${(meta.durationMs / 1000).toFixed(1)} s` : "";
+    out.push(`Stack ${doc.stack}: ${doc.resources.length} resources${time}`);
+    out.push("");
+
+    const walk = (r: Res, prefix: string, last: boolean, top: boolean) => {
+        const branch = top ? "" : last ? "└─ " : "├─ ";
+        const d = detail(r, byId);
+        out.push(`${prefix}${branch}${r.type}  ${r.name}${d ? `  (${d})` : ""}`);
+        const kids = [...(children.get(r.urn) ?? [])].sort(order);
+        const nextPrefix = top ? prefix : prefix + (last ? "   " : "│  ");
+        kids.forEach((k, idx) => walk(k, nextPrefix, idx === kids.length - 1, false));
+    };
+    const roots = [...(children.get(null) ?? [])].sort(order);
+    roots.forEach((r, idx) => walk(r, "", idx === roots.length - 1, true));
+
+    out.push("");
+    out.push("Resources by type:");
+    const counts = new Map<string, number>();
+    for (const r of doc.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const width = Math.max(...[...counts.keys()].map((k) => k.length));
+    for (const [type, n] of [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+        out.push(`  ${type.padEnd(width)}  ${String(n).padStart(3)}`);
+    }
+
+    out.push("");
+    out.push("Outputs:");
+    const keys = Object.keys(doc.outputs);
+    if (keys.length === 0) out.push("  (none)");
+    const kw = Math.max(0, ...keys.map((k) => k.length));
+    for (const k of keys) {
+        const v = doc.outputs[k];
+        out.push(`  ${k.padEnd(kw)}  ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    }
+
+    out.push("");
+    const cfg = meta.policyConfigFile ? ` (config: ${meta.policyConfigFile.replace(/^.*?(policy-pack\/)/, "$1")})` : "";
+    out.push(`Policies${cfg}:`);
+    if (doc.violations.length === 0) out.push("  every policy passed");
+    const levels = ["mandatory", "remediate", "advisory"];
+    const sorted = [...doc.violations].sort((a, b) => levels.indexOf(a.enforcementLevel) - levels.indexOf(b.enforcementLevel));
+    for (const v of sorted) {
+        const who = v.resource ? byUrn.get(v.resource) : undefined;
+        out.push(`  [${v.enforcementLevel}] ${v.policy}${who ? `: ${who.type} ${who.name}` : v.resource ? `: ${v.resource}` : ""}`);
+        out.push(`      ${v.message.split("\n").join("\n      ")}`);
+    }
+    const m = doc.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    out.push("");
+    out.push(m > 0 ? `FAILED: ${m} mandatory policy violation${m === 1 ? "" : "s"}.` : `OK: no mandatory policy violation (${doc.violations.length} other finding${doc.violations.length === 1 ? "" : "s"}).`);
+    return `${out.join("\n")}\n`;
+}
+
+function order(a: Res, b: Res): number {
+    // Components first, then by type and name, so related resources sit together.
+    const ca = a.id === null ? 0 : 1;
+    const cb = b.id === null ? 0 : 1;
+    return ca - cb || a.type.localeCompare(b.type) || a.name.localeCompare(b.name, undefined, { numeric: true });
+}

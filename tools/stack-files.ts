@@ -1,0 +1,110 @@
+/**
+ * Reads a Pulumi project's config the way the Pulumi CLI does for a stack: the project's
+ * `config:` block from `Pulumi.yaml`, overridden by the stack file's `config:`. Values come
+ * out as the strings the Pulumi runtime hands a program (objects and arrays as JSON).
+ *
+ * No resource is declared here.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export class StackFileError extends Error {}
+
+export interface StackConfig {
+    /** Stack name (`dev` for `Pulumi.dev.yaml`). */
+    name: string;
+    /** Absolute path of the stack file. */
+    file: string;
+    /** Project name from Pulumi.yaml. */
+    project: string;
+    /** Full config keys (`namespace:key`) → value as the runtime sees it. */
+    config: Record<string, string>;
+    /** Keys whose values are secure (encrypted) in the stack file. */
+    secretKeys: string[];
+}
+
+/** Stack names with a `Pulumi.<name>.yaml` beside `Pulumi.yaml`. */
+export function availableStacks(root: string): string[] {
+    return fs
+        .readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((n): n is string => n !== undefined)
+        .sort();
+}
+
+function readYaml(file: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML mapping at the top level`);
+    return doc as Record<string, unknown>;
+}
+
+function fullKey(project: string, key: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function asConfigString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Loads the config of a stack given by name (`dev`) or by the path of a stack file.
+ * Throws {@link StackFileError} for an unknown stack or an unreadable file.
+ */
+export function loadStack(root: string, stackOrFile: string): StackConfig {
+    const projectFile = path.join(root, "Pulumi.yaml");
+    const project = readYaml(projectFile);
+    const projectName = typeof project.name === "string" ? project.name : undefined;
+    if (!projectName) throw new StackFileError(`${projectFile}: missing the project name`);
+
+    const asPath = path.resolve(stackOrFile);
+    let file: string;
+    let name: string;
+    if (/\.ya?ml$/.test(stackOrFile) || stackOrFile.includes(path.sep)) {
+        if (!fs.existsSync(asPath)) throw new StackFileError(`no stack file ${stackOrFile}`);
+        file = asPath;
+        name = /Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1] ?? path.basename(file).replace(/\.ya?ml$/, "");
+    } else {
+        const candidates = [`Pulumi.${stackOrFile}.yaml`, `Pulumi.${stackOrFile}.yml`].map((f) => path.join(root, f));
+        const found = candidates.find((f) => fs.existsSync(f));
+        if (!found) {
+            throw new StackFileError(`unknown stack "${stackOrFile}": no Pulumi.${stackOrFile}.yaml in ${root} (stacks: ${availableStacks(root).join(", ") || "none"}; or give the path of a stack file)`);
+        }
+        file = found;
+        name = stackOrFile;
+    }
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const projectConfig = (project.config ?? {}) as Record<string, unknown>;
+    for (const [key, decl] of Object.entries(projectConfig)) {
+        // A project-level entry is a plain value, `{ value: v }`, or a schema `{ type, default }`.
+        if (decl !== null && typeof decl === "object" && !Array.isArray(decl)) {
+            const d = decl as Record<string, unknown>;
+            if ("value" in d) config[fullKey(projectName, key)] = asConfigString(d.value);
+            else if ("default" in d) config[fullKey(projectName, key)] = asConfigString(d.default);
+        } else if (decl !== undefined) {
+            config[fullKey(projectName, key)] = asConfigString(decl);
+        }
+    }
+    const stackDoc = readYaml(file);
+    const stackConfig = stackDoc.config ?? {};
+    if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) throw new StackFileError(`${file}: "config" must be a mapping`);
+    for (const [key, value] of Object.entries(stackConfig as Record<string, unknown>)) {
+        const k = fullKey(projectName, key);
+        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
+            // Encrypted with the stack's secrets provider; offline there is no key to decrypt it.
+            config[k] = "[secret]";
+            secretKeys.push(k);
+        } else {
+            config[k] = asConfigString(value);
+        }
+    }
+    return { name, file, project: projectName, config, secretKeys };
+}
