@@ -1,0 +1,309 @@
+/**
+ * The offline plan end to end: `npm run plan` on the committed stacks, on bad config and on a
+ * hostile program, each in its own process as a user runs it.
+ */
+import * as assert from "assert";
+import type { PlanDocument } from "../../tools/run-plan";
+import { CliResult, planCli, planJson, tempStackFile } from "../support/plan-cli";
+
+type Res = PlanDocument["resources"][number];
+type Inputs = Record<string, any>;
+
+const SUBNET = "aws:ec2/subnet:Subnet";
+const ROUTE = "aws:ec2/route:Route";
+const ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation";
+const NAT = "aws:ec2/natGateway:NatGateway";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
+const RDS_INSTANCE = "aws:rds/instance:Instance";
+const SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup";
+const LAMBDA = "aws:lambda/function:Function";
+
+const ofType = (doc: PlanDocument, type: string) => doc.resources.filter((r) => r.type === type);
+const inputs = (r: Res) => r.inputs as Inputs;
+const byId = (doc: PlanDocument, id: unknown) => doc.resources.find((r) => r.id !== null && r.id === id);
+const tier = (r: Res) => inputs(r).tags?.["private-app:tier"] as string | undefined;
+const sorted = (xs: unknown[]) => [...xs].map(String).sort();
+
+/** Route tables associated with a subnet. */
+function routeTablesOf(doc: PlanDocument, subnetId: string): Res[] {
+    return ofType(doc, ASSOCIATION)
+        .filter((a) => inputs(a).subnetId === subnetId)
+        .map((a) => byId(doc, inputs(a).routeTableId))
+        .filter((r): r is Res => r !== undefined);
+}
+
+/** Every route of a route table: separate Route resources and inline routes. */
+function routesOf(doc: PlanDocument, table: Res): Inputs[] {
+    return [...ofType(doc, ROUTE).filter((r) => inputs(r).routeTableId === table.id).map(inputs), ...((inputs(table).routes as Inputs[] | undefined) ?? [])];
+}
+
+function targetsInternet(doc: PlanDocument, route: Inputs): boolean {
+    const target = byId(doc, route.gatewayId ?? route.natGatewayId);
+    return (
+        target?.type === "aws:ec2/internetGateway:InternetGateway" ||
+        target?.type === NAT ||
+        /^(igw|nat)-/.test(String(route.gatewayId ?? "")) ||
+        route.natGatewayId !== undefined
+    );
+}
+
+/** Every string anywhere in a value. */
+function strings(value: unknown, at = ""): { at: string; value: string }[] {
+    if (typeof value === "string") return [{ at, value }];
+    if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+    return [];
+}
+
+function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
+    it("exits 0 with no mandatory violation", () => {
+        assert.strictEqual(result.code, 0, result.stderr);
+        assert.deepStrictEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+    });
+
+    it("prints one JSON document whose resources trace to the stack", () => {
+        const stackUrn = `urn:pulumi:${doc.stack}::private-app::pulumi:pulumi:Stack::private-app-${doc.stack}`;
+        assert.strictEqual(doc.resources[0].urn, stackUrn);
+        const urns = new Set(doc.resources.map((r) => r.urn));
+        for (const r of doc.resources.slice(1)) {
+            assert.ok(r.parent !== null && urns.has(r.parent), `${r.urn} has parent ${r.parent}`);
+            assert.ok(typeof r.type === "string" && typeof r.name === "string" && typeof r.inputs === "object");
+        }
+        for (const c of ["private-app:network:Network", "private-app:database:Database", "private-app:compute:LambdaService", "private-app:monitoring:AlarmTopic"]) {
+            const comp = ofType(doc, c);
+            assert.strictEqual(comp.length, 1, c);
+            assert.strictEqual(comp[0].parent, stackUrn);
+            assert.strictEqual(comp[0].id, null, "components have no id");
+        }
+    });
+
+    it(`has ${azs} AZs × 3 tiers of subnets, and only public ones map public IPs`, () => {
+        const subnets = ofType(doc, SUBNET);
+        assert.strictEqual(subnets.length, azs * 3);
+        for (const t of ["public", "private", "isolated"]) {
+            const ofTier = subnets.filter((s) => tier(s) === t);
+            assert.strictEqual(ofTier.length, azs, `${t} subnets`);
+            assert.strictEqual(new Set(ofTier.map((s) => inputs(s).availabilityZone)).size, azs, `${t} subnets in distinct AZs`);
+        }
+        for (const s of subnets) assert.strictEqual(inputs(s).mapPublicIpOnLaunch === true, tier(s) === "public", s.name);
+    });
+
+    it("gives no isolated subnet a route to an internet or NAT gateway", () => {
+        const isolated = ofType(doc, SUBNET).filter((s) => tier(s) === "isolated");
+        for (const s of isolated) {
+            const tables = routeTablesOf(doc, s.id!);
+            assert.strictEqual(tables.length, 1, `${s.name} has one route table`);
+            for (const route of routesOf(doc, tables[0])) assert.ok(!targetsInternet(doc, route), `${s.name}: ${JSON.stringify(route)}`);
+        }
+    });
+
+    it("puts the database in the isolated subnets only, never publicly accessible", () => {
+        const isolatedIds = ofType(doc, SUBNET).filter((s) => tier(s) === "isolated").map((s) => s.id);
+        const groups = ofType(doc, SUBNET_GROUP);
+        assert.strictEqual(groups.length, 1);
+        assert.deepStrictEqual(sorted(inputs(groups[0]).subnetIds), sorted(isolatedIds));
+        const dbs = [...ofType(doc, RDS_INSTANCE), ...ofType(doc, "aws:rds/clusterInstance:ClusterInstance")];
+        assert.ok(dbs.length >= 1);
+        for (const db of dbs) assert.strictEqual(inputs(db).publiclyAccessible, false, db.name);
+        for (const db of ofType(doc, RDS_INSTANCE)) assert.strictEqual(inputs(db).storageEncrypted, true);
+    });
+
+    it("admits only security groups, only on 5432, to the database", () => {
+        const db = ofType(doc, RDS_INSTANCE)[0];
+        const dbSgIds = inputs(db).vpcSecurityGroupIds as string[];
+        assert.strictEqual(dbSgIds.length, 1);
+        const dbSg = byId(doc, dbSgIds[0])!;
+        assert.strictEqual(dbSg.type, SG);
+        assert.deepStrictEqual(inputs(dbSg).ingress ?? [], [], "no inline ingress");
+        const rules = ofType(doc, INGRESS).filter((r) => inputs(r).securityGroupId === dbSg.id);
+        assert.ok(rules.length >= 1);
+        for (const r of rules) {
+            const i = inputs(r);
+            assert.strictEqual(i.ipProtocol, "tcp");
+            assert.strictEqual(i.fromPort, 5432);
+            assert.strictEqual(i.toPort, 5432);
+            assert.strictEqual(i.cidrIpv4, undefined);
+            assert.strictEqual(i.cidrIpv6, undefined);
+            assert.strictEqual(byId(doc, i.referencedSecurityGroupId)?.type, SG);
+        }
+        assert.strictEqual(ofType(doc, SG_RULE).filter((r) => inputs(r).securityGroupId === dbSg.id).length, 0);
+    });
+
+    it("runs both functions in the private subnets with their own security group, admitted to the database", () => {
+        const privateIds = ofType(doc, SUBNET).filter((s) => tier(s) === "private").map((s) => s.id);
+        const fns = ofType(doc, LAMBDA);
+        assert.strictEqual(fns.length, 2);
+        const sgIds = new Set<string>();
+        for (const fn of fns) {
+            const vpc = inputs(fn).vpcConfig;
+            assert.deepStrictEqual(sorted(vpc.subnetIds), sorted(privateIds), fn.name);
+            assert.strictEqual(vpc.securityGroupIds.length, 1);
+            sgIds.add(vpc.securityGroupIds[0]);
+        }
+        assert.strictEqual(sgIds.size, 1, "one Lambda security group");
+        const [lambdaSg] = [...sgIds];
+        const admitted = ofType(doc, INGRESS).filter((r) => inputs(r).referencedSecurityGroupId === lambdaSg);
+        assert.strictEqual(admitted.length, 1, "the database (or its proxy) admits the Lambda group once");
+        assert.strictEqual(inputs(admitted[0]).fromPort, 5432);
+    });
+
+    it("holds no password in plain text anywhere", () => {
+        for (const r of doc.resources) {
+            for (const s of strings(r.inputs)) {
+                if (/password|secretString/i.test(s.at.split(".").pop() ?? "")) {
+                    assert.strictEqual(s.value, "[secret]", `${r.type} ${r.name} ${s.at}`);
+                }
+                assert.ok(!/^mock-[0-9a-f]{24}$/.test(s.value), `${r.name} ${s.at} holds a generated password`);
+            }
+        }
+        for (const fn of ofType(doc, LAMBDA)) {
+            for (const [k, v] of Object.entries((inputs(fn).environment?.variables ?? {}) as Record<string, string>)) {
+                assert.ok(!/PASSWORD|TOKEN/i.test(k), `${fn.name} env ${k}`);
+                if (/SECRET/i.test(k)) assert.match(v, /^arn:aws:secretsmanager:/, `${fn.name} env ${k} is an ARN`);
+            }
+        }
+        for (const s of strings(doc.outputs)) assert.ok(!/^mock-/.test(s.value), `output ${s.at}`);
+    });
+
+    it("creates the HTTP API with its route and the migration invocation", () => {
+        assert.strictEqual(ofType(doc, "aws:apigatewayv2/api:Api").length, 1);
+        assert.strictEqual(inputs(ofType(doc, "aws:apigatewayv2/api:Api")[0]).protocolType, "HTTP");
+        assert.ok(ofType(doc, "aws:apigatewayv2/route:Route").length >= 1);
+        assert.strictEqual(ofType(doc, "aws:lambda/invocation:Invocation").length, 1);
+        assert.match(String(doc.outputs.url), /^https:\/\//);
+    });
+}
+
+describe("npm run plan", function () {
+    this.timeout(120_000);
+
+    describe("dev", () => {
+        const ctx: { doc?: PlanDocument; result?: CliResult } = {};
+        before(async () => Object.assign(ctx, await planJson("dev")));
+        const doc = new Proxy({} as PlanDocument, { get: (_t, p) => (ctx.doc as any)[p] });
+        const result = new Proxy({} as CliResult, { get: (_t, p) => (ctx.result as any)[p] });
+        commonChecks(doc, result, 2);
+
+        it("has exactly one NAT gateway, used by every private route table", () => {
+            const nats = ofType(doc, NAT);
+            assert.strictEqual(nats.length, 1);
+            const publicFirst = ofType(doc, SUBNET).find((s) => tier(s) === "public" && /0$/.test(s.name));
+            assert.strictEqual(inputs(nats[0]).subnetId, publicFirst?.id, "the NAT sits in the first public subnet");
+            for (const s of ofType(doc, SUBNET).filter((x) => tier(x) === "private")) {
+                const [table] = routeTablesOf(doc, s.id!);
+                const defaults = routesOf(doc, table).filter((r) => r.destinationCidrBlock === "0.0.0.0/0");
+                assert.deepStrictEqual(defaults.map((r) => r.natGatewayId), [nats[0].id], s.name);
+            }
+        });
+
+        it("lets dev be destroyed without a manual step", () => {
+            const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
+            assert.strictEqual(db.deletionProtection, false);
+            assert.strictEqual(db.skipFinalSnapshot, true);
+        });
+    });
+
+    describe("prod", () => {
+        const ctx: { doc?: PlanDocument; result?: CliResult } = {};
+        before(async () => Object.assign(ctx, await planJson("prod")));
+        const doc = new Proxy({} as PlanDocument, { get: (_t, p) => (ctx.doc as any)[p] });
+        const result = new Proxy({} as CliResult, { get: (_t, p) => (ctx.result as any)[p] });
+        commonChecks(doc, result, 3);
+
+        it("has a NAT gateway per AZ, each private route table to its own AZ's NAT", () => {
+            const nats = ofType(doc, NAT);
+            assert.strictEqual(nats.length, 3);
+            for (const s of ofType(doc, SUBNET).filter((x) => tier(x) === "private")) {
+                const [table] = routeTablesOf(doc, s.id!);
+                const defaults = routesOf(doc, table).filter((r) => r.destinationCidrBlock === "0.0.0.0/0");
+                assert.strictEqual(defaults.length, 1, s.name);
+                const nat = byId(doc, defaults[0].natGatewayId)!;
+                const natSubnet = byId(doc, inputs(nat).subnetId)!;
+                assert.strictEqual(inputs(natSubnet).availabilityZone, inputs(s).availabilityZone, `${s.name} uses its own AZ's NAT`);
+            }
+        });
+
+        it("keeps prod data: deletion protection, a kept final snapshot, Multi-AZ, 30 days of backups", () => {
+            const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
+            assert.strictEqual(db.deletionProtection, true);
+            assert.strictEqual(db.skipFinalSnapshot, false);
+            assert.match(String(db.finalSnapshotIdentifier), /\S/);
+            assert.strictEqual(db.multiAz, true);
+            assert.strictEqual(db.backupRetentionPeriod, 30);
+        });
+    });
+
+    describe("bad configuration: exit 2, one line per problem naming the key, nothing declared", () => {
+        const base = {
+            "aws:region": "eu-west-1",
+            "private-app:database": { engine: "postgres" },
+            "private-app:compute": { mode: "lambda" },
+        };
+        const cases: [string, Record<string, unknown>, string[]][] = [
+            ["an unknown compute.mode", { "private-app:compute": { mode: "k8s" } }, ["private-app:compute.mode"]],
+            ["a mode that is not available yet", { "private-app:compute": { mode: "ecs" } }, ["private-app:compute.mode"]],
+            ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],
+            ["a CIDR that is not a CIDR", { "private-app:network": { cidr: "ten.0.0.0/16" } }, ["private-app:network.cidr"]],
+            ["a /28 CIDR", { "private-app:network": { cidr: "10.0.0.0/28" } }, ["private-app:network.cidr"]],
+            ["natGateways two", { "private-app:network": { natGateways: "two" } }, ["private-app:network.natGateways"]],
+            ["a missing required key", { "private-app:database": undefined }, ["private-app:database"]],
+            ["a wrong type", { "private-app:database": { engine: "postgres", multiAz: "yes" } }, ["private-app:database.multiAz"]],
+            ["ACU min > max", { "private-app:database": { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 2 } }, ["private-app:database.minCapacityAcu"]],
+            ["retention 40 and an instance class without db.", { "private-app:database": { engine: "postgres", backupRetentionDays: 40, instanceClass: "m5.large" } }, ["private-app:database.instanceClass", "private-app:database.backupRetentionDays"]],
+            [
+                "several problems at once",
+                { "private-app:network": { azCount: 5, natGateways: "two" }, "private-app:compute": { mode: "k8s" } },
+                ["private-app:network.azCount", "private-app:network.natGateways", "private-app:compute.mode"],
+            ],
+        ];
+        const results = new Map<string, CliResult>();
+        before(async () => {
+            await Promise.all(
+                cases.map(async ([title, patch]) => {
+                    const config: Record<string, unknown> = { ...base, ...patch };
+                    for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
+                    results.set(title, await planCli([tempStackFile("bad", config), "--json"]));
+                }),
+            );
+        });
+        for (const [title, , keys] of cases) {
+            it(title, () => {
+                const r = results.get(title)!;
+                assert.strictEqual(r.code, 2, r.stderr);
+                assert.strictEqual(r.stdout, "", "nothing on stdout: no plan, no resource");
+                const lines = r.stderr.split("\n").filter((l) => l.startsWith("private-app:"));
+                assert.deepStrictEqual(lines.map((l) => l.split(": ")[0]), keys);
+                for (const l of lines) assert.match(l, /: got .*; .*\. Fix: /);
+                assert.ok(!/^\s+at /m.test(r.stderr), `no stack trace:\n${r.stderr}`);
+            });
+        }
+
+        it("an unknown stack", async () => {
+            const r = await planCli(["staging"]);
+            assert.strictEqual(r.code, 2);
+            assert.match(r.stderr, /unknown stack "staging".*stacks: dev, prod/);
+        });
+    });
+
+    describe("a hostile program (test/fixtures/hostile-program.ts)", () => {
+        let r: CliResult;
+        before(async () => {
+            r = await planCli(["dev", "--program", "test/fixtures/hostile-program.ts"]);
+        });
+
+        it("exits 1 and names each mandatory policy and resource", () => {
+            assert.strictEqual(r.code, 1, r.stderr);
+            for (const line of [
+                "[mandatory] rds-not-publicly-accessible: aws:rds/instance:Instance bad-db",
+                "[mandatory] no-world-ingress-to-postgres: aws:ec2/securityGroup:SecurityGroup bad-db-sg",
+                "[mandatory] no-world-ingress-to-postgres: aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule bad-ipv6-rule",
+                "[mandatory] db-subnet-group-not-public: aws:rds/subnetGroup:SubnetGroup bad-subnet-group",
+            ]) {
+                assert.ok(r.stdout.includes(line), `missing: ${line}\n${r.stdout}`);
+            }
+            assert.match(r.stdout, /FAILED: \d+ mandatory policy violations\./);
+        });
+    });
+});
