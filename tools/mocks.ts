@@ -133,7 +133,8 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
         case "aws:apigatewayv2/api:Api":
             return { apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`, executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT}:${id}`, arn: `arn:aws:apigateway:${region}::/apis/${id}` };
         case "aws:apigatewayv2/stage:Stage":
-            return { invokeUrl: `https://${hex(id, 10)}.execute-api.${region}.amazonaws.com/${inputs.name ?? ""}`, arn: `arn:aws:apigateway:${region}::/apis/x/stages/${inputs.name}` };
+            // The `$default` stage is served at the root of the API's URL.
+            return { invokeUrl: `https://${hex(id, 10)}.execute-api.${region}.amazonaws.com/${inputs.name === "$default" ? "" : inputs.name ?? ""}`, arn: `arn:aws:apigateway:${region}::/apis/x/stages/${inputs.name}` };
         case "aws:iam/role:Role":
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physicalName}`, name: physicalName, uniqueId: `AROA${hex(id, 17).toUpperCase()}` };
         case "aws:iam/policy:Policy":

@@ -94,7 +94,8 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exports)) {
         if (key === "__esModule") continue;
-        outputs[key] = await resolveOutput(pulumi, value);
+        const resolved = await resolveOutput(pulumi, value);
+        if (resolved !== undefined) outputs[key] = resolved; // as Pulumi: undefined is no output
     }
 
     // 4. The policy pack, exactly as the engine would run it.

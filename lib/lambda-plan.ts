@@ -1,0 +1,417 @@
+/**
+ * Planning for the `LambdaService` compute component: defaults, environment variables, IAM
+ * policy documents, the migration invocation payload, the access log format and the alarm
+ * specifications.
+ *
+ * Pure module: no Pulumi resource declarations and no Pulumi runtime calls. Functions that
+ * carry values the component only knows as outputs (host, ARNs, names) are generic over the
+ * value type `T`, so the component passes `pulumi.Output<string>` and tests pass strings. The
+ * shape of every result (which keys, which statements) depends on plain arguments only.
+ */
+import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, DEFAULT_LOG_RETENTION_DAYS } from "./config";
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and limits (the component's `@default` tags name these values; a test checks both)
+// ---------------------------------------------------------------------------------------------
+export const DEFAULT_MEMORY_MB = DEFAULT_LAMBDA_MEMORY_MB;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_LAMBDA_TIMEOUT_SECONDS;
+export const DEFAULT_ARCHITECTURE = "arm64";
+export const DEFAULT_RUNTIME = "nodejs22.x";
+export const DEFAULT_FUNCTION_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS;
+export const DEFAULT_CORS_ALLOW_ORIGINS: readonly string[] = [];
+export const DEFAULT_THROTTLING_RATE_LIMIT = 50;
+export const DEFAULT_THROTTLING_BURST_LIMIT = 100;
+export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS;
+export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
+export const DEFAULT_TRACING = "off";
+
+/** The migration function never runs twice at once. */
+export const MIGRATION_RESERVED_CONCURRENCY = 1;
+/** Seconds left between the migration's statement timeout and the function's own timeout. */
+export const MIGRATION_TIMEOUT_HEADROOM_SECONDS = 30;
+/** Both bundles export `handler` from `index.js` (see `app/build.ts`). */
+export const HANDLER = "index.handler";
+export const CODE_FILE = "index.js";
+/** The HTTP API stage every request goes through. */
+export const STAGE_NAME = "$default";
+
+export const ARCHITECTURES = ["arm64", "x86_64"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+export const RUNTIMES = ["nodejs20.x", "nodejs22.x"] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+export const TRACING_MODES = ["off", "active"] as const;
+export type Tracing = (typeof TRACING_MODES)[number];
+
+/** Lambda's memory range (MB). */
+export const MEMORY_MB_RANGE = { min: 128, max: 10240 } as const;
+/** API function timeout: at most 29 s, under the HTTP API's 30 s integration timeout. */
+export const TIMEOUT_SECONDS_RANGE = { min: 1, max: 29 } as const;
+/** Migration function timeout: at least a minute, at most Lambda's 15 minutes. */
+export const MIGRATION_TIMEOUT_SECONDS_RANGE = { min: 60, max: 900 } as const;
+export const RESERVED_CONCURRENCY_RANGE = { min: 0, max: 10000 } as const;
+export const THROTTLING_RATE_LIMIT_RANGE = { min: 1, max: 10000 } as const;
+export const THROTTLING_BURST_LIMIT_RANGE = { min: 1, max: 5000 } as const;
+/** The app's pool size limit (`MAX_POOL_MAX` in app/src/config.ts). */
+export const DB_POOL_MAX_RANGE = { min: 1, max: 20 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Environment variables (names as app/src/config.ts reads them)
+// ---------------------------------------------------------------------------------------------
+
+/** What the environment of either function is built from. `T` is the type of run-time values. */
+export interface DatabaseEnvInputs<T> {
+    host: T;
+    /** The port as a string (environment values are strings). */
+    port: T;
+    databaseName: string;
+    appUsername: string;
+    iamAuth: boolean;
+    masterSecretArn: T;
+    /** Required when `iamAuth` is false. */
+    appUserSecretArn?: T;
+}
+
+/** `APP_USER_AUTH` as the migration function reads it. */
+export function appUserAuth(iamAuth: boolean): "iam" | "secret" {
+    return iamAuth ? "iam" : "secret";
+}
+
+/**
+ * Environment of the API function. Never a password: either `DB_IAM_AUTH=true` (a token is
+ * signed per connection) or `DB_SECRET_ARN`, the ARN of the app user's secret, read at run time.
+ */
+export function apiEnvironment<T>(db: DatabaseEnvInputs<T>, options: { poolMax?: number; sourceMaps: boolean }): Record<string, T | string> {
+    const env: Record<string, T | string> = {
+        DB_HOST: db.host,
+        DB_PORT: db.port,
+        DB_NAME: db.databaseName,
+        DB_USER: db.appUsername,
+    };
+    if (db.iamAuth) {
+        env.DB_IAM_AUTH = "true";
+    } else {
+        if (db.appUserSecretArn === undefined) throw new Error("apiEnvironment: appUserSecretArn is required when iamAuth is false");
+        env.DB_SECRET_ARN = db.appUserSecretArn;
+    }
+    if (options.poolMax !== undefined) env.DB_POOL_MAX = String(options.poolMax);
+    if (options.sourceMaps) env.NODE_OPTIONS = "--enable-source-maps";
+    return env;
+}
+
+/**
+ * Environment of the migration function: the master secret's ARN (RDS-managed, JSON
+ * `{username, password}`), how the app role logs in (`APP_USER_AUTH`, and the ARN of its
+ * secret for password auth) and a statement timeout that ends before the function does, so a
+ * slow statement is cancelled (and its transaction rolled back) with a clear error.
+ */
+export function migrationEnvironment<T>(
+    db: DatabaseEnvInputs<T>,
+    options: { timeoutSeconds: number; sourceMaps: boolean },
+): Record<string, T | string> {
+    const env: Record<string, T | string> = {
+        DB_HOST: db.host,
+        DB_PORT: db.port,
+        DB_NAME: db.databaseName,
+        DB_SECRET_ARN: db.masterSecretArn,
+        APP_USER_AUTH: appUserAuth(db.iamAuth),
+        DB_STATEMENT_TIMEOUT_MS: String(migrationStatementTimeoutMs(options.timeoutSeconds)),
+    };
+    if (!db.iamAuth) {
+        if (db.appUserSecretArn === undefined) throw new Error("migrationEnvironment: appUserSecretArn is required when iamAuth is false");
+        env.APP_USER_SECRET_ARN = db.appUserSecretArn;
+    }
+    if (options.sourceMaps) env.NODE_OPTIONS = "--enable-source-maps";
+    return env;
+}
+
+/** The migration's statement timeout (ms): the function timeout minus the headroom, at least 1 s. */
+export function migrationStatementTimeoutMs(functionTimeoutSeconds: number): number {
+    return Math.max(1, functionTimeoutSeconds - MIGRATION_TIMEOUT_HEADROOM_SECONDS) * 1000;
+}
+
+/**
+ * True when the bundle ends with an inline source map (`//# sourceMappingURL=data:...`). Only
+ * then is `--enable-source-maps` worth its cost: the archive holds `index.js` alone, so a map
+ * in a separate file would not be deployed.
+ */
+export function hasInlineSourceMap(code: string): boolean {
+    const lines = code.trimEnd().split("\n");
+    const last = lines[lines.length - 1] ?? "";
+    return /^\/\/[#@] sourceMappingURL=data:application\/json/.test(last.trim());
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM
+// ---------------------------------------------------------------------------------------------
+export interface PolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Action: string | string[];
+    Resource?: string | string[];
+    Principal?: { Service: string };
+    Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: PolicyStatement[];
+}
+
+/** Trust policy of both execution roles. */
+export function lambdaAssumeRolePolicy(): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Sid: "LambdaAssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}
+
+export type FunctionRole = "api" | "migrate";
+export type DatabaseSecret = "master" | "appUser";
+
+/** What each function may do with the database, decided from plain settings. */
+export interface DatabaseAccess {
+    /** Secrets it reads (`secretsmanager:GetSecretValue`). */
+    secrets: DatabaseSecret[];
+    /** Whether it connects with an IAM token as the app user (`rds-db:connect`). */
+    rdsConnect: boolean;
+}
+
+/**
+ * Least privilege per function. The API reads the app user's secret (password auth) or
+ * connects with IAM tokens; it never sees the master secret. The migration function logs in as
+ * the master user with its password, and reads the app user's secret to set that role's
+ * password; it never connects with IAM.
+ */
+export function databaseAccess(role: FunctionRole, iamAuth: boolean): DatabaseAccess {
+    switch (role) {
+        case "api":
+            return iamAuth ? { secrets: [], rdsConnect: true } : { secrets: ["appUser"], rdsConnect: false };
+        case "migrate":
+            return { secrets: iamAuth ? ["master"] : ["master", "appUser"], rdsConnect: false };
+    }
+}
+
+/** The plain values a function's permission policy is built from. */
+export interface FunctionPolicyInputs {
+    /** ARN of the function's own log group (with or without the `:*` suffix). */
+    logGroupArn: string;
+    /** Secrets it may read. */
+    secretArns: string[];
+    /** KMS keys of those secrets (customer-managed only); ignored when it reads no secret. */
+    kmsKeyArns: string[];
+    /** `rds-db:connect` resources. */
+    rdsConnectArns: string[];
+    tracing: boolean;
+}
+
+/** The actions Lambda needs to attach a function to the VPC (as AWSLambdaVPCAccessExecutionRole, without its logs:*). */
+export const VPC_ENI_ACTIONS = [
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+] as const;
+
+/** The inline permission policy of a function's execution role. */
+export function functionPolicy(inputs: FunctionPolicyInputs): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${inputs.logGroupArn.replace(/:\*$/, "")}:*`,
+        },
+        // ENI management has no resource-level scoping that Lambda can use: resource "*".
+        { Sid: "AttachToVpc", Effect: "Allow", Action: [...VPC_ENI_ACTIONS], Resource: "*" },
+    ];
+    const secrets = unique(inputs.secretArns);
+    if (secrets.length > 0) {
+        statements.push({ Sid: "ReadDatabaseSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets });
+        const keys = unique(inputs.kmsKeyArns);
+        if (keys.length > 0) statements.push(kmsDecryptStatement(keys));
+    }
+    const connect = unique(inputs.rdsConnectArns);
+    if (connect.length > 0) {
+        statements.push({ Sid: "ConnectWithIamToken", Effect: "Allow", Action: ["rds-db:connect"], Resource: connect });
+    }
+    if (inputs.tracing) {
+        // X-Ray's write actions do not support resource-level permissions.
+        statements.push({ Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * `kms:Decrypt` on the secrets' keys, only when Secrets Manager asks on the function's behalf
+ * (`kms:ViaService`). The region comes from each key's ARN (a secret's key is in its region);
+ * a key given without a parseable ARN falls back to any region's Secrets Manager.
+ */
+function kmsDecryptStatement(keyArns: string[]): PolicyStatement {
+    const regions = keyArns.map((arn) => /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\//.exec(arn)?.[1]);
+    const exact = regions.every((r): r is string => r !== undefined);
+    const services = exact ? unique(regions.map((r) => `secretsmanager.${r}.amazonaws.com`)) : ["secretsmanager.*.amazonaws.com"];
+    return {
+        Sid: "DecryptDatabaseSecrets",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: keyArns,
+        Condition: { [exact ? "StringEquals" : "StringLike"]: { "kms:ViaService": services.length === 1 ? services[0] : services } },
+    };
+}
+
+function unique(values: readonly string[]): string[] {
+    return [...new Set(values)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Migrations
+// ---------------------------------------------------------------------------------------------
+
+/** What decides whether the migrations run again; `T` is the type of run-time values. */
+export interface MigrationTrigger<T> {
+    migrationsSha256: string;
+    /** SHA-256 of the migration function's bundle. */
+    codeSha256: string;
+    host: T;
+    port: T;
+    databaseName: string;
+    iamAuth: boolean;
+    /** Present for password auth: a new secret means a new password to set on the app role. */
+    appUserSecretArn?: T;
+}
+
+/**
+ * The payload of the migration invocation. The invocation resource invokes the function when
+ * it is created or replaced, and a changed payload replaces it: so migrations run on the first
+ * deploy and again exactly when the migrations, the migration code, the database endpoint (a
+ * new database or the proxy switched on) or the app role's login method changed.
+ */
+export function migrationInvocationInput<T>(t: MigrationTrigger<T>) {
+    return {
+        action: "migrate",
+        migrationsSha256: t.migrationsSha256,
+        codeSha256: t.codeSha256,
+        target: { host: t.host, port: t.port, database: t.databaseName },
+        appUser: t.appUserSecretArn === undefined ? { auth: appUserAuth(t.iamAuth) } : { auth: appUserAuth(t.iamAuth), secretArn: t.appUserSecretArn },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP API
+// ---------------------------------------------------------------------------------------------
+export const CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"] as const;
+export const CORS_ALLOW_HEADERS = ["content-type", "authorization"] as const;
+export const CORS_MAX_AGE_SECONDS = 300;
+
+/** The HTTP API's CORS settings; none when no origin is allowed (browsers then refuse cross-origin calls). */
+export function corsConfiguration(allowOrigins: readonly string[]) {
+    if (allowOrigins.length === 0) return undefined;
+    return {
+        allowOrigins: [...allowOrigins],
+        allowMethods: [...CORS_ALLOW_METHODS],
+        allowHeaders: [...CORS_ALLOW_HEADERS],
+        maxAge: CORS_MAX_AGE_SECONDS,
+    };
+}
+
+/**
+ * One JSON object per request. Only `$context` variables: no request or response headers, so
+ * no `Authorization` value or cookie reaches the logs; no query string either.
+ */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+    requestId: "$context.requestId",
+    requestTime: "$context.requestTime",
+    ip: "$context.identity.sourceIp",
+    httpMethod: "$context.httpMethod",
+    routeKey: "$context.routeKey",
+    protocol: "$context.protocol",
+    status: "$context.status",
+    responseLength: "$context.responseLength",
+    responseLatency: "$context.responseLatency",
+    integrationStatus: "$context.integrationStatus",
+    integrationLatency: "$context.integrationLatency",
+    integrationError: "$context.integrationErrorMessage",
+};
+
+export function accessLogFormat(): string {
+    return JSON.stringify(ACCESS_LOG_FIELDS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alarms
+// ---------------------------------------------------------------------------------------------
+export const ALARM_PERIOD_SECONDS = 300;
+
+export interface AlarmSpec<T> {
+    /** Suffix of the alarm's resource name. */
+    key: string;
+    description: string;
+    namespace: "AWS/Lambda" | "AWS/ApiGateway";
+    metricName: string;
+    dimensions: Record<string, T | string>;
+    statistic: "Sum";
+    periodSeconds: number;
+    evaluationPeriods: number;
+    threshold: number;
+    comparisonOperator: "GreaterThanThreshold";
+    treatMissingData: "notBreaching";
+}
+
+export interface AlarmTargets<T> {
+    apiFunctionName: T;
+    migrationFunctionName: T;
+    apiId: T;
+    stage: string;
+}
+
+/**
+ * The alarms of the service: any error or throttle of the API function, any failed migration
+ * run, any 5xx answer of the HTTP API, each summed over 5 minutes. No data means no traffic,
+ * which is not an alarm.
+ */
+export function alarmSpecs<T>(t: AlarmTargets<T>): AlarmSpec<T>[] {
+    const base = {
+        statistic: "Sum" as const,
+        periodSeconds: ALARM_PERIOD_SECONDS,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold" as const,
+        treatMissingData: "notBreaching" as const,
+    };
+    return [
+        {
+            ...base,
+            key: "api-errors",
+            description: "The API function returned errors (unhandled exceptions or timeouts) in the last 5 minutes.",
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: t.apiFunctionName },
+        },
+        {
+            ...base,
+            key: "api-throttles",
+            description: "Invocations of the API function were throttled (concurrency limit reached) in the last 5 minutes.",
+            namespace: "AWS/Lambda",
+            metricName: "Throttles",
+            dimensions: { FunctionName: t.apiFunctionName },
+        },
+        {
+            ...base,
+            key: "migrate-errors",
+            description: "A database migration run failed in the last 5 minutes; the deployment that triggered it failed too.",
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: t.migrationFunctionName },
+        },
+        {
+            ...base,
+            key: "api-5xx",
+            description: "The HTTP API answered with 5xx status codes in the last 5 minutes.",
+            namespace: "AWS/ApiGateway",
+            metricName: "5xx",
+            dimensions: { ApiId: t.apiId, Stage: t.stage },
+        },
+    ];
+}

@@ -1,0 +1,407 @@
+/**
+ * Table-driven and property tests of the pure planning behind the Database component.
+ */
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import {
+    AUTO_PAUSE_MIN_VERSION,
+    DEFAULT_BACKUP_RETENTION_DAYS,
+    DEFAULT_BACKUP_WINDOW,
+    DEFAULT_INSTANCE_CLASS_AURORA,
+    DEFAULT_INSTANCE_CLASS_RDS,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MAINTENANCE_WINDOW,
+    DEFAULT_MAX_ACU,
+    DEFAULT_MIN_ACU,
+    DEFAULT_POSTGRES_VERSION,
+    DatabaseEngine,
+    SUPPORTED_MAJORS,
+    parseConfig,
+} from "../../lib/config";
+import {
+    ACU_UTILIZATION_ALARM_PERCENT,
+    DATABASE_ENGINES,
+    DEFAULT_ALARM_DB_CONNECTIONS,
+    DEFAULT_ALARM_DB_CPU_PERCENT,
+    DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+    DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
+    DEFAULT_ALLOCATED_STORAGE_GB,
+    DEFAULT_APP_USERNAME,
+    DEFAULT_BASTION,
+    DEFAULT_BASTION_INSTANCE_TYPE,
+    DEFAULT_DATABASE_NAME,
+    DEFAULT_DELETION_PROTECTION,
+    DEFAULT_IAM_AUTH,
+    DEFAULT_MASTER_USERNAME,
+    DEFAULT_MAX_ALLOCATED_STORAGE_GB,
+    DEFAULT_MONITORING_INTERVAL_SECONDS,
+    DEFAULT_MULTI_AZ,
+    DEFAULT_PERFORMANCE_INSIGHTS,
+    DEFAULT_PROXY,
+    DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT,
+    DEFAULT_SECONDS_UNTIL_AUTO_PAUSE,
+    DatabasePlanInput,
+    MAX_DB_IDENTIFIER_LENGTH,
+    MAX_PROXY_NAME_LENGTH,
+    alarmPlan,
+    bastionAmiParameter,
+    clusterInstancePlan,
+    dataSafety,
+    databaseArgsError,
+    dbParameters,
+    finalSnapshotIdentifier,
+    logExports,
+    logGroupNames,
+    parameterGroupFamily,
+    parseDailyWindow,
+    parseWeeklyWindow,
+    performanceInsightsSupported,
+    physicalIdentifier,
+    planDatabase,
+    portForwardCommand,
+    proxyResourceId,
+    rdsDbConnectArn,
+    serverlessScaling,
+    windowsOverlap,
+} from "../../lib/database-plan";
+
+const VALID: Omit<DatabasePlanInput, "engine"> = {
+    isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"],
+    privateSubnetIds: ["subnet-prv0", "subnet-prv1"],
+    alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms",
+};
+const problemsOf = (engine: DatabaseEngine, change: Partial<DatabasePlanInput>, name = "db") =>
+    planDatabase(name, { ...VALID, engine, ...change }).problems;
+
+/** Asserts exactly one problem, about `key`, that echoes the rejected value and gives a fix. */
+function assertOneProblem(problems: string[], key: string, got: unknown): void {
+    assert.equal(problems.length, 1, `expected one problem, got:\n${problems.join("\n")}`);
+    assert.ok(problems[0].startsWith(`${key}: got ${JSON.stringify(got)};`), problems[0]);
+    assert.match(problems[0], /\. Fix: \S/);
+}
+
+describe("lib/database-plan", () => {
+    describe("planDatabase: defaults", () => {
+        it("resolves the same defaults as the config schema for every engine", () => {
+            for (const engine of DATABASE_ENGINES) {
+                const settings = parseConfig({ database: { engine }, compute: { mode: "lambda" } });
+                const { plan, problems } = planDatabase("db", { ...VALID, ...settings.database, alarms: settings.alarms });
+                assert.deepEqual(problems, []);
+                assert.ok(plan);
+                const db = settings.database;
+                assert.equal(plan.engineVersion, db.engineVersion);
+                assert.equal(plan.instanceClass, db.instanceClass);
+                assert.equal(plan.backupRetentionDays, db.backupRetentionDays);
+                assert.equal(plan.backupWindow, db.backupWindow);
+                assert.equal(plan.maintenanceWindow, db.maintenanceWindow);
+                assert.equal(plan.databaseName, db.databaseName);
+                assert.equal(plan.masterUsername, db.masterUsername);
+                assert.equal(plan.proxyMaxConnectionsPercent, db.proxyMaxConnectionsPercent);
+                assert.equal(plan.bastionInstanceType, db.bastionInstanceType);
+                assert.equal(plan.scaling?.minCapacity, db.minCapacityAcu);
+                assert.equal(plan.scaling?.maxCapacity, db.maxCapacityAcu);
+            }
+        });
+
+        it("names its defaults as constants that agree with the config schema's", () => {
+            const settings = parseConfig({ database: { engine: "postgres" }, compute: { mode: "lambda" } });
+            const db = settings.database;
+            assert.equal(DEFAULT_ALLOCATED_STORAGE_GB, db.allocatedStorageGb);
+            assert.equal(DEFAULT_MAX_ALLOCATED_STORAGE_GB, db.maxAllocatedStorageGb);
+            assert.equal(DEFAULT_MULTI_AZ, db.multiAz);
+            assert.equal(DEFAULT_DELETION_PROTECTION, db.deletionProtection);
+            assert.equal(DEFAULT_IAM_AUTH, db.iamAuth);
+            assert.equal(DEFAULT_PERFORMANCE_INSIGHTS, db.performanceInsights);
+            assert.equal(DEFAULT_MONITORING_INTERVAL_SECONDS, db.monitoringIntervalSeconds);
+            assert.equal(DEFAULT_LOG_RETENTION_DAYS, db.logRetentionDays);
+            assert.equal(DEFAULT_DATABASE_NAME, db.databaseName);
+            assert.equal(DEFAULT_MASTER_USERNAME, db.masterUsername);
+            assert.equal(DEFAULT_PROXY, db.proxy);
+            assert.equal(DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT, db.proxyMaxConnectionsPercent);
+            assert.equal(DEFAULT_BASTION, db.bastion);
+            assert.equal(DEFAULT_BASTION_INSTANCE_TYPE, db.bastionInstanceType);
+            assert.equal(DEFAULT_ALARM_DB_CPU_PERCENT, settings.alarms.dbCpuPercent);
+            assert.equal(DEFAULT_ALARM_DB_FREE_STORAGE_MB, settings.alarms.dbFreeStorageMb);
+            assert.equal(DEFAULT_ALARM_DB_CONNECTIONS, settings.alarms.dbConnections);
+        });
+
+        it("fills every default when only the engine and the wiring are given", () => {
+            const { plan } = planDatabase("db", { ...VALID, engine: "postgres" });
+            assert.deepEqual(plan, {
+                engine: "postgres",
+                engineVersion: DEFAULT_POSTGRES_VERSION,
+                major: 16,
+                instanceClass: DEFAULT_INSTANCE_CLASS_RDS,
+                allocatedStorageGb: DEFAULT_ALLOCATED_STORAGE_GB,
+                maxAllocatedStorageGb: DEFAULT_MAX_ALLOCATED_STORAGE_GB,
+                multiAz: false,
+                deletionProtection: true,
+                backupRetentionDays: DEFAULT_BACKUP_RETENTION_DAYS,
+                backupWindow: DEFAULT_BACKUP_WINDOW,
+                maintenanceWindow: DEFAULT_MAINTENANCE_WINDOW,
+                scaling: undefined,
+                iamAuth: true,
+                performanceInsights: true,
+                monitoringIntervalSeconds: 0,
+                logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+                databaseName: DEFAULT_DATABASE_NAME,
+                masterUsername: DEFAULT_MASTER_USERNAME,
+                appUsername: DEFAULT_APP_USERNAME,
+                proxy: false,
+                proxyMaxConnectionsPercent: DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT,
+                bastion: false,
+                bastionInstanceType: DEFAULT_BASTION_INSTANCE_TYPE,
+                alarms: {
+                    dbCpuPercent: DEFAULT_ALARM_DB_CPU_PERCENT,
+                    dbFreeStorageMb: DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+                    dbConnections: DEFAULT_ALARM_DB_CONNECTIONS,
+                    proxyClientConnections: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
+                },
+            });
+            assert.equal(planDatabase("db", { ...VALID, engine: "aurora-postgresql" }).plan?.instanceClass, DEFAULT_INSTANCE_CLASS_AURORA);
+            assert.deepEqual(planDatabase("db", { ...VALID, engine: "aurora-serverless" }).plan?.scaling, { minCapacity: DEFAULT_MIN_ACU, maxCapacity: DEFAULT_MAX_ACU });
+        });
+    });
+
+    describe("planDatabase: one change, one problem", () => {
+        const cases: [string, DatabaseEngine, Partial<DatabasePlanInput>, string, unknown][] = [
+            ["bad component name", "postgres", {}, "name", "My_DB"],
+            ["unknown engine", "mysql" as DatabaseEngine, {}, "engine", "mysql"],
+            ["version not MAJOR.MINOR", "postgres", { engineVersion: "16" }, "engineVersion", "16"],
+            ["unsupported major", "postgres", { engineVersion: "12.9" }, "engineVersion", "12.9"],
+            ["class without db.", "postgres", { instanceClass: "t4g.micro" }, "instanceClass", "t4g.micro"],
+            ["db.serverless on RDS", "postgres", { instanceClass: "db.serverless" }, "instanceClass", "db.serverless"],
+            ["micro class on Aurora", "aurora-postgresql", { instanceClass: "db.t4g.micro" }, "instanceClass", "db.t4g.micro"],
+            ["provisioned class on Serverless", "aurora-serverless", { instanceClass: "db.r7g.large" }, "instanceClass", "db.r7g.large"],
+            ["storage below 20 GiB", "postgres", { allocatedStorageGb: 10 }, "allocatedStorageGb", 10],
+            ["max storage below allocated", "postgres", { allocatedStorageGb: 50, maxAllocatedStorageGb: 40 }, "maxAllocatedStorageGb", 40],
+            ["ACU min above max", "aurora-serverless", { minCapacityAcu: 8, maxCapacityAcu: 4 }, "minCapacityAcu", 8],
+            ["ACU not in steps of 0.5", "aurora-serverless", { minCapacityAcu: 0.7 }, "minCapacityAcu", 0.7],
+            ["ACU max below 1", "aurora-serverless", { minCapacityAcu: 0.5, maxCapacityAcu: 0.5 }, "maxCapacityAcu", 0.5],
+            ["ACU on RDS", "postgres", { minCapacityAcu: 1 }, "minCapacityAcu", 1],
+            ["auto-pause seconds without min 0", "aurora-serverless", { secondsUntilAutoPause: 600 }, "secondsUntilAutoPause", 600],
+            ["auto-pause seconds out of range", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.6", secondsUntilAutoPause: 60 }, "secondsUntilAutoPause", 60],
+            ["min 0 on an old minor", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.1" }, "minCapacityAcu", 0],
+            ["min 0 with the proxy", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.6", proxy: true }, "proxy", true],
+            ["Serverless v2 on a too old minor", "aurora-serverless", { engineVersion: "14.2" }, "engineVersion", "14.2"],
+            ["retention 0 (backups off)", "postgres", { backupRetentionDays: 0 }, "backupRetentionDays", 0],
+            ["retention 40", "postgres", { backupRetentionDays: 40 }, "backupRetentionDays", 40],
+            ["backup window too short", "postgres", { backupWindow: "03:00-03:10" }, "backupWindow", "03:00-03:10"],
+            ["maintenance window malformed", "postgres", { maintenanceWindow: "sunday 4am" }, "maintenanceWindow", "sunday 4am"],
+            ["windows overlap", "postgres", { backupWindow: "04:00-05:00", maintenanceWindow: "sun:04:30-sun:05:30" }, "maintenanceWindow", "sun:04:30-sun:05:30"],
+            ["monitoring interval 2", "postgres", { monitoringIntervalSeconds: 2 }, "monitoringIntervalSeconds", 2],
+            ["log retention 10", "postgres", { logRetentionDays: 10 }, "logRetentionDays", 10],
+            ["proxy pool 0%", "postgres", { proxyMaxConnectionsPercent: 0 }, "proxyMaxConnectionsPercent", 0],
+            ["bastion type is an RDS class", "postgres", { bastionInstanceType: "db.t4g.micro" }, "bastionInstanceType", "db.t4g.micro"],
+            ["KMS alias instead of ARN", "postgres", { kmsKeyArn: "alias/app" }, "kmsKeyArn", "alias/app"],
+            ["database name with capitals", "postgres", { databaseName: "App" }, "databaseName", "App"],
+            ["master user reserved", "postgres", { masterUsername: "postgres" }, "masterUsername", "postgres"],
+            ["app user with rds prefix", "postgres", { appUsername: "rds_app" }, "appUsername", "rds_app"],
+            ["app user equals master", "postgres", { appUsername: "app_admin" }, "appUsername", "app_admin"],
+            ["one isolated subnet", "postgres", { isolatedSubnetIds: ["subnet-iso0"] }, "isolatedSubnetIds", ["subnet-iso0"]],
+            ["a private subnet in the DB subnet group", "postgres", { isolatedSubnetIds: ["subnet-iso0", "subnet-prv0"] }, "isolatedSubnetIds", ["subnet-prv0"]],
+            ["proxy with one private subnet", "postgres", { proxy: true, privateSubnetIds: ["subnet-prv0"] }, "privateSubnetIds", ["subnet-prv0"]],
+            ["Aurora reader with one AZ", "aurora-postgresql", { multiAz: true, availabilityZones: ["eu-west-1a", "eu-west-1a"] }, "availabilityZones", ["eu-west-1a", "eu-west-1a"]],
+            ["no alarm topic", "postgres", { alarmTopicArn: "" }, "alarmTopicArn", ""],
+            ["CPU alarm above 100%", "postgres", { alarms: { dbCpuPercent: 120 } }, "alarms.dbCpuPercent", 120],
+        ];
+        for (const [title, engine, change, key, got] of cases) {
+            it(title, () => {
+                const name = key === "name" ? String(got) : "db";
+                assertOneProblem(problemsOf(engine, change, name), key, got);
+            });
+        }
+
+        it("accepts what AWS accepts at the edges", () => {
+            assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 0, engineVersion: `16.${AUTO_PAUSE_MIN_VERSION[16]}`, secondsUntilAutoPause: 86400 }), []);
+            assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 256, maxCapacityAcu: 256 }), []);
+            assert.deepEqual(problemsOf("postgres", { backupRetentionDays: 35, allocatedStorageGb: 100, maxAllocatedStorageGb: 100 }), []);
+            assert.deepEqual(problemsOf("postgres", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }), []);
+            assert.deepEqual(problemsOf("aurora-postgresql", { allocatedStorageGb: 20, maxAllocatedStorageGb: 100 }), [], "Aurora ignores the storage defaults the config carries");
+            assert.deepEqual(problemsOf("postgres", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" }), []);
+        });
+
+        it("reports every problem at once, and the error names the component", () => {
+            const problems = problemsOf("aurora-serverless", {
+                minCapacityAcu: 8, maxCapacityAcu: 4, backupRetentionDays: 0, logRetentionDays: 10, appUsername: "app_admin",
+            });
+            assert.equal(problems.length, 4, problems.join("\n"));
+            const message = databaseArgsError("db", problems).message;
+            assert.match(message, /^Database "db": invalid arguments \(4 problems\):\n {2}- minCapacityAcu: got 8;/);
+            for (const key of ["minCapacityAcu", "backupRetentionDays", "logRetentionDays", "appUsername"]) assert.match(message, new RegExp(`- ${key}: got`));
+        });
+
+        it("skips the checks of subnet ids it cannot see (Outputs)", () => {
+            const unknown = { apply: () => undefined };
+            assert.deepEqual(problemsOf("postgres", { isolatedSubnetIds: unknown, privateSubnetIds: [unknown, "subnet-prv1"], proxy: true }), []);
+        });
+    });
+
+    describe("engine choices", () => {
+        it("derives the parameter group family from the major version", () => {
+            const table: [DatabaseEngine, string, string][] = [
+                ["postgres", "16.4", "postgres16"],
+                ["postgres", "13.15", "postgres13"],
+                ["aurora-postgresql", "16.4", "aurora-postgresql16"],
+                ["aurora-serverless", "17.4", "aurora-postgresql17"],
+            ];
+            for (const [engine, version, family] of table) assert.equal(parameterGroupFamily(engine, version), family);
+            fc.assert(fc.property(fc.constantFrom(...DATABASE_ENGINES), fc.constantFrom(...SUPPORTED_MAJORS), fc.nat({ max: 99 }), (engine, major, minor) => {
+                const family = parameterGroupFamily(engine, `${major}.${minor}`);
+                return family.endsWith(String(major)) && family.startsWith(engine === "postgres" ? "postgres" : "aurora-postgresql");
+            }));
+            assert.throws(() => parameterGroupFamily("postgres", "16"), /MAJOR\.MINOR/);
+        });
+
+        it("forces TLS with rds.force_ssl = 1, applied without a reboot", () => {
+            const force = dbParameters().find((p) => p.name === "rds.force_ssl");
+            assert.deepEqual(force, { name: "rds.force_ssl", value: "1", applyMethod: "immediate" });
+            assert.ok(dbParameters().some((p) => p.name === "log_min_duration_statement"));
+        });
+
+        it("exports the PostgreSQL log (and the upgrade log on RDS) to groups named after the identifier", () => {
+            assert.deepEqual(logExports("postgres"), ["postgresql", "upgrade"]);
+            assert.deepEqual(logExports("aurora-serverless"), ["postgresql"]);
+            assert.deepEqual(logGroupNames("postgres", "p-s-db"), ["/aws/rds/instance/p-s-db/postgresql", "/aws/rds/instance/p-s-db/upgrade"]);
+            assert.deepEqual(logGroupNames("aurora-postgresql", "p-s-db"), ["/aws/rds/cluster/p-s-db/postgresql"]);
+        });
+
+        it("turns Performance Insights off only for the micro and small burstable classes", () => {
+            for (const c of ["db.t4g.micro", "db.t4g.small", "db.t3.micro", "db.t3.small", "db.t2.micro"]) assert.equal(performanceInsightsSupported(c), false, c);
+            for (const c of ["db.t4g.medium", "db.t3.large", "db.m7g.large", "db.r6g.xlarge", "db.serverless"]) assert.equal(performanceInsightsSupported(c), true, c);
+        });
+
+        it("sets secondsUntilAutoPause only when the minimum is 0 ACU", () => {
+            assert.deepEqual(serverlessScaling(0.5, 4), { minCapacity: 0.5, maxCapacity: 4 });
+            assert.deepEqual(serverlessScaling(0, 4), { minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: DEFAULT_SECONDS_UNTIL_AUTO_PAUSE });
+            assert.deepEqual(serverlessScaling(0, 4, 900), { minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: 900 });
+            assert.deepEqual(serverlessScaling(1, 4, 900), { minCapacity: 1, maxCapacity: 4 });
+        });
+
+        it("plans a writer, and a reader in tier 1 with multiAz, for Aurora only", () => {
+            assert.deepEqual(clusterInstancePlan("postgres", "db.t4g.micro", true), []);
+            assert.deepEqual(clusterInstancePlan("aurora-postgresql", "db.r7g.large", false), [
+                { role: "writer", instanceClass: "db.r7g.large", promotionTier: 0, azIndex: 0 },
+            ]);
+            assert.deepEqual(clusterInstancePlan("aurora-serverless", "db.serverless", true).map((p) => [p.role, p.instanceClass, p.promotionTier, p.azIndex]), [
+                ["writer", "db.serverless", 0, 0],
+                ["reader", "db.serverless", 1, 1],
+            ]);
+        });
+    });
+
+    describe("dataSafety", () => {
+        it("prod: deletion protection, protect, a kept final snapshot, changes in the maintenance window", () => {
+            assert.deepEqual(dataSafety(true), {
+                deletionProtection: true, protect: true, skipFinalSnapshot: false, applyImmediately: false, deleteAutomatedBackups: false, secretRecoveryWindowDays: 30,
+            });
+        });
+        it("dev: a destroy that needs no manual step", () => {
+            assert.deepEqual(dataSafety(false), {
+                deletionProtection: false, protect: false, skipFinalSnapshot: true, applyImmediately: true, deleteAutomatedBackups: true, secretRecoveryWindowDays: 7,
+            });
+        });
+    });
+
+    describe("physical names", () => {
+        const RDS_ID = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+
+        it("builds <project>-<stack>-<name>, lower-cased and cleaned", () => {
+            assert.equal(physicalIdentifier("private-app", "prod", "db"), "private-app-prod-db");
+            assert.equal(physicalIdentifier("Private_App", "eu.prod", "db"), "private-app-eu-prod-db");
+            assert.equal(physicalIdentifier("1app", "dev", "db"), "db-1app-dev-db");
+        });
+
+        it("always yields an identifier RDS accepts, within the length limit, deterministically", () => {
+            fc.assert(fc.property(fc.string(), fc.string(), fc.string({ minLength: 1 }), fc.constantFrom(MAX_DB_IDENTIFIER_LENGTH, MAX_PROXY_NAME_LENGTH), (project, stack, name, max) => {
+                const id = physicalIdentifier(project, stack, name, max);
+                return RDS_ID.test(id) && id.length <= max && id === physicalIdentifier(project, stack, name, max);
+            }), { numRuns: 500 });
+        });
+
+        it("keeps long names apart with a hash when it truncates", () => {
+            const long = "x".repeat(80);
+            const a = physicalIdentifier("private-app", "prod", `${long}a`);
+            const b = physicalIdentifier("private-app", "prod", `${long}b`);
+            assert.equal(a.length, MAX_DB_IDENTIFIER_LENGTH);
+            assert.notEqual(a, b);
+        });
+
+        it("names the final snapshot after the identifier and a random suffix", () => {
+            assert.equal(finalSnapshotIdentifier("private-app-prod-db", "0a1b2c3d"), "private-app-prod-db-final-0a1b2c3d");
+        });
+    });
+
+    describe("windows", () => {
+        it("parses daily and weekly windows, wrapping at midnight and at the end of the week", () => {
+            assert.deepEqual(parseDailyWindow("03:00-04:00"), { start: 180, end: 240 });
+            assert.deepEqual(parseDailyWindow("23:30-00:30"), { start: 1410, end: 1470 });
+            assert.equal(parseDailyWindow("03:00-03:29"), undefined);
+            assert.deepEqual(parseWeeklyWindow("mon:00:00-mon:00:30"), { start: 0, end: 30 });
+            assert.deepEqual(parseWeeklyWindow("sun:23:30-mon:00:30"), { start: 6 * 1440 + 1410, end: 7 * 1440 + 30 });
+            assert.equal(parseWeeklyWindow("mon:00:00-wed:00:00"), undefined);
+        });
+
+        it("detects overlaps on any day, across midnight and across the week boundary", () => {
+            const overlap = (b: string, m: string) => windowsOverlap(parseDailyWindow(b)!, parseWeeklyWindow(m)!);
+            assert.equal(overlap(DEFAULT_BACKUP_WINDOW, DEFAULT_MAINTENANCE_WINDOW), false);
+            assert.equal(overlap("03:00-04:00", "wed:03:30-wed:04:30"), true);
+            assert.equal(overlap("23:30-00:30", "tue:00:00-tue:00:45"), true);
+            assert.equal(overlap("00:00-00:30", "sun:23:30-mon:00:15"), true);
+            assert.equal(overlap("03:00-04:00", "sun:04:00-sun:05:00"), false);
+        });
+    });
+
+    describe("alarmPlan", () => {
+        const thresholds = { dbCpuPercent: 75, dbFreeStorageMb: 1024, dbConnections: 90, proxyClientConnections: 500 };
+        const metrics = (engine: DatabaseEngine, proxy = false) =>
+            alarmPlan(engine, thresholds, { instanceIdentifier: "i", clusterIdentifier: "c", proxyName: proxy ? "p" : undefined }).map((a) => a.metricName);
+
+        it("watches CPU, storage or capacity, and connections per engine", () => {
+            assert.deepEqual(metrics("postgres"), ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"]);
+            assert.deepEqual(metrics("aurora-postgresql"), ["CPUUtilization", "FreeLocalStorage", "DatabaseConnections"]);
+            assert.deepEqual(metrics("aurora-serverless"), ["CPUUtilization", "ACUUtilization", "DatabaseConnections"]);
+            assert.deepEqual(metrics("postgres", true), ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ClientConnections"]);
+        });
+
+        it("computes thresholds, comparisons and dimensions", () => {
+            const rds = alarmPlan("postgres", thresholds, { instanceIdentifier: "i" });
+            assert.deepEqual(rds.map((a) => [a.metricName, a.comparisonOperator, a.threshold, a.dimensions]), [
+                ["CPUUtilization", "GreaterThanThreshold", 75, { DBInstanceIdentifier: "i" }],
+                ["FreeStorageSpace", "LessThanThreshold", 1024 * 1024 * 1024, { DBInstanceIdentifier: "i" }],
+                ["DatabaseConnections", "GreaterThanThreshold", 90, { DBInstanceIdentifier: "i" }],
+            ]);
+            const serverless = alarmPlan("aurora-serverless", thresholds, { clusterIdentifier: "c", proxyName: "p" });
+            assert.deepEqual(serverless[1].dimensions, { DBClusterIdentifier: "c", Role: "WRITER" });
+            assert.equal(serverless[1].threshold, ACU_UTILIZATION_ALARM_PERCENT);
+            assert.deepEqual(serverless[3].dimensions, { ProxyName: "p" });
+            assert.equal(serverless[3].threshold, 500);
+            assert.ok(serverless.every((a) => a.namespace === "AWS/RDS"));
+            assert.equal(new Set(serverless.map((a) => a.key)).size, serverless.length, "alarm keys name resources and must be unique");
+        });
+    });
+
+    describe("IAM and bastion helpers", () => {
+        it("builds rds-db:connect ARNs and reads the proxy id out of its ARN", () => {
+            assert.equal(rdsDbConnectArn("aws", "eu-west-1", "123456789012", "db-ABC", "app_user"), "arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABC/app_user");
+            assert.equal(proxyResourceId("arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0"), "prx-0123456789abcdef0");
+        });
+
+        it("picks the AL2023 AMI parameter by architecture", () => {
+            for (const t of ["t4g.nano", "m7g.large", "c6gn.xlarge", "r8g.medium", "im4gn.large"]) {
+                assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", t);
+            }
+            for (const t of ["t3.nano", "m6i.large", "c5n.xlarge", "g4dn.xlarge"]) {
+                assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", t);
+            }
+        });
+
+        it("renders the exact port-forwarding command", () => {
+            assert.equal(
+                portForwardCommand("i-0123456789abcdef0", "db.example.eu-west-1.rds.amazonaws.com"),
+                "aws ssm start-session --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSessionToRemoteHost " +
+                    "--parameters '{\"host\":[\"db.example.eu-west-1.rds.amazonaws.com\"],\"portNumber\":[\"5432\"],\"localPortNumber\":[\"15432\"]}'",
+            );
+        });
+    });
+});
