@@ -71,6 +71,7 @@ export const db = {
     appUser: database.connection.appUsername,
     masterSecretArn: database.connection.masterSecretArn,
     iamAuth: database.connection.iamAuth,
+    /** With `database.bastion: true`: the `aws ssm start-session` command for a local tunnel. */
+    portForwardCommand: database.portForwardCommand,
 };
-export const portForwardCommand = database.portForwardCommand;
 export const alarmTopicArn = alarms.topicArn;

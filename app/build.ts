@@ -2,7 +2,7 @@
  * Bundles the app for Lambda, in memory, for the infrastructure program.
  *
  * `bundleApp()` returns the API handler and the migration handler as single CommonJS files
- * (deploy each as `index.js`, handler `index.handler`, runtime nodejs20.x) plus hashes. It is
+ * (deploy each as `index.js`, handler `index.handler`, runtime nodejs22.x or later) plus hashes. It is
  * synchronous and fast (esbuild, well under a second), because the Pulumi program calls it on
  * every preview; and deterministic: the same sources give byte-identical code and hashes, so
  * an unchanged app never shows a diff.

@@ -18,8 +18,14 @@
  * - RDS Proxy with IAM auth uses end-to-end IAM (`defaultAuthScheme: IAM_AUTH`): clients
  *   and the proxy both log in with IAM tokens, so the application role needs no password
  *   (the same `rds_iam` role as without the proxy). The master secret stays registered
- *   (`iamAuth: REQUIRED`), so an IAM-authenticated client can still log in as the master
- *   user through the proxy (e.g. migrations, with `iamConnectArn(masterUsername)`).
+ *   (`iamAuth: REQUIRED`), so through the proxy the master user too can log in only with an
+ *   IAM token, never with its password.
+ * - Two ways in. The application uses `connection.host` (the proxy when on) and is admitted
+ *   with `allowFrom`. Migrations and admin tools log in as the master user with its password
+ *   (from the RDS-managed secret), which the proxy refuses with IAM auth: they use
+ *   `connection.adminHost` (the writer endpoint, bypassing the proxy) and are admitted to
+ *   the database's own group with `allowAdminFrom`. Without a proxy both are the same host
+ *   and group, and one rule per client name (AWS rejects duplicate rules).
  * - The bastion's AMI is the latest Amazon Linux 2023 from the public SSM parameter: a new
  *   AMI release replaces the (stateless) bastion on the next `up`, which keeps it patched.
  */
@@ -28,12 +34,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DatabaseEngine } from "../lib/config";
 import {
+    AdmissionPath,
     AlarmSpec,
     DB_PORT,
     DataSafety,
     MAX_PROXY_NAME_LENGTH,
     PERFORMANCE_INSIGHTS_RETENTION_DAYS,
     ResolvedDatabasePlan,
+    admissionRuleName,
     alarmPlan,
     awsEngine,
     bastionAmiParameter,
@@ -51,6 +59,7 @@ import {
     portForwardCommand,
     proxyResourceId,
     rdsDbConnectArn,
+    validClientName,
     validDbUsername,
 } from "../lib/database-plan";
 import { DatabaseConnection } from "./contracts";
@@ -212,7 +221,9 @@ export interface DatabaseArgs {
     masterUsername?: string;
     /**
      * RDS Proxy in front of the database (in the private subnets, TLS required). Clients then
-     * connect to the proxy endpoint and `allowFrom` admits them to the proxy's security group.
+     * connect to the proxy endpoint and `allowFrom` admits them to the proxy's security group;
+     * admin clients (migrations) still connect to the database itself (`connection.adminHost`,
+     * admitted with `connection.allowAdminFrom`).
      * @default false
      */
     proxy?: boolean;
@@ -279,7 +290,9 @@ export const DATABASE_TYPE = "private-app:database:Database";
 
 /**
  * A private PostgreSQL database. Read `connection` to reach it; call
- * `connection.allowFrom(name, securityGroupId)` once per client. The children are exposed
+ * `connection.allowFrom(name, securityGroupId)` once per client, and
+ * `connection.allowAdminFrom(name, securityGroupId)` once per client of the admin path
+ * (`connection.adminHost`, e.g. migrations). The children are exposed
  * (`instance` or `cluster` + `clusterInstances`, `proxy`, `securityGroup`, ...) for
  * reference; everything a consumer needs is on `connection`.
  */
@@ -292,7 +305,7 @@ export class Database extends pulumi.ComponentResource {
     readonly safety: DataSafety;
     /** Physical identifier of the RDS instance or the Aurora cluster (`<project>-<stack>-<name>`). */
     readonly identifier: string;
-    /** The database's own security group (admits the proxy and the bastion, or the clients). */
+    /** The database's own security group (admits the proxy, the bastion and admin clients, or every client). */
     readonly securityGroupId: pulumi.Output<string>;
     /** The proxy's security group, when `proxy`. */
     readonly proxySecurityGroupId?: pulumi.Output<string>;
@@ -324,7 +337,10 @@ export class Database extends pulumi.ComponentResource {
     readonly bastion?: aws.ec2.Instance;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
 
+    /** `<path>:<client name>` of every allowFrom / allowAdminFrom call made. */
     private readonly admitted = new Set<string>();
+    /** The admission rules declared, by logical name, with the source they admit. */
+    private readonly admissionRules = new Map<string, { rule: aws.vpc.SecurityGroupIngressRule; source: pulumi.Input<string> }>();
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered, so that a bad argument leaves no trace.
@@ -352,10 +368,11 @@ export class Database extends pulumi.ComponentResource {
             tags,
         }, parent);
 
-        // No inline rules: ingress comes from SecurityGroupIngressRule resources (allowFrom,
-        // proxy, bastion). No egress at all: PostgreSQL only answers connections (replies are
-        // allowed by the security group's connection tracking) and never opens one; the
-        // provider revokes AWS's default allow-all egress rule when it creates the group.
+        // No inline rules: ingress comes from SecurityGroupIngressRule resources (allowFrom and
+        // allowAdminFrom, proxy, bastion). No egress at all: PostgreSQL only answers
+        // connections (replies are allowed by the security group's connection tracking) and
+        // never opens one; the provider revokes AWS's default allow-all egress rule when it
+        // creates the group.
         this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
             vpcId: args.vpcId,
             description: `PostgreSQL ${identifier}: port ${DB_PORT} from admitted security groups only; no egress`,
@@ -730,9 +747,48 @@ export class Database extends pulumi.ComponentResource {
 
         // ---- The connection contract -------------------------------------------------------
         const clientSg = clientSecurityGroup;
+        const proxied = this.proxy !== undefined;
         const connectResourceId = this.proxy ? this.proxy.arn.apply(proxyResourceId) : resourceId;
+        /**
+         * Admits a client on one path. Behind a proxy, the client path ends at the proxy's group
+         * and the admin path at the database's, each with its own rule. Without a proxy both end
+         * at the database's group: `admissionRuleName` gives both paths the same rule name, and
+         * the rule the first call declared is returned to the second (a second, identical rule
+         * would fail with InvalidPermission.Duplicate).
+         */
+        const admit = (path: AdmissionPath, clientName: string, source: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule => {
+            const call = path === "client" ? "allowFrom" : "allowAdminFrom";
+            if (!validClientName(clientName)) {
+                throw new Error(`Database "${name}": ${call}: got ${JSON.stringify(clientName)}; expected 1 to 40 lower-case letters, digits or hyphens (it names the rule resource)`);
+            }
+            const key = `${path}:${clientName}`;
+            if (this.admitted.has(key)) {
+                throw new Error(`Database "${name}": ${call}: "${clientName}" is already admitted; call ${call} once per client`);
+            }
+            const ruleName = admissionRuleName(name, clientName, path, proxied);
+            const existing = this.admissionRules.get(ruleName);
+            if (existing) {
+                // Without a proxy only: the other path already admitted this client to this group.
+                if (typeof existing.source === "string" && typeof source === "string" && existing.source !== source) {
+                    throw new Error(`Database "${name}": ${call}: "${clientName}" is already admitted from ${existing.source}, not ${source}; one client name is one security group`);
+                }
+                this.admitted.add(key);
+                return existing.rule;
+            }
+            const direct = path === "admin" && proxied;
+            const rule = this.ingress(
+                ruleName,
+                direct ? this.securityGroup.id : clientSg.id,
+                source,
+                direct ? `PostgreSQL from ${clientName} (admin, bypassing the proxy)` : `PostgreSQL from ${clientName}`,
+            );
+            this.admissionRules.set(ruleName, { rule, source });
+            this.admitted.add(key);
+            return rule;
+        };
         this.connection = {
             host,
+            adminHost: this.endpoint,
             port: pulumi.output(DB_PORT),
             databaseName: plan.databaseName,
             masterUsername: plan.masterUsername,
@@ -740,6 +796,7 @@ export class Database extends pulumi.ComponentResource {
             appUsername: plan.appUsername,
             appUserSecretArn: this.appUserSecretArn,
             iamAuth: plan.iamAuth,
+            proxied,
             iamConnectArn: (username: string) => {
                 if (!validDbUsername(username)) {
                     throw new Error(`Database "${name}": iamConnectArn: got ${JSON.stringify(username)}; expected a PostgreSQL user name (lower-case letters, digits or _, starting with a letter)`);
@@ -748,16 +805,9 @@ export class Database extends pulumi.ComponentResource {
             },
             secretKmsKeyArns,
             securityGroupId: clientSg.id,
-            allowFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) => {
-                if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(clientName)) {
-                    throw new Error(`Database "${name}": allowFrom: got ${JSON.stringify(clientName)}; expected 1 to 40 lower-case letters, digits or hyphens (it names the rule resource)`);
-                }
-                if (this.admitted.has(clientName)) {
-                    throw new Error(`Database "${name}": allowFrom: "${clientName}" is already admitted; call allowFrom once per client`);
-                }
-                this.admitted.add(clientName);
-                this.ingress(`${name}-allow-${clientName}`, clientSg.id, sourceSecurityGroupId, `PostgreSQL from ${clientName}`);
-            },
+            adminSecurityGroupId: this.securityGroup.id,
+            allowFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) => admit("client", clientName, sourceSecurityGroupId),
+            allowAdminFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) => admit("admin", clientName, sourceSecurityGroupId),
         };
 
         this.registerOutputs({

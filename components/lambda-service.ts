@@ -34,7 +34,6 @@ import {
     hasInlineSourceMap,
     lambdaAssumeRolePolicy,
     MEMORY_MB_RANGE,
-    MIGRATION_RESERVED_CONCURRENCY,
     MIGRATION_TIMEOUT_SECONDS_RANGE,
     migrationEnvironment,
     migrationInvocationInput,
@@ -90,8 +89,11 @@ export interface LambdaServiceArgs {
      */
     privateEgress: boolean;
     /**
-     * How the functions reach the database (endpoint, secrets, IAM auth); the component admits
-     * its security group with `database.allowFrom`.
+     * How the functions reach the database (endpoints, secrets, IAM auth). The API function
+     * connects to `database.host` (the proxy when on), the migration function to
+     * `database.adminHost` (the database itself: it logs in as the master user with its
+     * password). The component admits its security group with `database.allowFrom`, and behind
+     * a proxy also with `database.allowAdminFrom`.
      * @example database.connection
      */
     database: DatabaseConnection;
@@ -112,8 +114,9 @@ export interface LambdaServiceArgs {
      */
     memoryMb?: number;
     /**
-     * Timeout of the API function in seconds, 1 to 29 (the HTTP API gives up after 30 s).
-     * @default 10
+     * Timeout of the API function in seconds, 1 to 29 (the HTTP API gives up after 30 s). The
+     * app needs about 15 s at worst: a connect, a statement, and one retry after a rotation.
+     * @default 15
      * @example 20
      */
     timeoutSeconds?: number;
@@ -133,7 +136,7 @@ export interface LambdaServiceArgs {
     /**
      * Node.js runtime of both functions.
      * @default "nodejs22.x"
-     * @example "nodejs20.x"
+     * @example "nodejs24.x"
      */
     runtime?: LambdaConfig["runtime"];
     /**
@@ -266,8 +269,12 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
     if (db === undefined || db === null) {
         problems.push("database: required (the DatabaseConnection the Database component returns)");
     } else {
-        if (typeof db.allowFrom !== "function" || typeof db.iamConnectArn !== "function") {
-            problems.push("database: expected a DatabaseConnection with allowFrom() and iamConnectArn()");
+        if (typeof db.allowFrom !== "function" || typeof db.allowAdminFrom !== "function" || typeof db.iamConnectArn !== "function") {
+            problems.push("database: expected a DatabaseConnection with allowFrom(), allowAdminFrom() and iamConnectArn()");
+        }
+        if (typeof db.proxied !== "boolean") add("database.proxied", db.proxied, "expected true or false");
+        if (db.adminHost === undefined || db.adminSecurityGroupId === undefined) {
+            problems.push("database.adminHost / database.adminSecurityGroupId: required (where the migrations connect, bypassing a proxy)");
         }
         if (typeof db.databaseName !== "string" || !/^[a-z][a-z0-9_]{0,62}$/.test(db.databaseName)) {
             add("database.databaseName", db.databaseName, "expected 1 to 63 lower-case letters, digits or _ starting with a letter");
@@ -411,6 +418,19 @@ export class LambdaService extends pulumi.ComponentResource {
             toPort: db.port,
             referencedSecurityGroupId: db.securityGroupId,
         }, parent);
+        // Behind a proxy the migrations bypass it (they log in as the master user with its
+        // password, which the proxy refuses with IAM auth): a second path, to the database's
+        // own group. Without a proxy the rule above already reaches it.
+        const adminEgress = db.proxied
+            ? [new aws.vpc.SecurityGroupEgressRule(`${name}-lambda-to-db-admin`, {
+                securityGroupId: sgId,
+                description: "PostgreSQL to the database itself, bypassing the proxy (migrations)",
+                ipProtocol: "tcp",
+                fromPort: db.port,
+                toPort: db.port,
+                referencedSecurityGroupId: db.adminSecurityGroupId,
+            }, parent)]
+            : [];
         const httpsEgress = new aws.vpc.SecurityGroupEgressRule(`${name}-lambda-https`, {
             securityGroupId: sgId,
             description: args.privateEgress
@@ -421,10 +441,11 @@ export class LambdaService extends pulumi.ComponentResource {
             toPort: 443,
             cidrIpv4: args.privateEgress ? "0.0.0.0/0" : args.vpcCidr,
         }, parent);
-        // The contract returns void; a Database that returns the ingress rule lets the
-        // migrations wait for it (see the invocation below).
-        const admitted: unknown = db.allowFrom(`${name}-lambda`, sgId);
-        const admission = pulumi.Resource.isInstance(admitted) ? [admitted] : [];
+        // The ingress rules that admit the functions; the migrations wait for them (a first
+        // deploy would otherwise race the rule and time out connecting). Without a proxy the
+        // admin path is the client path: one rule, no allowAdminFrom (which would return it).
+        const admission: pulumi.Resource[] = [db.allowFrom(`${name}-lambda`, sgId)];
+        if (db.proxied) admission.push(db.allowAdminFrom(`${name}-lambda`, sgId));
 
         // --- Logs: owned by the stack (created before the functions, deleted with them).
         const logGroup = (suffix: string, retentionInDays: number) =>
@@ -469,6 +490,7 @@ export class LambdaService extends pulumi.ComponentResource {
         const port = db.port.apply((p) => String(p));
         const envInputs = {
             host: db.host,
+            adminHost: db.adminHost,
             port,
             databaseName: db.databaseName,
             appUsername: db.appUsername,
@@ -493,8 +515,9 @@ export class LambdaService extends pulumi.ComponentResource {
             role: migrateIam.role.arn,
             description: "Applies the app's database migrations (invoked by the deployment)",
             timeout: migrationTimeoutSeconds,
-            // Never two runs at once (the app also takes an advisory lock).
-            reservedConcurrentExecutions: MIGRATION_RESERVED_CONCURRENCY,
+            // No reserved concurrency: reserving even 1 fails in accounts whose concurrency quota
+            // is the minimum (new accounts), and two runs never interleave anyway: the migration
+            // runner holds a PostgreSQL advisory lock for the whole run.
             environment: {
                 variables: migrationEnvironment(envInputs, { timeoutSeconds: migrationTimeoutSeconds, sourceMaps: hasInlineSourceMap(args.code.migrate.code) }),
             },
@@ -515,14 +538,14 @@ export class LambdaService extends pulumi.ComponentResource {
                 migrationInvocationInput({
                     migrationsSha256: args.code.migrationsSha256,
                     codeSha256: args.code.migrate.sha256,
-                    host: db.host,
+                    host: db.adminHost,
                     port,
                     databaseName: db.databaseName,
                     iamAuth: db.iamAuth,
                     appUserSecretArn: db.iamAuth ? undefined : db.appUserSecretArn,
                 }),
             ),
-        }, { parent: this, dependsOn: [this.migrationFunction, migrateIam.policy, dbEgress, httpsEgress, ...admission] });
+        }, { parent: this, dependsOn: [this.migrationFunction, migrateIam.policy, dbEgress, ...adminEgress, httpsEgress, ...admission] });
 
         // The API's new code may need the new schema: it is updated only after the migrations
         // succeeded. No cycle: the invocation depends on the migration function only.

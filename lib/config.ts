@@ -35,7 +35,7 @@ export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:30-sun:05:30";
 export const DEFAULT_MIN_ACU = 0.5;
 export const DEFAULT_MAX_ACU = 4;
 export const DEFAULT_LAMBDA_MEMORY_MB = 512;
-export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 10;
+export const DEFAULT_LAMBDA_TIMEOUT_SECONDS = 15;
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 /** Interface endpoints the network can create (service name suffix after `com.amazonaws.<region>.`). */
@@ -205,7 +205,7 @@ const lambdaSchema = z.strictObject({
     timeoutSeconds: wholeNumber(1, 29).default(DEFAULT_LAMBDA_TIMEOUT_SECONDS),
     reservedConcurrency: wholeNumber(0, 10000).optional(),
     architecture: oneOf(["arm64", "x86_64"]).default("arm64"),
-    runtime: oneOf(["nodejs20.x", "nodejs22.x"]).default("nodejs22.x"),
+    runtime: oneOf(["nodejs22.x", "nodejs24.x"]).default("nodejs22.x"),
     logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(DEFAULT_LOG_RETENTION_DAYS),
 });
 

@@ -734,6 +734,28 @@ function required(v: string | undefined, what: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Client admission (connection.allowFrom / allowAdminFrom)
+// ---------------------------------------------------------------------------------------------
+/** How a client is admitted: through the client path (the proxy when on) or straight to the database. */
+export type AdmissionPath = "client" | "admin";
+
+/** A client name as `allowFrom` / `allowAdminFrom` take it: it names the rule resource. */
+export function validClientName(clientName: string): boolean {
+    return /^[a-z0-9][a-z0-9-]{0,39}$/.test(clientName);
+}
+
+/**
+ * Logical name of the ingress rule that admits `client` on `path`. The client path keeps its
+ * historical name (`<component>-allow-<client>`). The admin path has its own rule on the
+ * database's group only behind a proxy (`<component>-admin-<client>`); without a proxy both
+ * paths end at the same group, where AWS rejects a duplicate rule, so they share the
+ * client path's rule and name.
+ */
+export function admissionRuleName(component: string, client: string, path: AdmissionPath, proxied: boolean): string {
+    return path === "admin" && proxied ? `${component}-admin-${client}` : `${component}-allow-${client}`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // IAM and the bastion
 // ---------------------------------------------------------------------------------------------
 /** The resource id in an RDS Proxy ARN (`arn:aws:rds:<region>:<account>:db-proxy:prx-...` → `prx-...`). */

@@ -25,8 +25,6 @@ export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS;
 export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
 export const DEFAULT_TRACING = "off";
 
-/** The migration function never runs twice at once. */
-export const MIGRATION_RESERVED_CONCURRENCY = 1;
 /** Seconds left between the migration's statement timeout and the function's own timeout. */
 export const MIGRATION_TIMEOUT_HEADROOM_SECONDS = 30;
 /** Both bundles export `handler` from `index.js` (see `app/build.ts`). */
@@ -37,7 +35,7 @@ export const STAGE_NAME = "$default";
 
 export const ARCHITECTURES = ["arm64", "x86_64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
-export const RUNTIMES = ["nodejs20.x", "nodejs22.x"] as const;
+export const RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 export const TRACING_MODES = ["off", "active"] as const;
 export type Tracing = (typeof TRACING_MODES)[number];
@@ -60,7 +58,14 @@ export const DB_POOL_MAX_RANGE = { min: 1, max: 20 } as const;
 
 /** What the environment of either function is built from. `T` is the type of run-time values. */
 export interface DatabaseEnvInputs<T> {
+    /** Where the API connects: the RDS Proxy when enabled, else the writer (`connection.host`). */
     host: T;
+    /**
+     * Where the migrations connect as the master user with its password: the writer itself,
+     * bypassing the proxy (`connection.adminHost`; equal to `host` without a proxy). With IAM
+     * authentication the proxy accepts IAM tokens only, so a password login through it fails.
+     */
+    adminHost: T;
     /** The port as a string (environment values are strings). */
     port: T;
     databaseName: string;
@@ -99,8 +104,8 @@ export function apiEnvironment<T>(db: DatabaseEnvInputs<T>, options: { poolMax?:
 }
 
 /**
- * Environment of the migration function: the master secret's ARN (RDS-managed, JSON
- * `{username, password}`), how the app role logs in (`APP_USER_AUTH`, and the ARN of its
+ * Environment of the migration function: the writer's own host (`adminHost`, never the proxy),
+ * the master secret's ARN (RDS-managed, JSON `{username, password}`), how the app role logs in (`APP_USER_AUTH`, and the ARN of its
  * secret for password auth) and a statement timeout that ends before the function does, so a
  * slow statement is cancelled (and its transaction rolled back) with a clear error.
  */
@@ -109,7 +114,7 @@ export function migrationEnvironment<T>(
     options: { timeoutSeconds: number; sourceMaps: boolean },
 ): Record<string, T | string> {
     const env: Record<string, T | string> = {
-        DB_HOST: db.host,
+        DB_HOST: db.adminHost,
         DB_PORT: db.port,
         DB_NAME: db.databaseName,
         DB_SECRET_ARN: db.masterSecretArn,
@@ -179,8 +184,10 @@ export interface DatabaseAccess {
 /**
  * Least privilege per function. The API reads the app user's secret (password auth) or
  * connects with IAM tokens; it never sees the master secret. The migration function logs in as
- * the master user with its password, and reads the app user's secret to set that role's
- * password; it never connects with IAM.
+ * the master user with its password (`secretsmanager:GetSecretValue` on the master secret)
+ * straight to the database (`adminHost`, never through the proxy, which with IAM auth would
+ * demand an IAM token), and reads the app user's secret to set that role's password; it never
+ * connects with IAM, so it needs no `rds-db:connect`.
  */
 export function databaseAccess(role: FunctionRole, iamAuth: boolean): DatabaseAccess {
     switch (role) {
@@ -274,6 +281,7 @@ export interface MigrationTrigger<T> {
     migrationsSha256: string;
     /** SHA-256 of the migration function's bundle. */
     codeSha256: string;
+    /** Where the migrations connect: the database's own writer (`adminHost`), never the proxy. */
     host: T;
     port: T;
     databaseName: string;
@@ -285,8 +293,9 @@ export interface MigrationTrigger<T> {
 /**
  * The payload of the migration invocation. The invocation resource invokes the function when
  * it is created or replaced, and a changed payload replaces it: so migrations run on the first
- * deploy and again exactly when the migrations, the migration code, the database endpoint (a
- * new database or the proxy switched on) or the app role's login method changed.
+ * deploy and again exactly when the migrations, the migration code, the database's own endpoint
+ * (a new database; switching the proxy on or off does not change it) or the app role's login
+ * method changed.
  */
 export function migrationInvocationInput<T>(t: MigrationTrigger<T>) {
     return {

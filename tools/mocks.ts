@@ -122,6 +122,9 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
                 endpoint: `${physicalName}.proxy-c${hex(region, 11)}.${region}.rds.amazonaws.com`,
                 name: physicalName,
             };
+        case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+            // A proxy's default target group is always named "default" (ProxyTarget.targetGroupName).
+            return { arn: arn("rds", `target-group:prx-tg-${hex(id, 17)}`), name: "default" };
         case "aws:lambda/function:Function":
             return {
                 arn: arn("lambda", `function:${physicalName}`),

@@ -43,6 +43,7 @@ import {
     DatabasePlanInput,
     MAX_DB_IDENTIFIER_LENGTH,
     MAX_PROXY_NAME_LENGTH,
+    admissionRuleName,
     alarmPlan,
     bastionAmiParameter,
     clusterInstancePlan,
@@ -62,6 +63,7 @@ import {
     proxyResourceId,
     rdsDbConnectArn,
     serverlessScaling,
+    validClientName,
     windowsOverlap,
 } from "../../lib/database-plan";
 
@@ -402,6 +404,29 @@ describe("lib/database-plan", () => {
                 "aws ssm start-session --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSessionToRemoteHost " +
                     "--parameters '{\"host\":[\"db.example.eu-west-1.rds.amazonaws.com\"],\"portNumber\":[\"5432\"],\"localPortNumber\":[\"15432\"]}'",
             );
+        });
+    });
+
+    describe("client admission", () => {
+        it("names the client rule as before, and a separate admin rule only behind a proxy", () => {
+            assert.equal(admissionRuleName("db", "app-lambda", "client", false), "db-allow-app-lambda");
+            assert.equal(admissionRuleName("db", "app-lambda", "client", true), "db-allow-app-lambda");
+            assert.equal(admissionRuleName("db", "app-lambda", "admin", true), "db-admin-app-lambda");
+            assert.equal(admissionRuleName("db", "app-lambda", "admin", false), "db-allow-app-lambda", "no proxy: one group, one shared rule");
+        });
+
+        it("gives the two paths the same rule exactly when there is no proxy", () => {
+            fc.assert(
+                fc.property(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,39}$/), fc.boolean(), (component, client, proxied) => {
+                    const same = admissionRuleName(component, client, "client", proxied) === admissionRuleName(component, client, "admin", proxied);
+                    assert.equal(same, !proxied);
+                }),
+            );
+        });
+
+        it("accepts 1 to 40 lower-case letters, digits or hyphens as a client name", () => {
+            for (const ok of ["a", "app", "app-lambda", "0worker", "a".repeat(40)]) assert.ok(validClientName(ok), ok);
+            for (const bad of ["", "-app", "App", "my app", "a_b", "a".repeat(41)]) assert.ok(!validClientName(bad), bad);
         });
     });
 });

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
+import * as aws from "@pulumi/aws";
 import { DATABASE_TYPE, Database, DatabaseArgs } from "../../components/database";
 import { DatabaseEngine, parseConfig } from "../../lib/config";
 import { DB_PORT, PORT_FORWARD_LOCAL_PORT, dataSafety, parameterGroupFamily, portForwardCommand } from "../../lib/database-plan";
@@ -274,6 +275,13 @@ describe("components/database", function () {
                     assert.equal(b.db.proxy, undefined);
                     assert.equal(b.db.bastionInstanceId, undefined);
                 });
+
+                it("has one path in without a proxy: the admin host and group are the client's", async () => {
+                    const c = b.db.connection;
+                    assert.strictEqual(c.proxied, false);
+                    assert.equal(await valueOf(c.adminHost), await valueOf(c.host));
+                    assert.equal(await valueOf(c.adminSecurityGroupId), await valueOf(c.securityGroupId));
+                });
             });
         }
     }
@@ -328,6 +336,15 @@ describe("components/database", function () {
                     assert.equal(inputs(proxy).name, "private-app-test-db-proxy");
                 });
 
+                it("exposes the database's own endpoint and group as the admin path, bypassing the proxy", async () => {
+                    const c = b.db.connection;
+                    assert.strictEqual(c.proxied, true);
+                    assert.equal(await valueOf(c.adminHost), await valueOf(b.db.endpoint));
+                    assert.equal(await valueOf(c.adminHost), await valueOf(engine === "postgres" ? b.db.instance!.address : b.db.cluster!.endpoint));
+                    assert.notEqual(await valueOf(c.adminHost), await valueOf(c.host));
+                    assert.equal(await valueOf(c.adminSecurityGroupId), one(b.rs, T.sg, "db-sg").id);
+                });
+
                 it("requires TLS, runs in the private subnets and caps the pool", () => {
                     const proxy = inputs(one(b.rs, T.proxy));
                     assert.strictEqual(proxy.requireTls, true);
@@ -339,6 +356,7 @@ describe("components/database", function () {
                     assert.equal(group.dbProxyName, proxy.name);
                     const target = inputs(one(b.rs, T.proxyTarget));
                     assert.equal(target.dbProxyName, proxy.name);
+                    assert.equal(target.targetGroupName, "default", "the proxy's default target group");
                     if (engine === "postgres") assert.equal(target.dbInstanceIdentifier, b.db.identifier);
                     else assert.equal(target.dbClusterIdentifier, b.db.identifier);
                 });
@@ -493,11 +511,88 @@ describe("components/database", function () {
             assert.deepEqual(await settle(mocks), []);
         });
 
+        it("rejects an unusable name on the admin path too", async () => {
+            const b = await build({ engine: "postgres", deletionProtection: false }, "db", []);
+            assert.throws(() => b.db.connection.allowAdminFrom("My App", "sg-other"), /allowAdminFrom: got "My App"; expected 1 to 40/);
+            assert.throws(() => b.db.connection.allowAdminFrom("a".repeat(41), "sg-other"), /allowAdminFrom: got "a{41}"/);
+        });
+
         it("admits each client once, under a usable name", async () => {
             const b = await build({ engine: "postgres", deletionProtection: false });
             assert.throws(() => b.db.connection.allowFrom("app", "sg-other"), /"app" is already admitted/);
             assert.throws(() => b.db.connection.allowFrom("My App", "sg-other"), /allowFrom: got "My App"/);
             assert.throws(() => b.db.connection.iamConnectArn("x;y"), /iamConnectArn: got "x;y"/);
+        });
+    });
+
+    describe("the admin path (allowAdminFrom)", () => {
+        const ruleSummary = (rs: RecordedResource[]) =>
+            ofType(rs, T.ingress)
+                .filter((r) => !/-(db-from-proxy|db-from-bastion)$/.test(r.name))
+                .map((r) => [r.name, inputs(r).securityGroupId, inputs(r).referencedSecurityGroupId])
+                .sort();
+
+        it("behind a proxy: a second rule, on the database's own group, besides the proxy's", async () => {
+            const mocks = await useMocks();
+            const db = new Database("db", { ...WIRING, engine: "postgres", deletionProtection: false, proxy: true });
+            const client = db.connection.allowFrom("migrator", APP_SG);
+            const admin = db.connection.allowAdminFrom("migrator", APP_SG);
+            assert.ok(client instanceof aws.vpc.SecurityGroupIngressRule);
+            assert.ok(admin instanceof aws.vpc.SecurityGroupIngressRule);
+            assert.notStrictEqual(client, admin);
+            assert.throws(() => db.connection.allowAdminFrom("migrator", APP_SG), /allowAdminFrom: "migrator" is already admitted; call allowAdminFrom once per client/);
+            assert.throws(() => db.connection.allowFrom("migrator", APP_SG), /allowFrom: "migrator" is already admitted/);
+            const rs = await settle(mocks);
+            const dbSg = one(rs, T.sg, "db-sg");
+            const proxySg = one(rs, T.sg, "db-proxy-sg");
+            assert.deepEqual(ruleSummary(rs), [
+                ["db-admin-migrator", dbSg.id, APP_SG],
+                ["db-allow-migrator", proxySg.id, APP_SG],
+            ]);
+            assert.match(inputs(one(rs, T.ingress, "db-admin-migrator")).description, /bypassing the proxy/);
+            assertIngressOnlyFromGroups(rs, dbSg.id, [proxySg.id, APP_SG]);
+            assertIngressOnlyFromGroups(rs, proxySg.id, [APP_SG]);
+        });
+
+        it("behind a proxy: an admin-only client is admitted to the database and not to the proxy", async () => {
+            const mocks = await useMocks();
+            const db = new Database("db", { ...WIRING, engine: "aurora-postgresql", deletionProtection: false, proxy: true });
+            db.connection.allowAdminFrom("tools", "sg-tools789");
+            const rs = await settle(mocks);
+            assertIngressOnlyFromGroups(rs, one(rs, T.sg, "db-sg").id, [one(rs, T.sg, "db-proxy-sg").id, "sg-tools789"]);
+            assertIngressOnlyFromGroups(rs, one(rs, T.sg, "db-proxy-sg").id, []);
+        });
+
+        it("without a proxy: allowAdminFrom after allowFrom returns the same rule and declares nothing", async () => {
+            const mocks = await useMocks();
+            const db = new Database("db", { ...WIRING, engine: "postgres", deletionProtection: false });
+            const client = db.connection.allowFrom("app", APP_SG);
+            const admin = db.connection.allowAdminFrom("app", APP_SG);
+            assert.strictEqual(admin, client);
+            assert.throws(() => db.connection.allowAdminFrom("app", APP_SG), /"app" is already admitted; call allowAdminFrom once per client/);
+            const rs = await settle(mocks);
+            assert.deepEqual(ruleSummary(rs), [["db-allow-app", one(rs, T.sg).id, APP_SG]]);
+        });
+
+        it("without a proxy: allowAdminFrom first declares the allowFrom rule, which a later allowFrom returns", async () => {
+            const mocks = await useMocks();
+            const db = new Database("db", { ...WIRING, engine: "aurora-serverless", deletionProtection: false });
+            const admin = db.connection.allowAdminFrom("app", APP_SG);
+            const client = db.connection.allowFrom("app", APP_SG);
+            assert.strictEqual(client, admin);
+            db.connection.allowAdminFrom("tools", "sg-tools789");
+            const rs = await settle(mocks);
+            const sg = one(rs, T.sg).id;
+            assert.deepEqual(ruleSummary(rs), [["db-allow-app", sg, APP_SG], ["db-allow-tools", sg, "sg-tools789"]]);
+            assert.equal(inputs(one(rs, T.ingress, "db-allow-app")).description, "PostgreSQL from app");
+        });
+
+        it("without a proxy: refuses one name for two different (known) groups", async () => {
+            const mocks = await useMocks();
+            const db = new Database("db", { ...WIRING, engine: "postgres", deletionProtection: false });
+            db.connection.allowFrom("app", APP_SG);
+            assert.throws(() => db.connection.allowAdminFrom("app", "sg-other"), /allowAdminFrom: "app" is already admitted from sg-app123, not sg-other/);
+            assert.deepEqual(ruleSummary(await settle(mocks)).map((r) => r[0]), ["db-allow-app"]);
         });
     });
 });

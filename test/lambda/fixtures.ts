@@ -1,7 +1,8 @@
 /**
  * Test doubles for the LambdaService tests: a fake `DatabaseConnection` that records its
- * `allowFrom` calls and declares the ingress rule the real one would, literal network ids, and
- * small code bundles with their real hashes.
+ * `allowFrom` / `allowAdminFrom` calls and declares the ingress rules the real one would, literal
+ * network ids, small code bundles with their real hashes, and a monitor wrapper that records
+ * each registration's dependencies.
  */
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
@@ -18,6 +19,9 @@ export const ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:alarms`;
 
 export const DB_HOST = "app-db.cabcdefghijk.eu-west-1.rds.amazonaws.com";
 export const DB_SG = "sg-0db0db0db0db0db01";
+/** The proxy's endpoint and group, when the fake database is `proxied`. */
+export const PROXY_HOST = "app-db-proxy.proxy-cabcdefghijk.eu-west-1.rds.amazonaws.com";
+export const PROXY_SG = "sg-0bb0bb0bb0bb0bb02";
 export const MASTER_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-1234-AbCdEf`;
 export const APP_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:app-db-app-user-XyZ123`;
 export const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
@@ -31,14 +35,42 @@ export const FAKE_APP_PASSWORD = "app-PASSWORD-do-not-leak-2";
 export interface FakeDatabase extends DatabaseConnection {
     /** `allowFrom` calls, with the source security group resolved when settled. */
     readonly allowed: { name: string; source: pulumi.Output<string> }[];
+    /** `allowAdminFrom` calls, likewise. */
+    readonly adminAllowed: { name: string; source: pulumi.Output<string> }[];
 }
 
-export function fakeDatabase(options: { iamAuth?: boolean; kmsKeyArns?: string[]; withAppSecret?: boolean } = {}): FakeDatabase {
+/**
+ * A fake connection. Without `proxied`, host and group are the database's (`DB_HOST`, `DB_SG`)
+ * on both paths; with it, the client path is the proxy's (`PROXY_HOST`, `PROXY_SG`) and the
+ * admin path the database's. Rules are named `<client>-to-db` (client path) and
+ * `<client>-to-db-admin` (admin path behind the proxy); without a proxy both paths share one
+ * rule, as in the real component.
+ */
+export function fakeDatabase(options: { iamAuth?: boolean; kmsKeyArns?: string[]; withAppSecret?: boolean; proxied?: boolean } = {}): FakeDatabase {
     const iamAuth = options.iamAuth ?? true;
     const withAppSecret = options.withAppSecret ?? !iamAuth;
+    const proxied = options.proxied ?? false;
     const allowed: FakeDatabase["allowed"] = [];
+    const adminAllowed: FakeDatabase["adminAllowed"] = [];
+    const rules = new Map<string, aws.vpc.SecurityGroupIngressRule>();
+    // Like the real component: one ingress rule on the target group, on its port.
+    const rule = (ruleName: string, securityGroupId: string, source: pulumi.Input<string>) => {
+        const existing = rules.get(ruleName);
+        if (existing) return existing;
+        const r = new aws.vpc.SecurityGroupIngressRule(ruleName, {
+            securityGroupId,
+            ipProtocol: "tcp",
+            fromPort: 5432,
+            toPort: 5432,
+            referencedSecurityGroupId: source,
+        });
+        rules.set(ruleName, r);
+        return r;
+    };
     return {
-        host: pulumi.output(DB_HOST),
+        host: pulumi.output(proxied ? PROXY_HOST : DB_HOST),
+        adminHost: pulumi.output(DB_HOST),
+        proxied,
         port: pulumi.output(5432),
         databaseName: "app",
         masterUsername: "app_admin",
@@ -48,18 +80,17 @@ export function fakeDatabase(options: { iamAuth?: boolean; kmsKeyArns?: string[]
         iamAuth,
         iamConnectArn: (user: string) => pulumi.output(connectArn(user)),
         secretKmsKeyArns: (options.kmsKeyArns ?? []).map((k) => pulumi.output(k)),
-        securityGroupId: pulumi.output(DB_SG),
+        securityGroupId: pulumi.output(proxied ? PROXY_SG : DB_SG),
+        adminSecurityGroupId: pulumi.output(DB_SG),
         allowed,
+        adminAllowed,
         allowFrom(name: string, sourceSecurityGroupId: pulumi.Input<string>) {
             allowed.push({ name, source: pulumi.output(sourceSecurityGroupId) });
-            // Like the real component: one ingress rule on the database's group, on its port.
-            return new aws.vpc.SecurityGroupIngressRule(`${name}-to-db`, {
-                securityGroupId: DB_SG,
-                ipProtocol: "tcp",
-                fromPort: 5432,
-                toPort: 5432,
-                referencedSecurityGroupId: sourceSecurityGroupId,
-            });
+            return rule(`${name}-to-db`, proxied ? PROXY_SG : DB_SG, sourceSecurityGroupId);
+        },
+        allowAdminFrom(name: string, sourceSecurityGroupId: pulumi.Input<string>) {
+            adminAllowed.push({ name, source: pulumi.output(sourceSecurityGroupId) });
+            return rule(proxied ? `${name}-to-db-admin` : `${name}-to-db`, DB_SG, sourceSecurityGroupId);
         },
     };
 }
@@ -91,4 +122,19 @@ export function baseArgs(database: DatabaseConnection, overrides: Partial<Lambda
         code: code(),
         ...overrides,
     };
+}
+
+/**
+ * The recording mocks keep inputs, not dependencies; wrap the mock monitor once more (after
+ * `useMocks`) to keep the dependency URNs the SDK sends with each registration, by `type::name`.
+ */
+export function recordDependencies(): Map<string, string[]> {
+    const deps = new Map<string, string[]>();
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: unknown) => void) => {
+        deps.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        register(req, callback);
+    };
+    return deps;
 }

@@ -24,7 +24,8 @@ import {
 import { APP_SECRET_ARN, connectArn, KMS_KEY_ARN, MASTER_SECRET_ARN } from "./fixtures";
 
 const db = (iamAuth: boolean): DatabaseEnvInputs<string> => ({
-    host: "db.example",
+    host: "proxy.example",
+    adminHost: "db.example",
     port: "5432",
     databaseName: "app",
     appUsername: "app_user",
@@ -36,7 +37,7 @@ const db = (iamAuth: boolean): DatabaseEnvInputs<string> => ({
 describe("lambda-plan: environment", () => {
     it("API with IAM auth: DB_IAM_AUTH, no secret", () => {
         assert.deepStrictEqual(apiEnvironment(db(true), { sourceMaps: false }), {
-            DB_HOST: "db.example",
+            DB_HOST: "proxy.example",
             DB_PORT: "5432",
             DB_NAME: "app",
             DB_USER: "app_user",
@@ -46,7 +47,7 @@ describe("lambda-plan: environment", () => {
 
     it("API with password auth: the app user's secret ARN, optional pool size and source maps", () => {
         assert.deepStrictEqual(apiEnvironment(db(false), { poolMax: 3, sourceMaps: true }), {
-            DB_HOST: "db.example",
+            DB_HOST: "proxy.example",
             DB_PORT: "5432",
             DB_NAME: "app",
             DB_USER: "app_user",
@@ -56,7 +57,7 @@ describe("lambda-plan: environment", () => {
         });
     });
 
-    it("migrations: the master secret, the app role's login method, a statement timeout inside the function's", () => {
+    it("migrations: the admin host (never the proxy), the master secret, the app role's login method, a statement timeout inside the function's", () => {
         assert.deepStrictEqual(migrationEnvironment(db(true), { timeoutSeconds: 300, sourceMaps: false }), {
             DB_HOST: "db.example",
             DB_PORT: "5432",
@@ -70,6 +71,13 @@ describe("lambda-plan: environment", () => {
         assert.strictEqual(pw.APP_USER_SECRET_ARN, APP_SECRET_ARN);
         assert.strictEqual(pw.DB_STATEMENT_TIMEOUT_MS, "30000");
         assert.ok(!("DB_USER" in pw), "the master user name comes from the master secret");
+    });
+
+    it("sends the API to host and the migrations to adminHost, whatever the auth mode", () => {
+        for (const iam of [true, false]) {
+            assert.strictEqual(apiEnvironment(db(iam), { sourceMaps: false }).DB_HOST, "proxy.example");
+            assert.strictEqual(migrationEnvironment(db(iam), { timeoutSeconds: 300, sourceMaps: false }).DB_HOST, "db.example");
+        }
     });
 
     it("throws (a programming error) when password auth has no secret ARN", () => {

@@ -22,6 +22,9 @@ import {
     MASTER_SECRET_ARN,
     MIGRATIONS_SHA,
     PRIVATE_SUBNETS,
+    PROXY_HOST,
+    PROXY_SG,
+    recordDependencies,
     sha256,
     VPC_CIDR,
     VPC_ID,
@@ -62,21 +65,6 @@ async function deploy(name: string, db: FakeDatabase, overrides: Partial<LambdaS
     const service = new LambdaService(name, baseArgs(db, overrides));
     const resources = await settle(mocks);
     return { mocks, resources, service, db, dependencies };
-}
-
-/**
- * The recording mocks keep inputs, not dependencies; wrap the mock monitor once more to keep
- * the dependency URNs the SDK sends with each registration.
- */
-function recordDependencies(): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: unknown) => void) => {
-        deps.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
-        register(req, callback);
-    };
-    return deps;
 }
 
 const inputs = (r: RecordedResource) => r.inputs as Record<string, any>;
@@ -132,10 +120,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
             assert.strictEqual(inputs(fn).handler, "index.handler");
             assert.strictEqual(inputs(fn).memorySize, 512);
         }
-        assert.strictEqual(inputs(fns.api).timeout, 10);
+        assert.strictEqual(inputs(fns.api).timeout, 15);
         assert.strictEqual(inputs(fns.api).reservedConcurrentExecutions, undefined);
         assert.strictEqual(inputs(fns.migrate).timeout, 300);
-        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, 1);
+        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, undefined, "the advisory lock serialises runs; no reserved concurrency");
         assert.strictEqual(inputs(fns.api).tracingConfig, undefined);
     });
 
@@ -165,6 +153,7 @@ describe("LambdaService (IAM auth, NAT)", function () {
 
     it("admits its security group at the database once, and the migrations wait for that rule", async () => {
         const sg = one(d.resources, T.sg);
+        assert.strictEqual(d.db.adminAllowed.length, 0, "no proxy: the client path is the admin path, no allowAdminFrom");
         assert.strictEqual(d.db.allowed.length, 1);
         assert.strictEqual(d.db.allowed[0].name, "svc-lambda");
         assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
@@ -351,7 +340,7 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
             memoryMb: 1024,
             timeoutSeconds: 20,
             architecture: "x86_64",
-            runtime: "nodejs20.x",
+            runtime: "nodejs24.x",
             logRetentionDays: 90,
             accessLogRetentionDays: 365,
             throttlingRateLimit: 200,
@@ -420,11 +409,11 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
         assert.strictEqual(inputs(fns.api).memorySize, 1024);
         assert.strictEqual(inputs(fns.api).timeout, 20);
         assert.strictEqual(inputs(fns.api).reservedConcurrentExecutions, 25);
-        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, 1);
+        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, undefined, "the advisory lock serialises runs; no reserved concurrency");
         assert.strictEqual(inputs(fns.migrate).timeout, 600);
         for (const fn of [fns.api, fns.migrate]) {
             assert.deepStrictEqual(inputs(fn).architectures, ["x86_64"]);
-            assert.strictEqual(inputs(fn).runtime, "nodejs20.x");
+            assert.strictEqual(inputs(fn).runtime, "nodejs24.x");
             assert.deepStrictEqual(inputs(fn).tracingConfig, { mode: "Active" });
         }
         for (const name of ["pw-api", "pw-migrate"]) assert.strictEqual(inputs(one(d.resources, T.logGroup, name)).retentionInDays, 90);
@@ -444,6 +433,70 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
     it("re-runs the migrations when the app user's secret changes (payload carries its ARN)", () => {
         const payload = JSON.parse(inputs(one(d.resources, T.invocation)).input);
         assert.deepStrictEqual(payload.appUser, { auth: "secret", secretArn: APP_SECRET_ARN });
+    });
+});
+
+describe("LambdaService (behind an RDS Proxy, fake database)", function () {
+    let d: Deployed;
+    let fns: { api: RecordedResource; migrate: RecordedResource };
+    before(async () => {
+        d = await deploy("px", fakeDatabase({ iamAuth: true, proxied: true }));
+        fns = { api: one(d.resources, T.fn, "px-api"), migrate: one(d.resources, T.fn, "px-migrate") };
+    });
+
+    it("sends the API through the proxy and the migrations straight to the database", () => {
+        assert.strictEqual(env(fns.api).DB_HOST, PROXY_HOST);
+        assert.strictEqual(env(fns.migrate).DB_HOST, DB_HOST);
+        assert.strictEqual(env(fns.migrate).DB_SECRET_ARN, MASTER_SECRET_ARN);
+        const payload = JSON.parse(inputs(one(d.resources, T.invocation)).input);
+        assert.deepStrictEqual(payload.target, { host: DB_HOST, port: "5432", database: "app" });
+    });
+
+    it("egresses 5432 to the proxy's group and to the database's, and 443", () => {
+        const sg = one(d.resources, T.sg);
+        for (const r of ofType(d.resources, T.egress)) assert.match(inputs(r).description, /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/, r.name);
+        const egress = ofType(d.resources, T.egress).map((r) => inputs(r));
+        for (const e of egress) assert.strictEqual(e.securityGroupId, sg.id);
+        const simplified = egress
+            .map((e) => ({ from: e.fromPort, to: e.toPort, sg: e.referencedSecurityGroupId, cidr: e.cidrIpv4 }))
+            .sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg)));
+        assert.deepStrictEqual(simplified, [
+            { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
+            { from: 5432, to: 5432, sg: PROXY_SG, cidr: undefined },
+            { from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
+        ].sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg))));
+    });
+
+    it("is admitted on both paths under one client name, and the migrations wait for both rules", async () => {
+        const sg = one(d.resources, T.sg);
+        assert.deepStrictEqual(d.db.allowed.map((a) => a.name), ["px-lambda"]);
+        assert.deepStrictEqual(d.db.adminAllowed.map((a) => a.name), ["px-lambda"]);
+        assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
+        assert.strictEqual(await valueOf(d.db.adminAllowed[0].source), sg.id);
+        const rules = ofType(d.resources, T.ingress);
+        assert.deepStrictEqual(rules.map((r) => [r.name, inputs(r).securityGroupId, inputs(r).referencedSecurityGroupId]).sort(), [
+            ["px-lambda-to-db", PROXY_SG, sg.id],
+            ["px-lambda-to-db-admin", DB_SG, sg.id],
+        ]);
+        const invDeps = d.dependencies.get(`${T.invocation}::px-migrate`) ?? assert.fail("no invocation");
+        for (const [type, name] of [
+            [T.ingress, "px-lambda-to-db"],
+            [T.ingress, "px-lambda-to-db-admin"],
+            [T.egress, "px-lambda-to-db"],
+            [T.egress, "px-lambda-to-db-admin"],
+            [T.egress, "px-lambda-https"],
+        ] as const) {
+            assert.ok(invDeps.includes(one(d.resources, type, name).urn), `the invocation does not depend on ${type} ${name}`);
+        }
+    });
+
+    it("still reads only the master secret for the migrations (no rds-db:connect), and IAM for the API", () => {
+        const migrate = policyOf(d.resources, "px-migrate");
+        assert.deepStrictEqual(statement(migrate, "ReadDatabaseSecrets").Resource, [MASTER_SECRET_ARN]);
+        assert.ok(!actions(migrate).includes("rds-db:connect"));
+        const api = policyOf(d.resources, "px-api");
+        assert.deepStrictEqual(statement(api, "ConnectWithIamToken").Resource, [connectArn("app_user")]);
+        assert.ok(!actions(api).includes("secretsmanager:GetSecretValue"));
     });
 });
 
@@ -513,7 +566,7 @@ describe("LambdaService argument validation", function () {
             /reservedConcurrency: got -1;/,
             /logRetentionDays: got 31; expected one of: 1, 3, 5/,
             /architecture: got "sparc"; expected one of: arm64, x86_64/,
-            /runtime: got "nodejs18.x"; expected one of: nodejs20.x, nodejs22.x/,
+            /runtime: got "nodejs18.x"; expected one of: nodejs22.x, nodejs24.x/,
             /privateSubnetIds: got \[\]; expected 1 to 16 private subnet ids/,
             /vpcCidr: got "10.0.0.0\/33"; expected an IPv4 CIDR/,
             /throttlingBurstLimit: got 0;/,
@@ -536,6 +589,14 @@ describe("LambdaService argument validation", function () {
 
     it("limits the name so that every derived name fits (allowFrom client names, IAM role names)", () => {
         assert.match(attempt("a".repeat(33), baseArgs(fakeDatabase())).message, /name: got "a{33}"; .*at most 32 characters/);
+    });
+
+    it("requires the admin path of the connection contract", () => {
+        const db = { ...fakeDatabase(), proxied: undefined as never, adminHost: undefined as never, allowAdminFrom: undefined as never };
+        const err = attempt("svc", baseArgs(db));
+        assert.match(err.message, /database: expected a DatabaseConnection with allowFrom\(\), allowAdminFrom\(\) and iamConnectArn\(\)/);
+        assert.match(err.message, /database\.proxied: got undefined; expected true or false/);
+        assert.match(err.message, /database\.adminHost \/ database\.adminSecurityGroupId: required/);
     });
 
     it("refuses the master user as the app user", () => {

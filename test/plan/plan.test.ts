@@ -145,8 +145,21 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         assert.strictEqual(sgIds.size, 1, "one Lambda security group");
         const [lambdaSg] = [...sgIds];
         const admitted = ofType(doc, INGRESS).filter((r) => inputs(r).referencedSecurityGroupId === lambdaSg);
-        assert.strictEqual(admitted.length, 1, "the database (or its proxy) admits the Lambda group once");
-        assert.strictEqual(inputs(admitted[0]).fromPort, 5432);
+        for (const r of admitted) {
+            assert.strictEqual(inputs(r).fromPort, 5432, r.name);
+            assert.strictEqual(inputs(r).toPort, 5432, r.name);
+        }
+        const perGroup = new Map<string, number>();
+        for (const r of admitted) perGroup.set(inputs(r).securityGroupId, (perGroup.get(inputs(r).securityGroupId) ?? 0) + 1);
+        for (const [group, n] of perGroup) assert.strictEqual(n, 1, `${group} admits the Lambda group ${n} times (AWS rejects duplicate rules)`);
+        // The API's host path: the proxy's group when there is a proxy, else the database's.
+        // The migrations bypass the proxy, so the database's own group admits the Lambda group too.
+        const dbSg = (inputs(ofType(doc, RDS_INSTANCE)[0]).vpcSecurityGroupIds as string[])[0];
+        const proxies = ofType(doc, "aws:rds/proxy:Proxy");
+        const apiSg = proxies.length > 0 ? (inputs(proxies[0]).vpcSecurityGroupIds as string[])[0] : dbSg;
+        assert.ok(perGroup.has(apiSg), "the API's host path (the proxy when on) admits the Lambda group");
+        assert.ok(perGroup.has(dbSg), "the database itself admits the Lambda group (the migrations' path)");
+        assert.deepStrictEqual(sorted([...perGroup.keys()]), sorted([...new Set([apiSg, dbSg])]), "admitted nowhere else");
     });
 
     it("holds no password in plain text anywhere", () => {
