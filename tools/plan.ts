@@ -71,8 +71,8 @@ async function main(): Promise<void> {
     });
 
     if (result.kind === "config-error") {
+        // Exactly one line per problem (CONTRACT.md): key, value given, what is allowed, the fix.
         for (const line of result.problems) process.stderr.write(`${line}\n`);
-        process.stderr.write(`\n${result.problems.length} configuration problem${result.problems.length === 1 ? "" : "s"} in stack ${stack.name} (${path.relative(process.cwd(), stack.file) || stack.file}); nothing was planned.\n`);
         process.exit(2);
     }
 

@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import type { PlanDocument } from "../../tools/run-plan";
-import { CliResult, planCli, planJson, tempStackFile } from "../support/plan-cli";
+import { CliResult, planCli, planJson, ROOT, tempStackFile } from "../support/plan-cli";
 
 type Res = PlanDocument["resources"][number];
 type Inputs = Record<string, any>;
@@ -248,6 +248,71 @@ describe("npm run plan", function () {
         });
     });
 
+    describe("every engine through the whole program", () => {
+        const base = {
+            "aws:region": "eu-west-1",
+            "private-app:network": { azCount: 2, natGateways: "single" },
+            "private-app:compute": { mode: "lambda" },
+        };
+        const engines: [string, Record<string, unknown>][] = [
+            ["postgres, password auth for the app", { engine: "postgres", iamAuth: false, deletionProtection: false }],
+            ["aurora-postgresql, Multi-AZ, protected", { engine: "aurora-postgresql", multiAz: true, deletionProtection: true, backupRetentionDays: 30 }],
+            ["aurora-serverless, scale to zero", { engine: "aurora-serverless", engineVersion: "16.4", minCapacityAcu: 0, maxCapacityAcu: 8, deletionProtection: false }],
+            ["aurora-serverless behind a proxy, with a bastion", { engine: "aurora-serverless", proxy: true, bastion: true, iamAuth: false, deletionProtection: false }],
+        ];
+        const docs = new Map<string, PlanDocument>();
+        before(async () => {
+            await Promise.all(
+                engines.map(async ([title, database]) => {
+                    const file = tempStackFile("engine", { ...base, "private-app:database": database });
+                    const { doc, result } = await planJson(file);
+                    assert.strictEqual(result.code, 0, `${title}: ${result.stderr}\n${JSON.stringify(doc.violations, null, 1)}`);
+                    docs.set(title, doc);
+                }),
+            );
+        });
+        for (const [title, database] of engines) {
+            it(title, () => {
+                const doc = docs.get(title)!;
+                const isolatedIds = ofType(doc, SUBNET).filter((s) => tier(s) === "isolated").map((s) => s.id);
+                const [group] = ofType(doc, SUBNET_GROUP);
+                assert.deepStrictEqual(sorted(inputs(group).subnetIds), sorted(isolatedIds), "subnet group = isolated subnets");
+                const aurora = database.engine !== "postgres";
+                const members = aurora ? ofType(doc, "aws:rds/clusterInstance:ClusterInstance") : ofType(doc, RDS_INSTANCE);
+                assert.strictEqual(members.length, aurora && database.multiAz ? 2 : 1);
+                for (const m of members) assert.strictEqual(inputs(m).publiclyAccessible, false);
+                const store = aurora ? inputs(ofType(doc, "aws:rds/cluster:Cluster")[0]) : inputs(members[0]);
+                assert.strictEqual(store.storageEncrypted, true);
+                assert.strictEqual(store.deletionProtection, database.deletionProtection);
+                assert.strictEqual(store.skipFinalSnapshot, !database.deletionProtection);
+                const params = aurora ? ofType(doc, "aws:rds/clusterParameterGroup:ClusterParameterGroup") : ofType(doc, "aws:rds/parameterGroup:ParameterGroup");
+                const forceSsl = params.flatMap((p) => (inputs(p).parameters as Inputs[]).filter((x) => x.name === "rds.force_ssl"));
+                assert.deepStrictEqual(forceSsl.map((x) => String(x.value)), ["1"]);
+                if (database.engine === "aurora-serverless") {
+                    assert.ok(members.every((m) => inputs(m).instanceClass === "db.serverless"));
+                    assert.strictEqual(store.serverlessv2ScalingConfiguration.minCapacity, database.minCapacityAcu ?? 0.5);
+                }
+                // Every ingress rule in the stack is from a security group, except the endpoints' 443 from the VPC.
+                for (const r of ofType(doc, INGRESS)) {
+                    const i = inputs(r);
+                    if (i.fromPort === 5432) {
+                        assert.strictEqual(i.cidrIpv4, undefined, r.name);
+                        assert.strictEqual(byId(doc, i.referencedSecurityGroupId)?.type, SG, r.name);
+                    }
+                }
+                assert.deepStrictEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+                if (database.iamAuth === false) {
+                    const versions = ofType(doc, "aws:secretsmanager/secretVersion:SecretVersion");
+                    assert.ok(versions.length >= 1, "the app user's password is kept in Secrets Manager");
+                    for (const v of versions) assert.strictEqual(inputs(v).secretString, "[secret]");
+                    const api = ofType(doc, LAMBDA).find((f) => inputs(f).environment.variables.DB_USER !== undefined)!;
+                    assert.match(inputs(api).environment.variables.DB_SECRET_ARN, /^arn:aws:secretsmanager:/);
+                }
+                for (const r of doc.resources) for (const x of strings(r.inputs)) assert.ok(!/^mock-[0-9a-f]{24}$/.test(x.value), `${r.name} ${x.at}`);
+            });
+        }
+    });
+
     describe("bad configuration: exit 2, one line per problem naming the key, nothing declared", () => {
         const base = {
             "aws:region": "eu-west-1",
@@ -271,25 +336,38 @@ describe("npm run plan", function () {
                 ["private-app:network.azCount", "private-app:network.natGateways", "private-app:compute.mode"],
             ],
         ];
-        const results = new Map<string, CliResult>();
+        // Every case through the plan's own entry (runPlan, in this process: a config error
+        // returns before the Pulumi runtime loads); three of them through the CLI as well, for
+        // the exit code and the stderr format a user sees.
+        const viaCli = new Set(["an unknown compute.mode", "a missing required key", "several problems at once"]);
+        const results = new Map<string, { problems: readonly string[]; cli?: CliResult }>();
         before(async () => {
+            const { runPlan } = await import("../../tools/run-plan");
+            const { loadStack } = await import("../../tools/stack-files");
             await Promise.all(
                 cases.map(async ([title, patch]) => {
                     const config: Record<string, unknown> = { ...base, ...patch };
                     for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
-                    results.set(title, await planCli([tempStackFile("bad", config), "--json"]));
+                    const file = tempStackFile("bad", config);
+                    const planned = await runPlan(ROOT, loadStack(ROOT, file));
+                    assert.strictEqual(planned.kind, "config-error", title);
+                    const problems = planned.kind === "config-error" ? planned.problems : [];
+                    results.set(title, { problems, cli: viaCli.has(title) ? await planCli([file, "--json"]) : undefined });
                 }),
             );
         });
         for (const [title, , keys] of cases) {
             it(title, () => {
-                const r = results.get(title)!;
-                assert.strictEqual(r.code, 2, r.stderr);
-                assert.strictEqual(r.stdout, "", "nothing on stdout: no plan, no resource");
-                const lines = r.stderr.split("\n").filter((l) => l.startsWith("private-app:"));
-                assert.deepStrictEqual(lines.map((l) => l.split(": ")[0]), keys);
-                for (const l of lines) assert.match(l, /: got .*; .*\. Fix: /);
-                assert.ok(!/^\s+at /m.test(r.stderr), `no stack trace:\n${r.stderr}`);
+                const { problems, cli } = results.get(title)!;
+                assert.deepStrictEqual(problems.map((l) => l.split(": ")[0]), keys);
+                for (const l of problems) assert.match(l, /: got .*; .*\. Fix: /);
+                if (cli) {
+                    assert.strictEqual(cli.code, 2, cli.stderr);
+                    assert.strictEqual(cli.stdout, "", "nothing on stdout: no plan, no resource");
+                    const lines = cli.stderr.split("\n").filter((l) => l.startsWith("private-app:"));
+                    assert.deepStrictEqual(lines, [...problems], "stderr: one line per problem");
+                    assert.ok(!/^\s+at /m.test(cli.stderr), `no stack trace:\n${cli.stderr}`);
+                }
             });
         }
 
