@@ -63,6 +63,7 @@ import {
     validDbUsername,
 } from "../lib/database-plan";
 import { DatabaseConnection } from "./contracts";
+import { assumeRolePolicy } from "../lib/iam";
 
 /** Alarm thresholds; the first three are the `alarms` config keys of the same name. */
 export interface DatabaseAlarmThresholds {
@@ -396,10 +397,7 @@ export class Database extends pulumi.ComponentResource {
         if (plan.monitoringIntervalSeconds > 0) {
             const role = new aws.iam.Role(`${name}-monitoring`, {
                 description: `Enhanced Monitoring of ${identifier}`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
             }, parent);
             monitoringDeps.push(new aws.iam.RolePolicyAttachment(`${name}-monitoring`, {
                 role: role.name,
@@ -606,15 +604,7 @@ export class Database extends pulumi.ComponentResource {
             const secretArns: pulumi.Output<string>[] = [this.masterSecretArn, ...(this.appUserSecretArn ? [this.appUserSecretArn] : [])];
             const role = new aws.iam.Role(`${name}-proxy`, {
                 description: `RDS Proxy of ${identifier}: reads the database secrets`,
-                assumeRolePolicy: account.apply((a) => JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{
-                        Effect: "Allow",
-                        Principal: { Service: "rds.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": a } },
-                    }],
-                })),
+                assumeRolePolicy: account.apply((a) => JSON.stringify(assumeRolePolicy("rds.amazonaws.com", { StringEquals: { "aws:SourceAccount": a } }))),
             }, parent);
             const policy = new aws.iam.RolePolicy(`${name}-proxy`, {
                 role: role.id,
@@ -710,10 +700,7 @@ export class Database extends pulumi.ComponentResource {
 
             const role = new aws.iam.Role(`${name}-bastion`, {
                 description: `SSM bastion of ${identifier}`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
             }, parent);
             const ssmCore = new aws.iam.RolePolicyAttachment(`${name}-bastion-ssm`, {
                 role: role.name,

@@ -30,6 +30,7 @@ import {
     parseIpv4Cidr,
 } from "../lib/config";
 import { NetworkOutputs } from "./contracts";
+import { assumeRolePolicy } from "../lib/iam";
 
 /** An existing VPC to use instead of creating one. Subnet ids are listed per tier, in AZ order. */
 export interface ExistingVpcArgs {
@@ -688,18 +689,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         }), parent);
         const role = new aws.iam.Role(`${name}-flow-logs`, {
             description: `VPC flow logs of ${name} to CloudWatch Logs`,
-            assumeRolePolicy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: {
-                        StringEquals: { "aws:SourceAccount": account },
-                        ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
-                    },
-                }],
-            }),
+            assumeRolePolicy: pulumi.jsonStringify(assumeRolePolicy("vpc-flow-logs.amazonaws.com", {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
+            })),
         }, parent);
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: role.id,

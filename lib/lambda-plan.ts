@@ -9,6 +9,7 @@
  * shape of every result (which keys, which statements) depends on plain arguments only.
  */
 import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, DEFAULT_LOG_RETENTION_DAYS } from "./config";
+import { assumeRolePolicy } from "./iam";
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and limits (the component's `@default` tags name these values; a test checks both)
@@ -164,10 +165,7 @@ export interface PolicyDocument {
 
 /** Trust policy of both execution roles. */
 export function lambdaAssumeRolePolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Sid: "LambdaAssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    };
+    return assumeRolePolicy("lambda.amazonaws.com", undefined, "LambdaAssumeRole") as PolicyDocument;
 }
 
 export type FunctionRole = "api" | "migrate";
