@@ -106,11 +106,13 @@ export interface DatabaseArgs {
      */
     engine: DatabaseEngine;
     /**
-     * PostgreSQL version as MAJOR.MINOR. The major picks the parameter group family
-     * (`postgres16` / `aurora-postgresql16`). Minor upgrades are applied automatically in the
-     * maintenance window; major upgrades are never applied implicitly.
-     * @default "16.4"
-     * @example "17.4"
+     * PostgreSQL version: a major alone (`"16"`, RDS only: AWS picks the newest minor and
+     * upgrades minors in the maintenance window, without drift in the stack) or MAJOR.MINOR
+     * (`"16.6"`, required for Aurora: pinned, automatic minor upgrades off, change it here to
+     * upgrade). The major picks the parameter group family (`postgres16` /
+     * `aurora-postgresql16`); major upgrades are never applied implicitly.
+     * @default - "16" for postgres, "16.6" for the Aurora engines
+     * @example "17"
      */
     engineVersion?: string;
     /**
@@ -127,7 +129,8 @@ export interface DatabaseArgs {
     allocatedStorageGb?: number;
     /**
      * Upper limit of storage autoscaling in GiB (engine `postgres` only; ignored by Aurora).
-     * Autoscaling changes to the allocated storage do not show as drift.
+     * At least 10% above `allocatedStorageGb` (AWS rejects less). Autoscaling changes to the
+     * allocated storage do not show as drift.
      * @default 100
      */
     maxAllocatedStorageGb?: number;
@@ -468,7 +471,7 @@ export class Database extends pulumi.ComponentResource {
                     backupRetentionPeriod: plan.backupRetentionDays,
                     backupWindow: plan.backupWindow,
                     maintenanceWindow: plan.maintenanceWindow,
-                    autoMinorVersionUpgrade: true,
+                    autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
                     enabledCloudwatchLogsExports: logExports(plan.engine),
                     ...lifecycle,
                     ...performanceInsights,
@@ -526,7 +529,7 @@ export class Database extends pulumi.ComponentResource {
                         promotionTier: spec.promotionTier,
                         availabilityZone: azs?.[spec.azIndex],
                         applyImmediately: safety.applyImmediately,
-                        autoMinorVersionUpgrade: true,
+                        autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
                         preferredMaintenanceWindow: plan.maintenanceWindow,
                         copyTagsToSnapshot: true,
                         ...performanceInsights,

@@ -506,6 +506,12 @@ export class LambdaService extends pulumi.ComponentResource {
             sourceCodeHash: bundle.sha256,
             memorySize: memoryMb,
             vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [sgId] },
+            // On delete the provider first moves the function to the VPC's default group, so the
+            // Lambda ENIs (released up to ~20-40 min after the function is gone) no longer hold
+            // this component's security group: its deletion is not stuck behind them
+            // (pulumi/pulumi-aws#2642, #4382; hashicorp/terraform-provider-aws
+            // internal/service/lambda/function.go replaceSecurityGroupsOnDestroy).
+            replaceSecurityGroupsOnDestroy: true,
             loggingConfig: { logFormat: "JSON", logGroup: logGroupName },
             ...(tracing ? { tracingConfig: { mode: "Active" } } : {}),
         });

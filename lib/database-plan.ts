@@ -17,7 +17,9 @@ import {
     DEFAULT_MAINTENANCE_WINDOW,
     DEFAULT_MAX_ACU,
     DEFAULT_MIN_ACU,
+    DEFAULT_AURORA_VERSION,
     DEFAULT_POSTGRES_VERSION,
+    minMaxAllocatedStorageGb,
     DatabaseEngine,
     LOG_RETENTION_DAYS,
     MONITORING_INTERVALS,
@@ -116,6 +118,12 @@ export interface ResolvedDatabasePlan {
     engine: DatabaseEngine;
     engineVersion: string;
     major: number;
+    /**
+     * True when the version is a major alone: AWS then upgrades minors in the maintenance
+     * window. A pinned MAJOR.MINOR turns automatic minor upgrades off, since the next
+     * `pulumi up` after such an upgrade would try to go back to the pinned minor and fail.
+     */
+    autoMinorVersionUpgrade: boolean;
     instanceClass: string;
     allocatedStorageGb: number;
     maxAllocatedStorageGb: number;
@@ -159,7 +167,7 @@ const RESERVED_USERNAMES = ["postgres", "rdsadmin", "rdsproxyadmin", "rds_superu
 const USERNAME = /^[a-z][a-z0-9_]{0,15}$/;
 const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const COMPONENT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-const VERSION = /^(\d{2})\.(\d{1,2})$/;
+const VERSION = /^(\d{2})(?:\.(\d{1,2}))?$/;
 const INSTANCE_CLASS = /^db\.[a-z0-9-]+\.[a-z0-9]+$/;
 const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
@@ -169,20 +177,23 @@ function show(v: unknown): string {
     return s === undefined ? String(v) : s;
 }
 
-function versionParts(v: string): { major: number; minor: number } | undefined {
+function versionParts(v: string): { major: number; minor?: number } | undefined {
     const m = VERSION.exec(v);
-    return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+    return m ? { major: Number(m[1]), minor: m[2] === undefined ? undefined : Number(m[2]) } : undefined;
 }
 
-function versionAtLeast(v: { major: number; minor: number }, table: Readonly<Record<number, number>>): boolean {
+function versionAtLeast(v: { major: number; minor?: number }, table: Readonly<Record<number, number>>): boolean {
     const min = table[v.major];
     if (min === undefined) return v.major > Math.max(...Object.keys(table).map(Number));
-    return v.minor >= min;
+    return v.minor !== undefined && v.minor >= min;
 }
 
 function tableText(table: Readonly<Record<number, number>>): string {
     return Object.entries(table).map(([m, n]) => `${m}.${n}`).join(", ");
 }
+
+
+export { minMaxAllocatedStorageGb };
 
 const isWhole = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 const isHalfStep = (v: number) => Number.isFinite(v) && v * 2 === Math.round(v * 2);
@@ -213,12 +224,17 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     const serverless = engine === "aurora-serverless";
     const aurora = engine === "aurora-postgresql" || serverless;
 
-    const engineVersion = a.engineVersion ?? DEFAULT_POSTGRES_VERSION;
+    // RDS takes a major alone (AWS picks and upgrades the minor, no drift); Aurora needs
+    // MAJOR.MINOR and then changes minors only when the args change.
+    const defaultVersion = aurora ? DEFAULT_AURORA_VERSION : DEFAULT_POSTGRES_VERSION;
+    const engineVersion = a.engineVersion ?? defaultVersion;
     const version = versionParts(engineVersion);
     if (!version) {
-        bad("engineVersion", engineVersion, "expected MAJOR.MINOR such as \"16.4\"", `set engineVersion to "${DEFAULT_POSTGRES_VERSION}"`);
+        bad("engineVersion", engineVersion, "expected MAJOR or MAJOR.MINOR such as \"16\" or \"16.6\"", `set engineVersion to "${defaultVersion}"`);
     } else if (!(SUPPORTED_MAJORS as readonly number[]).includes(version.major)) {
-        bad("engineVersion", engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`, `set engineVersion to "${DEFAULT_POSTGRES_VERSION}"`);
+        bad("engineVersion", engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`, `set engineVersion to "${defaultVersion}"`);
+    } else if (aurora && version.minor === undefined) {
+        bad("engineVersion", engineVersion, "Aurora needs MAJOR.MINOR (a major alone is for engine postgres)", `set engineVersion to "${DEFAULT_AURORA_VERSION}"`);
     }
 
     // Instance class.
@@ -256,8 +272,9 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     if (!aurora) {
         if (!isWhole(allocatedStorageGb, 20, 65536)) bad("allocatedStorageGb", allocatedStorageGb, "expected a whole number of GiB from 20 to 65536 (gp3)", "set allocatedStorageGb to 20");
         if (!isWhole(maxAllocatedStorageGb, 20, 65536)) bad("maxAllocatedStorageGb", maxAllocatedStorageGb, "expected a whole number of GiB from 20 to 65536", "set maxAllocatedStorageGb to 100");
-        else if (maxAllocatedStorageGb < allocatedStorageGb) {
-            bad("maxAllocatedStorageGb", maxAllocatedStorageGb, `must be at least allocatedStorageGb (${allocatedStorageGb})`, `raise maxAllocatedStorageGb to ${allocatedStorageGb} or more`);
+        else if (isWhole(allocatedStorageGb, 20, 65536) && maxAllocatedStorageGb < minMaxAllocatedStorageGb(allocatedStorageGb)) {
+            const least = minMaxAllocatedStorageGb(allocatedStorageGb);
+            bad("maxAllocatedStorageGb", maxAllocatedStorageGb, `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${allocatedStorageGb}), i.e. ${least} or more; AWS rejects a smaller one`, least <= 65536 ? `raise maxAllocatedStorageGb to ${least} or more` : "lower allocatedStorageGb to at most 59578 (65536 / 1.1)");
         }
     }
 
@@ -269,11 +286,12 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
         if (!(min >= 0 && min <= 256 && isHalfStep(min))) bad("minCapacityAcu", min, "expected 0 to 256 ACUs in steps of 0.5", `set minCapacityAcu to ${DEFAULT_MIN_ACU}`);
         if (!(max >= 1 && max <= 256 && isHalfStep(max))) bad("maxCapacityAcu", max, "expected 1 to 256 ACUs in steps of 0.5", `set maxCapacityAcu to ${DEFAULT_MAX_ACU}`);
         if (min > max) bad("minCapacityAcu", min, `must not exceed maxCapacityAcu (${max})`, `lower minCapacityAcu to ${max} or raise maxCapacityAcu`);
-        if (version && !versionAtLeast(version, SERVERLESS_V2_MIN_VERSION)) {
+        // (A major alone is already reported above for Aurora.)
+        if (version?.minor !== undefined && !versionAtLeast(version, SERVERLESS_V2_MIN_VERSION)) {
             bad("engineVersion", engineVersion, `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`, "raise engineVersion");
         }
         if (min === 0) {
-            if (version && !versionAtLeast(version, AUTO_PAUSE_MIN_VERSION)) {
+            if (version?.minor !== undefined && !versionAtLeast(version, AUTO_PAUSE_MIN_VERSION)) {
                 bad("minCapacityAcu", 0, `0 ACUs (auto-pause) needs engine version at least ${tableText(AUTO_PAUSE_MIN_VERSION)}; engineVersion is ${engineVersion}`, "set minCapacityAcu to 0.5 or raise engineVersion");
             }
             if (a.proxy) {
@@ -388,6 +406,7 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
             engine,
             engineVersion,
             major: version.major,
+            autoMinorVersionUpgrade: version.minor === undefined,
             instanceClass,
             allocatedStorageGb,
             maxAllocatedStorageGb,
@@ -480,7 +499,7 @@ export function isAurora(engine: DatabaseEngine): boolean {
 /** The parameter group family: `postgres16` for RDS, `aurora-postgresql16` for Aurora. */
 export function parameterGroupFamily(engine: DatabaseEngine, engineVersion: string): string {
     const v = versionParts(engineVersion);
-    if (!v) throw new Error(`parameterGroupFamily: engineVersion must be MAJOR.MINOR (got ${show(engineVersion)})`);
+    if (!v) throw new Error(`parameterGroupFamily: engineVersion must be MAJOR or MAJOR.MINOR (got ${show(engineVersion)})`);
     return isAurora(engine) ? `aurora-postgresql${v.major}` : `postgres${v.major}`;
 }
 
@@ -497,14 +516,19 @@ export interface DbParameter {
 }
 
 /**
- * Server parameters: TLS enforced and useful logging. All of them are dynamic on both RDS
- * for PostgreSQL and Aurora PostgreSQL (13 to 17), so they apply without a reboot.
+ * Server parameters: TLS enforced and useful logging. The parameter group is attached when
+ * the database is created, so every value holds from the first boot whatever its apply method.
+ *
+ * `rds.force_ssl` is static on some RDS for PostgreSQL families (13, 14), where AWS rejects
+ * `immediate` ("cannot use immediate apply method for static parameter"); `pending-reboot`
+ * is valid for static and dynamic parameters alike (RDS API, `Parameter.ApplyMethod`), so it
+ * is used for every engine and version. The logging parameters are dynamic everywhere.
  */
 export function dbParameters(logMinDurationStatementMs: number = DEFAULT_LOG_MIN_DURATION_STATEMENT_MS): DbParameter[] {
     return [
         // Reject every connection that does not use TLS (the default on RDS 15+ but not on
         // Aurora or older majors; set it explicitly everywhere).
-        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+        { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
         { name: "log_min_duration_statement", value: String(logMinDurationStatementMs), applyMethod: "immediate" },
         { name: "log_lock_waits", value: "1", applyMethod: "immediate" },
         { name: "log_temp_files", value: "10240", applyMethod: "immediate" },
@@ -779,7 +803,9 @@ export function validDbUsername(username: string): boolean {
  */
 export function bastionAmiParameter(instanceType: string): string {
     const family = instanceType.split(".")[0];
-    const arm = /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family);
+    // Graviton 2+ families carry a "g" after the generation (t4g, m7gd, c6gn, im4gn, ...);
+    // a1 is the first-generation Graviton family and has none.
+    const arm = family === "a1" || /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family);
     return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arm ? "arm64" : "x86_64"}`;
 }
 

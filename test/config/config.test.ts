@@ -150,7 +150,11 @@ describe("config: every invalid value is rejected with its key, the value and wh
     it("storage settings on Aurora", () =>
         expectOne(withField("database", { engine: "aurora-postgresql", allocatedStorageGb: 50 }), "database.allocatedStorageGb", "50", /only to engine postgres/));
     it("max storage below the allocated storage", () =>
-        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 50 }), "database.maxAllocatedStorageGb", "50", /at least allocatedStorageGb \(100\)/));
+        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 50 }), "database.maxAllocatedStorageGb", "50", /at least 10% above allocatedStorageGb \(100\), i\.e\. 110/));
+    it("max storage less than 10% above the allocated storage (AWS rejects it)", () => {
+        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 }), "database.maxAllocatedStorageGb", "109", /110 or more/);
+        assert.strictEqual(parseConfig(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 110 })).database.maxAllocatedStorageGb, 110);
+    });
     it("a reserved master user name", () => expectOne(withField("database", { masterUsername: "postgres" }), "database.masterUsername", '"postgres"', /reserved/));
     it("lambda behind an ALB", () => expectOne(withField("compute", { ingress: "alb" }), "compute.ingress", '"alb"', /HTTP API/));
     it("a lambda timeout the HTTP API cannot wait for", () =>
@@ -291,5 +295,40 @@ describe("config: the reference in README.md", () => {
         const { withReference } = require("../../lib/config-reference") as typeof import("../../lib/config-reference");
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
         assert.strictEqual(withReference(readme), readme, "README.md's config reference is out of date: run `npm run docs`");
+    });
+});
+
+describe("config: engine versions", () => {
+    it("postgres takes a major alone (AWS upgrades minors) or a pinned MAJOR.MINOR", () => {
+        assert.strictEqual(parseConfig(minimal()).database.engineVersion, "16");
+        assert.strictEqual(parseConfig(withField("database", { engineVersion: "17" })).database.engineVersion, "17");
+        assert.strictEqual(parseConfig(withField("database", { engineVersion: "16.6" })).database.engineVersion, "16.6");
+    });
+    it("Aurora defaults to a pinned MAJOR.MINOR and rejects a major alone, once", () => {
+        assert.strictEqual(parseConfig(withField("database", { engine: "aurora-postgresql" })).database.engineVersion, "16.6");
+        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16" }), "database.engineVersion", '"16"', /Aurora needs MAJOR\.MINOR/);
+        expectOne(withField("database", { engine: "aurora-postgresql", engineVersion: "16" }), "database.engineVersion", '"16"', /Aurora needs MAJOR\.MINOR/);
+    });
+    it("rejects a three-part version", () => expectOne(withField("database", { engineVersion: "16.4.1" }), "database.engineVersion", '"16.4.1"', /MAJOR or MAJOR\.MINOR/));
+});
+
+describe("config: the region", () => {
+    const stack = (region: string) => ({
+        "aws:region": region,
+        "private-app:database": JSON.stringify({ engine: "postgres" }),
+        "private-app:compute": JSON.stringify({ mode: "lambda" }),
+    });
+    it("accepts a region whose RDS CA the app ships", () => {
+        assert.strictEqual(parseStackConfig(stack("eu-west-1")).compute.mode, "lambda");
+    });
+    it("rejects a region the app's RDS CA bundle does not cover, naming aws:region", () => {
+        try {
+            parseStackConfig(stack("il-central-1"));
+            assert.fail("expected an error");
+        } catch (e) {
+            assert.ok(ConfigError.isInstance(e));
+            assert.strictEqual(e.problems.length, 1);
+            assert.match(e.problems[0], /^aws:region: got "il-central-1"; the app's RDS certificate bundle .* covers only .*eu-west-1.*\. Fix: /);
+        }
     });
 });

@@ -132,6 +132,7 @@ describe("lib/database-plan", () => {
             assert.deepEqual(plan, {
                 engine: "postgres",
                 engineVersion: DEFAULT_POSTGRES_VERSION,
+                autoMinorVersionUpgrade: true,
                 major: 16,
                 instanceClass: DEFAULT_INSTANCE_CLASS_RDS,
                 allocatedStorageGb: DEFAULT_ALLOCATED_STORAGE_GB,
@@ -169,7 +170,9 @@ describe("lib/database-plan", () => {
         const cases: [string, DatabaseEngine, Partial<DatabasePlanInput>, string, unknown][] = [
             ["bad component name", "postgres", {}, "name", "My_DB"],
             ["unknown engine", "mysql" as DatabaseEngine, {}, "engine", "mysql"],
-            ["version not MAJOR.MINOR", "postgres", { engineVersion: "16" }, "engineVersion", "16"],
+            ["version not MAJOR or MAJOR.MINOR", "postgres", { engineVersion: "16.4.1" }, "engineVersion", "16.4.1"],
+            ["a major alone on Aurora", "aurora-postgresql", { engineVersion: "16" }, "engineVersion", "16"],
+            ["a major alone on Aurora Serverless", "aurora-serverless", { engineVersion: "16" }, "engineVersion", "16"],
             ["unsupported major", "postgres", { engineVersion: "12.9" }, "engineVersion", "12.9"],
             ["class without db.", "postgres", { instanceClass: "t4g.micro" }, "instanceClass", "t4g.micro"],
             ["db.serverless on RDS", "postgres", { instanceClass: "db.serverless" }, "instanceClass", "db.serverless"],
@@ -177,6 +180,9 @@ describe("lib/database-plan", () => {
             ["provisioned class on Serverless", "aurora-serverless", { instanceClass: "db.r7g.large" }, "instanceClass", "db.r7g.large"],
             ["storage below 20 GiB", "postgres", { allocatedStorageGb: 10 }, "allocatedStorageGb", 10],
             ["max storage below allocated", "postgres", { allocatedStorageGb: 50, maxAllocatedStorageGb: 40 }, "maxAllocatedStorageGb", 40],
+            // AWS: the autoscaling limit must be at least 10% above the allocated storage.
+            ["max storage equal to allocated", "postgres", { allocatedStorageGb: 100, maxAllocatedStorageGb: 100 }, "maxAllocatedStorageGb", 100],
+            ["max storage less than 10% above allocated", "postgres", { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 }, "maxAllocatedStorageGb", 109],
             ["ACU min above max", "aurora-serverless", { minCapacityAcu: 8, maxCapacityAcu: 4 }, "minCapacityAcu", 8],
             ["ACU not in steps of 0.5", "aurora-serverless", { minCapacityAcu: 0.7 }, "minCapacityAcu", 0.7],
             ["ACU max below 1", "aurora-serverless", { minCapacityAcu: 0.5, maxCapacityAcu: 0.5 }, "maxCapacityAcu", 0.5],
@@ -217,7 +223,11 @@ describe("lib/database-plan", () => {
         it("accepts what AWS accepts at the edges", () => {
             assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 0, engineVersion: `16.${AUTO_PAUSE_MIN_VERSION[16]}`, secondsUntilAutoPause: 86400 }), []);
             assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 256, maxCapacityAcu: 256 }), []);
-            assert.deepEqual(problemsOf("postgres", { backupRetentionDays: 35, allocatedStorageGb: 100, maxAllocatedStorageGb: 100 }), []);
+            assert.deepEqual(problemsOf("postgres", { backupRetentionDays: 35, allocatedStorageGb: 100, maxAllocatedStorageGb: 110 }), []);
+            assert.deepEqual(problemsOf("postgres", { allocatedStorageGb: 21, maxAllocatedStorageGb: 24 }), [], "ceil(21 * 1.1) = 24");
+            const full = problemsOf("postgres", { allocatedStorageGb: 65536, maxAllocatedStorageGb: 65536 });
+            assert.deepEqual(full.map((p) => p.split(":")[0]), ["maxAllocatedStorageGb"]);
+            assert.match(full[0], /lower allocatedStorageGb/);
             assert.deepEqual(problemsOf("postgres", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }), []);
             assert.deepEqual(problemsOf("aurora-postgresql", { allocatedStorageGb: 20, maxAllocatedStorageGb: 100 }), [], "Aurora ignores the storage defaults the config carries");
             assert.deepEqual(problemsOf("postgres", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" }), []);
@@ -252,12 +262,15 @@ describe("lib/database-plan", () => {
                 const family = parameterGroupFamily(engine, `${major}.${minor}`);
                 return family.endsWith(String(major)) && family.startsWith(engine === "postgres" ? "postgres" : "aurora-postgresql");
             }));
-            assert.throws(() => parameterGroupFamily("postgres", "16"), /MAJOR\.MINOR/);
+            assert.equal(parameterGroupFamily("postgres", "16"), "postgres16", "a major alone picks the family too");
+            assert.throws(() => parameterGroupFamily("postgres", "16.4.1"), /MAJOR or MAJOR\.MINOR/);
         });
 
-        it("forces TLS with rds.force_ssl = 1, applied without a reboot", () => {
+        it("forces TLS with rds.force_ssl = 1, with an apply method AWS accepts for a static parameter", () => {
+            // rds.force_ssl is static on older RDS for PostgreSQL families: "immediate" fails there
+            // (InvalidParameterCombination), "pending-reboot" is valid for static and dynamic ones.
             const force = dbParameters().find((p) => p.name === "rds.force_ssl");
-            assert.deepEqual(force, { name: "rds.force_ssl", value: "1", applyMethod: "immediate" });
+            assert.deepEqual(force, { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" });
             assert.ok(dbParameters().some((p) => p.name === "log_min_duration_statement"));
         });
 
@@ -390,10 +403,10 @@ describe("lib/database-plan", () => {
         });
 
         it("picks the AL2023 AMI parameter by architecture", () => {
-            for (const t of ["t4g.nano", "m7g.large", "c6gn.xlarge", "r8g.medium", "im4gn.large"]) {
+            for (const t of ["t4g.nano", "m7g.large", "c6gn.xlarge", "r8g.medium", "im4gn.large", "a1.medium", "x2gd.large"]) {
                 assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", t);
             }
-            for (const t of ["t3.nano", "m6i.large", "c5n.xlarge", "g4dn.xlarge"]) {
+            for (const t of ["t3.nano", "m6i.large", "c5n.xlarge", "g4dn.xlarge", "m7i-flex.large"]) {
                 assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", t);
             }
         });

@@ -152,6 +152,8 @@ describe("components/database", function () {
                     assert.equal(inputs(pg).family, engine === "postgres" ? "postgres16" : "aurora-postgresql16");
                     const forceSsl = (inputs(pg).parameters as any[]).filter((p) => p.name === "rds.force_ssl");
                     assert.deepEqual(forceSsl.map((p) => p.value), ["1"]);
+                    // Static on some families: "immediate" would fail the create there.
+                    assert.deepEqual(forceSsl.map((p) => p.applyMethod), ["pending-reboot"]);
                     const attached = engine === "postgres" ? inputs(one(b.rs, T.instance)).parameterGroupName : inputs(one(b.rs, T.cluster)).dbClusterParameterGroupName;
                     assert.ok(typeof attached === "string" && attached.startsWith(engine === "postgres" ? "db-params" : "db-cluster-params"), String(attached));
                 });

@@ -14,6 +14,7 @@ import {
     DEFAULT_MAINTENANCE_WINDOW,
     DEFAULT_MAX_ACU,
     DEFAULT_MIN_ACU,
+    DEFAULT_AURORA_VERSION,
     DEFAULT_POSTGRES_VERSION,
 } from "../../lib/config";
 import {
@@ -72,7 +73,6 @@ function parse(documented: string): unknown {
 }
 
 const ARGS_DEFAULTS: Record<string, unknown> = {
-    engineVersion: DEFAULT_POSTGRES_VERSION,
     allocatedStorageGb: DEFAULT_ALLOCATED_STORAGE_GB,
     maxAllocatedStorageGb: DEFAULT_MAX_ALLOCATED_STORAGE_GB,
     multiAz: DEFAULT_MULTI_AZ,
@@ -97,7 +97,7 @@ const ARGS_DEFAULTS: Record<string, unknown> = {
     alarms: {},
 };
 /** Fields whose default depends on something else, documented as `@default - prose`. */
-const PROSE_DEFAULTS = ["instanceClass", "kmsKeyArn", "availabilityZones"];
+const PROSE_DEFAULTS = ["engineVersion", "instanceClass", "kmsKeyArn", "availabilityZones"];
 const REQUIRED = ["engine", "vpcId", "isolatedSubnetIds", "privateSubnetIds", "alarmTopicArn"];
 
 const ALARM_DEFAULTS: Record<string, unknown> = {
@@ -130,6 +130,9 @@ describe("components/database: documented defaults", () => {
             }
             assert.deepEqual(parse(f.documented!), ARGS_DEFAULTS[f.name], `${f.name}: documented ${f.documented}`);
         }
+        const engineVersion = args.find((f) => f.name === "engineVersion")!.documented!;
+        assert.ok(engineVersion.includes(`"${DEFAULT_POSTGRES_VERSION}" for postgres`), engineVersion);
+        assert.ok(engineVersion.includes(`"${DEFAULT_AURORA_VERSION}" for the Aurora engines`), engineVersion);
         const instanceClass = args.find((f) => f.name === "instanceClass")!.documented!;
         assert.ok(instanceClass.includes(`"${DEFAULT_INSTANCE_CLASS_RDS}" for postgres`), instanceClass);
         assert.ok(instanceClass.includes(`"${DEFAULT_INSTANCE_CLASS_AURORA}" for aurora-postgresql`), instanceClass);
@@ -150,6 +153,11 @@ describe("components/database: documented defaults", () => {
         }
         assert.deepEqual(plan.alarms, ALARM_DEFAULTS);
         assert.equal(plan.instanceClass, DEFAULT_INSTANCE_CLASS_RDS);
+        assert.equal(plan.engineVersion, DEFAULT_POSTGRES_VERSION);
+        assert.equal(plan.autoMinorVersionUpgrade, true, "a major alone: AWS upgrades minors");
+        const aurora = planDatabase("db", { engine: "aurora-postgresql", ...WIRING }).plan!;
+        assert.equal(aurora.engineVersion, DEFAULT_AURORA_VERSION);
+        assert.equal(aurora.autoMinorVersionUpgrade, false, "a pinned minor: no automatic upgrades (they would drift)");
         const serverless = planDatabase("db", { engine: "aurora-serverless", ...WIRING }).plan!;
         assert.deepEqual(serverless.scaling, { minCapacity: ARGS_DEFAULTS.minCapacityAcu, maxCapacity: ARGS_DEFAULTS.maxCapacityAcu });
         assert.equal(serverlessScaling(0, 4).secondsUntilAutoPause, ARGS_DEFAULTS.secondsUntilAutoPause);

@@ -115,6 +115,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
         for (const fn of [fns.api, fns.migrate]) {
             assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, PRIVATE_SUBNETS);
             assert.deepStrictEqual(inputs(fn).vpcConfig.securityGroupIds, [sg.id]);
+            // Destroy: detach from the Lambda group first (default group), so its ENIs do not
+            // hold the group's deletion for the ~20-40 min Lambda takes to release them.
+            assert.strictEqual(inputs(fn).replaceSecurityGroupsOnDestroy, true);
+            assert.strictEqual(inputs(fn).replacementSecurityGroupIds, undefined, "the VPC's default group is the replacement");
             assert.deepStrictEqual(inputs(fn).architectures, ["arm64"]);
             assert.strictEqual(inputs(fn).runtime, "nodejs22.x");
             assert.strictEqual(inputs(fn).handler, "index.handler");

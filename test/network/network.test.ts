@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import {
+    AZ_ONLY_FILTER,
     DEFAULT_DATABASE_PORT,
     natLayout,
     Network,
@@ -42,16 +44,38 @@ interface Built {
     mocks: RecordingMocks;
     network: Network;
     rs: RecordedResource[];
+    /** Every invoke, with its arguments, in call order. */
+    invokes: { token: string; inputs: Record<string, unknown> }[];
+    /** Resource options as sent to the engine, by `type::name` (dependencies are URNs). */
+    options: Map<string, { dependencies: string[]; deleteBeforeReplace: boolean }>;
 }
+
+/** Extra invoke answers for a build, by token (for invokes the shared mocks do not answer). */
+type Answers = Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 
 /** Mocks are process-wide, so builds run one after another, never interleaved. */
 let lastBuild: Promise<unknown> = Promise.resolve();
-function build(args: NetworkArgs, name = "net"): Promise<Built> {
+function build(args: NetworkArgs, name = "net", answers: Answers = {}): Promise<Built> {
     const next = lastBuild.catch(() => undefined).then(async () => {
         const mocks = await useMocks();
+        // Record what the recording mocks do not: invoke arguments and resource options.
+        const invokes: Built["invokes"] = [];
+        const call = mocks.call.bind(mocks);
+        mocks.call = (a) => {
+            invokes.push({ token: a.token, inputs: a.inputs });
+            const answer = answers[a.token];
+            return answer ? answer(a.inputs) : call(a);
+        };
+        const options: Built["options"] = new Map();
+        const monitor = pulumi.runtime.getMonitor() as any;
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, callback: unknown) => {
+            options.set(`${req.getType()}::${req.getName()}`, { dependencies: req.getDependenciesList(), deleteBeforeReplace: req.getDeletebeforereplace() });
+            return register(req, callback);
+        };
         const network = new Network(name, args);
         const rs = await settle(mocks);
-        return { mocks, network, rs };
+        return { mocks, network, rs, invokes, options };
     });
     lastBuild = next;
     return next;
@@ -73,6 +97,15 @@ const tagsOf = (r: RecordedResource) => input<Record<string, string>>(r, "tags")
 const subnetsOf = (rs: RecordedResource[], tier: string) =>
     ofType(rs, T.subnet).filter((s) => tagsOf(s)[TIER_TAG] === tier).sort((a, b) => a.name.localeCompare(b.name));
 const routesOf = (rs: RecordedResource[], table: RecordedResource) => ofType(rs, T.route).filter((r) => input(r, "routeTableId") === table.id);
+/** Routes a table declares inline (`routes`), which `routesOf` does not see. */
+const inlineRoutesOf = (table: RecordedResource) => input<unknown[] | undefined>(table, "routes") ?? [];
+/** The engine-side options of a recorded resource, and its dependencies by name. */
+function optionsOf(b: Built, r: RecordedResource): { dependsOn: string[]; deleteBeforeReplace: boolean } {
+    const o = b.options.get(`${r.type}::${r.name}`);
+    assert.ok(o, `no registration recorded for ${r.name}`);
+    const nameOf = (urn: string) => b.rs.find((x) => x.urn === urn)?.name ?? urn;
+    return { dependsOn: o.dependencies.map(nameOf), deleteBeforeReplace: o.deleteBeforeReplace };
+}
 const tablesOf = (rs: RecordedResource[], tier: string) =>
     ofType(rs, T.routeTable).filter((t) => tagsOf(t)[TIER_TAG] === tier).sort((a, b) => a.name.localeCompare(b.name));
 /** The route table a subnet is associated with (exactly one association per subnet). */
@@ -167,7 +200,17 @@ describe("components/network", function () {
         });
 
         it("gives the isolated route tables no route at all (only local and the S3 endpoint)", () => {
-            for (const table of tablesOf(b.rs, "isolated")) assert.deepEqual(routesOf(b.rs, table), [], table.name);
+            for (const table of tablesOf(b.rs, "isolated")) {
+                assert.deepEqual(routesOf(b.rs, table), [], table.name);
+                assert.deepEqual(inlineRoutesOf(table), [], `${table.name} has inline routes`);
+            }
+            // No route table declares routes inline (they would fight the Route resources).
+            for (const table of ofType(b.rs, T.routeTable)) assert.deepEqual(inlineRoutesOf(table), [], table.name);
+            assert.equal(ofType(b.rs, "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation").length, 0);
+        });
+
+        it("creates the NAT gateway only after the internet gateway", () => {
+            assert.ok(optionsOf(b, one(b.rs, T.nat)).dependsOn.includes("net-igw"), "the NAT gateway does not depend on the internet gateway");
         });
 
         it("attaches the S3 gateway endpoint to exactly the private and isolated route tables", () => {
@@ -244,6 +287,21 @@ describe("components/network", function () {
         it("asks AWS only for the available AZs and the region", () => {
             assert.deepEqual([...b.mocks.calls.keys()].sort(), ["aws:index/getAvailabilityZones:getAvailabilityZones", "aws:index/getRegion:getRegion"]);
         });
+
+        it("asks for available regular AZs only, never opted-in Local or Wavelength Zones", () => {
+            const azCalls = b.invokes.filter((i) => i.token === "aws:index/getAvailabilityZones:getAvailabilityZones");
+            assert.equal(azCalls.length, 1);
+            assert.equal(azCalls[0].inputs.state, "available");
+            assert.deepEqual(azCalls[0].inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
+            assert.deepEqual(AZ_ONLY_FILTER, { name: "opt-in-status", values: ["opt-in-not-required"] });
+            assert.equal(azCalls[0].inputs.allAvailabilityZones, undefined, "allAvailabilityZones would list zones the account has not opted in to");
+        });
+
+        it("replaces an ACL rule by deleting it first (a rule number can be taken only once)", () => {
+            const rules = ofType(b.rs, T.aclRule);
+            assert.equal(rules.length, 8);
+            for (const r of rules) assert.equal(optionsOf(b, r).deleteBeforeReplace, true, r.name);
+        });
     });
 
     describe("NAT gateways", () => {
@@ -287,10 +345,14 @@ describe("components/network", function () {
                     if (r.inputs.natGatewayId !== undefined) assert.equal(tagsOf(byId(rs, r.inputs.routeTableId)!)[TIER_TAG], "private");
                 }
                 for (const s of subnetsOf(rs, "isolated")) {
-                    const routes = routesOf(rs, tableOfSubnet(rs, s));
+                    const table = tableOfSubnet(rs, s);
+                    const routes = routesOf(rs, table);
                     assert.ok(routes.every((r) => r.inputs.gatewayId === undefined && r.inputs.natGatewayId === undefined), `${s.name} reaches the internet`);
                     assert.deepEqual(routes, []);
+                    assert.deepEqual(inlineRoutesOf(table), [], `${table.name} has inline routes`);
                 }
+                // Only the public subnets map public IPs on launch.
+                for (const s of ofType(rs, T.subnet)) assert.equal(s.inputs.mapPublicIpOnLaunch, tagsOf(s)[TIER_TAG] === "public", s.name);
             });
         }
 
@@ -435,6 +497,12 @@ describe("components/network", function () {
             }]);
         });
 
+        it("creates the flow log only once its role may write (depends on the role policy)", () => {
+            // The role policy shares its name with the log group, role and flow log: compare URNs.
+            const deps = b.options.get(`${T.flowLog}::net-flow-logs`)!.dependencies;
+            assert.ok(deps.includes(one(b.rs, T.rolePolicy).urn), "the flow log does not wait for the role policy");
+        });
+
         it("grants writing to that log group only", () => {
             const group = one(b.rs, T.logGroup);
             const flow = one(b.rs, T.flowLog);
@@ -506,7 +574,7 @@ describe("components/network", function () {
                 flowLogs: false,
                 flowLogRetentionDays: 30,
                 isolatedSubnetAcl: true,
-                existingVpc,
+                existingVpc: { ...existingVpc, privateEgress: true },
             };
             const { rs, network, mocks } = await build(config);
             assert.deepEqual(rs.map((r) => r.type), [NETWORK_TYPE]);
@@ -523,6 +591,17 @@ describe("components/network", function () {
             assert.equal(network.publicRouteTableId, undefined);
             assert.equal(network.privateEgress, true);
             assert.equal(network.plan, undefined);
+        });
+
+        it("looks the CIDR up with aws:ec2/getVpc when existingVpc.cidr is not given", async () => {
+            const { rs, network, invokes } = await build(
+                { existingVpc: { ...existingVpc, cidr: undefined } },
+                "net",
+                { "aws:ec2/getVpc:getVpc": (i) => ({ id: i.id, cidrBlock: "10.20.0.0/16", arn: `arn:aws:ec2:eu-west-1:123456789012:vpc/${i.id}` }) },
+            );
+            assert.deepEqual(rs.map((r) => r.type), [NETWORK_TYPE]);
+            assert.deepEqual(invokes.map((i) => [i.token, i.inputs.id]), [["aws:ec2/getVpc:getVpc", existingVpc.vpcId]]);
+            assert.equal(await valueOf(network.vpcCidr), "10.20.0.0/16");
         });
 
         it("takes privateEgress from the existing VPC's description and allows no public subnets", async () => {

@@ -313,6 +313,40 @@ describe("npm run plan", function () {
         }
     });
 
+    describe("an existing VPC (ids per tier, no CIDR given)", () => {
+        const ids = {
+            vpcId: "vpc-0a1b2c3d4e5f60718",
+            privateSubnetIds: ["subnet-0000000000000a001", "subnet-0000000000000b001"],
+            isolatedSubnetIds: ["subnet-0000000000000a002", "subnet-0000000000000b002"],
+            privateEgress: false,
+        };
+        let doc: PlanDocument;
+        let result: CliResult;
+        before(async () => {
+            const file = tempStackFile("existing", {
+                "aws:region": "eu-west-1",
+                "private-app:network": { existingVpc: ids },
+                "private-app:database": { engine: "postgres", deletionProtection: false },
+                "private-app:compute": { mode: "lambda" },
+            });
+            ({ doc, result } = await planJson(file));
+        });
+
+        it("creates no network resource and puts everything in the given subnets", () => {
+            assert.strictEqual(result.code, 0, result.stderr);
+            for (const t of [SUBNET, "aws:ec2/vpc:Vpc", NAT, ROUTE, ASSOCIATION]) assert.strictEqual(ofType(doc, t).length, 0, t);
+            assert.deepStrictEqual(inputs(ofType(doc, SUBNET_GROUP)[0]).subnetIds, ids.isolatedSubnetIds);
+            for (const fn of ofType(doc, LAMBDA)) assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, ids.privateSubnetIds);
+            for (const sg of ofType(doc, SG)) assert.strictEqual(inputs(sg).vpcId, ids.vpcId);
+        });
+
+        it("without NAT, opens the functions' HTTPS only to the VPC's range (looked up)", () => {
+            const https = ofType(doc, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => inputs(r).fromPort === 443);
+            assert.strictEqual(https.length, 1);
+            assert.strictEqual(inputs(https[0]).cidrIpv4, "10.50.0.0/16", "the CIDR the getVpc lookup returned");
+        });
+    });
+
     describe("bad configuration: exit 2, one line per problem naming the key, nothing declared", () => {
         const base = {
             "aws:region": "eu-west-1",
