@@ -420,6 +420,13 @@ export interface NetworkNodes {
     flowLogGroup?: aws.cloudwatch.LogGroup;
     flowLogRole?: aws.iam.Role;
     isolatedAcl?: aws.ec2.NetworkAcl;
+    /**
+     * What the private subnets need before anything in them can reach AWS APIs: their route
+     * table associations, NAT routes and VPC endpoints. `privateSubnetIds` carries these as
+     * dependencies, so a function placed in those subnets (and the migration it runs on the
+     * first deploy) is created only once its egress exists.
+     */
+    privateEgress: pulumi.Resource[];
 }
 
 /**
@@ -485,6 +492,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                 privateRouteTables: [],
                 isolatedRouteTables: [],
                 interfaceEndpoints: {},
+                privateEgress: [],
             };
         } else {
             const nodes = this.declareVpc(name, settings, args.transforms ?? {});
@@ -493,7 +501,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             this.vpcId = nodes.vpc!.id;
             this.vpcCidr = pulumi.output(settings.plan.vpcCidr);
             this.publicSubnetIds = ids(nodes.subnets.public);
-            this.privateSubnetIds = ids(nodes.subnets.private);
+            // Resolves only once the private subnets' egress exists (see NetworkNodes.privateEgress).
+            this.privateSubnetIds = pulumi
+                .all([ids(nodes.subnets.private), pulumi.all(nodes.privateEgress.map((r) => r.urn))])
+                .apply(([subnetIds]) => subnetIds);
             this.isolatedSubnetIds = ids(nodes.subnets.isolated);
             this.privateSubnetCidrs = settings.plan.azs.map((a) => a.private);
             this.isolatedSubnetCidrs = settings.plan.azs.map((a) => a.isolated);
@@ -603,16 +614,17 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         }
 
         // Private tier: one route table per AZ, with a default route to its NAT (if any).
+        const privateEgress: pulumi.Resource[] = [];
         const privateRouteTables = subnets.private.map((subnet, i) => {
             const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: tags(`${name}-private-${i}`, { [TIER_TAG]: "private" }) }, parent);
-            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: table.id }, parent);
+            privateEgress.push(new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: table.id }, parent));
             const natIndex = nat.natOfAz[i];
             if (natIndex !== undefined) {
-                new aws.ec2.Route(`${name}-private-${i}-nat`, {
+                privateEgress.push(new aws.ec2.Route(`${name}-private-${i}-nat`, {
                     routeTableId: table.id,
                     destinationCidrBlock: ANY_IPV4,
                     natGatewayId: natGateways[natIndex].id,
-                }, parent);
+                }, parent));
             }
             return table;
         });
@@ -658,6 +670,8 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             }
         }
 
+        privateEgress.push(s3Endpoint, ...Object.values(interfaceEndpoints).filter((e): e is aws.ec2.VpcEndpoint => e !== undefined));
+
         const flow = s.flowLogs ? this.declareFlowLogs(name, s, vpc, t) : undefined;
         const isolatedAcl = s.isolatedSubnetAcl ? this.declareIsolatedAcl(name, s, vpc, subnets.isolated) : undefined;
 
@@ -678,6 +692,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             flowLogGroup: flow?.logGroup,
             flowLogRole: flow?.role,
             isolatedAcl,
+            privateEgress,
             availabilityZones,
         };
     }

@@ -431,6 +431,18 @@ describe("components/network", function () {
             b = await shared({ interfaceEndpoints: services, natGateways: "none" });
         });
 
+        it("hands out the private subnet ids only once their egress exists (routes, endpoints)", async () => {
+            // Whatever is placed in the private subnets (functions, and the migration they run on
+            // the first deploy) must not start before it can reach AWS APIs.
+            const deps = (await (b.network.privateSubnetIds as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources()) as Set<pulumi.Resource>;
+            const names = await Promise.all([...deps].map((r) => valueOf(r.urn)));
+            const endpoints = ofType(b.rs, T.endpoint).map((e) => e.urn);
+            assert.deepEqual(endpoints.filter((u) => !names.includes(u)), [], "every VPC endpoint is a dependency");
+            const associations = ofType(b.rs, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => /private/.test(a.name)).map((a) => a.urn);
+            assert.equal(associations.length, 2);
+            assert.deepEqual(associations.filter((u) => !names.includes(u)), [], "every private route table association is a dependency");
+        });
+
         it("creates one interface endpoint per service in the private subnets, with private DNS", () => {
             const sg = one(b.rs, T.sg);
             const privateIds = subnetsOf(b.rs, "private").map((s) => s.id);
