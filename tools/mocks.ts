@@ -215,6 +215,14 @@ async function describeArchive(a: pulumi.asset.Archive): Promise<unknown> {
 }
 
 /**
+ * An error from a mocked invoke. The SDK rethrows a failed invoke as `new Error(err.details)`
+ * (the gRPC field), so without `details` the message would be empty.
+ */
+function invokeError(message: string): Error {
+    return Object.assign(new Error(message), { details: message });
+}
+
+/**
  * Mocks that record every registration. Install with {@link installRecordingMocks}, which
  * also captures each resource's parent.
  */
@@ -290,11 +298,11 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 const value =
                     this.ssmParameters[name] ??
                     (name.includes("/ami/") || name.includes("ami-") ? `ami-${hex(name, 17)}` : undefined);
-                if (value === undefined) throw new Error(`mocks: no SSM parameter ${name} (add it to RecordingMocks' ssmParameters)`);
+                if (value === undefined) throw invokeError(`mocks: no SSM parameter ${name} (add it to RecordingMocks' ssmParameters)`);
                 return { id: name, name, type: "String", value, insecureValue: value, version: 1, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT}:parameter${name}` };
             }
             default:
-                throw new Error(`mocks: unmocked invoke ${args.token}; answer it in tools/mocks.ts`);
+                throw invokeError(`mocks: unmocked invoke ${args.token}; answer it in tools/mocks.ts`);
         }
     }
 

@@ -1,5 +1,5 @@
 /**
- * The offline plan: `npm run plan -- <stack> [--json] [--policy-config <file>]`.
+ * The offline plan: `npm run plan -- <stack> [--json] [--policy-config <file>] [--program <file>] [--timeout <seconds>]`.
  *
  * Runs the real `index.ts` under Pulumi mocks with the config of `Pulumi.yaml` +
  * `Pulumi.<stack>.yaml`, records every resource it registers, then evaluates every policy of
@@ -7,7 +7,9 @@
  *
  * Exit codes (see ../shared/guide/CONTRACT.md): 0 no mandatory violation; 1 at least one
  * mandatory violation; 2 invalid configuration or unknown stack; 3 the plan itself failed
- * (a bug in the program or in this tool, printed with its stack trace).
+ * (the program threw, failed in an apply or invoke, logged an error, can never finish or did
+ * not finish within --timeout, default 120 s; printed with the reason and the stack trace).
+ * With --json, anything but the document that would reach stdout goes to stderr.
  */
 import * as path from "path";
 import { loadStack, StackFileError } from "./stack-files";
@@ -17,15 +19,17 @@ interface Options {
     json: boolean;
     policyConfig?: string;
     program?: string;
+    timeoutMs?: number;
 }
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>]";
+const USAGE = "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>]";
 
 function parseArgs(argv: string[]): Options {
     const rest: string[] = [];
     let json = false;
     let policyConfig: string | undefined;
     let program: string | undefined;
+    let timeoutMs: number | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") json = true;
@@ -36,6 +40,10 @@ function parseArgs(argv: string[]): Options {
             // Plan another program with the same machinery (the policy tests use a hostile one).
             program = argv[++i];
             if (!program) fail(2, `--program needs a file\n${USAGE}`);
+        } else if (a === "--timeout") {
+            const seconds = Number(argv[++i]);
+            if (!(seconds > 0)) fail(2, `--timeout needs a number of seconds\n${USAGE}`);
+            timeoutMs = seconds * 1000;
         } else if (a === "-h" || a === "--help") {
             process.stdout.write(`${USAGE}\n`);
             process.exit(0);
@@ -43,7 +51,25 @@ function parseArgs(argv: string[]): Options {
         else rest.push(a);
     }
     if (rest.length !== 1) fail(2, `expected exactly one stack name or stack file\n${USAGE}`);
-    return { stack: rest[0], json, policyConfig, program };
+    return { stack: rest[0], json, policyConfig, program, timeoutMs };
+}
+
+/** Writes to the real stdout, then exits once it is flushed (pipes may be asynchronous). */
+let writeStdout = (text: string, done: () => void) => process.stdout.write(text, () => done());
+
+/**
+ * With `--json`, stdout carries exactly one JSON document: whatever else writes to it while
+ * the program runs (`console.log`, `pulumi.log.info`, which prints to stdout when there is no
+ * engine) goes to stderr instead.
+ */
+function reserveStdout(): void {
+    const original = process.stdout.write.bind(process.stdout);
+    writeStdout = (text, done) => original(text, () => done());
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (process.stderr.write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+}
+
+function exitAfter(text: string, code: number): void {
+    writeStdout(text, () => process.exit(code));
 }
 
 function fail(code: number, message: string): never {
@@ -53,6 +79,7 @@ function fail(code: number, message: string): never {
 
 async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
+    if (opts.json) reserveStdout();
     const root = path.resolve(__dirname, "..");
 
     let stack;
@@ -62,12 +89,14 @@ async function main(): Promise<void> {
         if (e instanceof StackFileError) fail(2, e.message);
         throw e;
     }
+    for (const w of stack.warnings) process.stderr.write(`warning: ${w}\n`);
 
     const { runPlan } = await import("./run-plan");
     const { formatPlan } = await import("./format-plan");
     const result = await runPlan(root, stack, {
         policyConfigFile: opts.policyConfig,
         program: opts.program ? path.resolve(opts.program) : undefined,
+        timeoutMs: opts.timeoutMs,
     });
 
     if (result.kind === "config-error") {
@@ -76,17 +105,17 @@ async function main(): Promise<void> {
         process.exit(2);
     }
 
-    if (opts.json) {
-        process.stdout.write(`${JSON.stringify(result.document, null, 2)}\n`);
-    } else {
-        process.stdout.write(formatPlan(result.document, { durationMs: result.durationMs, policyConfigFile: result.policyConfigFile }));
-    }
     const mandatory = result.document.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    process.exit(mandatory > 0 ? 1 : 0);
+    const text = opts.json
+        ? `${JSON.stringify(result.document, null, 2)}\n`
+        : formatPlan(result.document, { durationMs: result.durationMs, policyConfigFile: result.policyConfigFile });
+    exitAfter(text, mandatory > 0 ? 1 : 0);
 }
 
 main().catch((e: unknown) => {
     const err = e as Error;
-    process.stderr.write(`plan failed: ${err?.stack ?? String(e)}\n`);
+    // A PlanError is a diagnosis (the program hung or failed); anything else is a bug, with its stack.
+    const text = err?.name === "PlanError" ? err.message : err?.stack ?? String(e);
+    process.stderr.write(`plan failed: ${text}\n`);
     process.exit(3);
 });

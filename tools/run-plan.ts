@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parseStackConfig } from "../lib/config";
+import { awsRegion, ConfigError, parseStackConfig } from "../lib/config";
 import type { RecordedResource } from "./mocks";
 import type { StackConfig } from "./stack-files";
 
@@ -35,8 +35,21 @@ export interface RunPlanOptions {
     program?: string;
     /** Policy pack config (`--policy-pack-config` format); default `policy-pack/config/<stack>.json` when present. */
     policyConfigFile?: string;
+    /** Give up on a program that has not finished after this long (default {@link DEFAULT_TIMEOUT_MS}). */
+    timeoutMs?: number;
     /** Skip the program's own config validation (for programs that do not use lib/config). */
     skipConfigValidation?: boolean;
+}
+
+/** How long the program may take before the plan gives up on it (`--timeout`). */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** The plan itself could not finish (the program failed, hung or leaked a rejection). */
+export class PlanError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PlanError";
+    }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -60,42 +73,46 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     const pulumi = await import("@pulumi/pulumi");
     const { installRecordingMocks } = await import("./mocks");
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
-    const region = stack.config["aws:region"];
+    const region = awsRegion(stack.config);
     const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, region });
 
-    // Errors raised inside outputs (apply callbacks, failed invokes) surface as rejections;
-    // collect them so the plan fails loudly instead of printing a partial tree.
+    // Errors raised inside outputs (apply callbacks, failed invokes, failed registrations)
+    // surface as unhandled rejections, often a few ticks after the last RPC; collect them for
+    // the whole run so the plan fails loudly instead of printing a partial tree.
     const asyncErrors: unknown[] = [];
     const onRejection = (reason: unknown) => asyncErrors.push(reason);
     process.on("unhandledRejection", onRejection);
+    const log = await import("@pulumi/pulumi/log");
 
     // 3. Run the program inside a root Stack resource, as the Pulumi language host does.
     const program = options.program ?? path.join(root, "index.ts");
-    let exports: Record<string, unknown> = {};
+    let programExports: Record<string, unknown> = {};
+    const outputs: Record<string, unknown> = {};
+    let recorded: RecordedResource[] = [];
     try {
-        await pulumi.runtime.runInPulumiStack(async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            exports = require(program);
-            return exports;
+        await guard(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, asyncErrors, async () => {
+            await pulumi.runtime.runInPulumiStack(async () => {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                programExports = require(program);
+                return programExports;
+            });
+            await settingsModule().waitForRPCs();
+            await settled(asyncErrors);
+            failOnAsyncErrors(asyncErrors);
+            recorded = await mocks.snapshot();
+            for (const [key, value] of Object.entries(programExports)) {
+                if (key === "__esModule") continue;
+                const resolved = await resolveOutput(pulumi, value);
+                if (resolved !== undefined) outputs[key] = resolved; // as Pulumi: undefined is no output
+            }
         });
-        await settingsModule().waitForRPCs();
+        failOnAsyncErrors(asyncErrors);
+        if (log.hasErrors()) throw new PlanError("the program logged an error (the `error:` lines above); a deployment would fail the same way");
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
         throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
-    }
-    if (asyncErrors.length > 0) {
-        const first = asyncErrors[0] as Error;
-        throw new Error(`the program failed while resolving outputs (${asyncErrors.length} error(s)); first: ${first?.stack ?? String(first)}`);
-    }
-
-    const recorded = await mocks.snapshot();
-    const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exports)) {
-        if (key === "__esModule") continue;
-        const resolved = await resolveOutput(pulumi, value);
-        if (resolved !== undefined) outputs[key] = resolved; // as Pulumi: undefined is no output
     }
 
     // 4. The policy pack, exactly as the engine would run it.
@@ -143,4 +160,72 @@ async function resolveOutput(pulumi: typeof import("@pulumi/pulumi"), value: unk
         return out;
     }
     return value;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pulumiState = (): { getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string }> } } => require("@pulumi/pulumi/runtime/state");
+
+/** The Pulumi operations still waiting (registrations, invokes, outputs), by their labels. */
+function pending(): string[] {
+    return [...pulumiState().getStore().leakCandidates].map((p) => String(p._debugCtx ?? "?"));
+}
+
+function describePending(): string {
+    const labels = pending().filter((l) => l !== "rpcKeepAlive");
+    if (labels.length === 0) return "";
+    const shown = labels.slice(0, 5).map((l) => (l.length > 160 ? `${l.slice(0, 157)}...` : l));
+    return `; ${labels.length} operation(s) still waiting, e.g.:\n  ${shown.join("\n  ")}`;
+}
+
+/**
+ * Waits until every Pulumi operation has settled (or one has failed). `waitForRPCs` returns as
+ * soon as no RPC is in flight, which is before a failed apply or invoke has been reported.
+ */
+async function settled(asyncErrors: unknown[]): Promise<void> {
+    while (asyncErrors.length === 0 && pulumiState().getStore().leakCandidates.size > 0) {
+        // Unref'd: if nothing else can make progress the event loop drains and `guard` says so.
+        await new Promise<void>((resolve) => setTimeout(resolve, 10).unref());
+    }
+    // Let rejections raised in the last ticks reach the handler.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs `body`, failing with a clear message when the program can never finish (the event loop
+ * drains while outputs are still pending, e.g. a promise that never settles) or has not
+ * finished after `timeoutMs` (e.g. something keeps the process busy forever).
+ */
+async function guard(timeoutMs: number, asyncErrors: unknown[], body: () => Promise<void>): Promise<void> {
+    let onDrain: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+        onDrain = () => {
+            if (asyncErrors.length > 0) reject(asyncFailure(asyncErrors));
+            else reject(new PlanError(`the program can never finish: it waits on values that will never be available (a promise that never settles, or an output that depends on itself)${describePending()}`));
+        };
+        process.once("beforeExit", onDrain);
+        timer = setTimeout(() => {
+            reject(new PlanError(`the program did not finish within ${Math.round(timeoutMs / 1000)} s (raise the limit with --timeout <seconds>)${describePending()}`));
+        }, timeoutMs);
+        timer.unref();
+    });
+    try {
+        await Promise.race([body(), stalled]);
+    } finally {
+        if (onDrain) process.off("beforeExit", onDrain);
+        if (timer) clearTimeout(timer);
+    }
+}
+
+function asyncFailure(asyncErrors: unknown[]): PlanError {
+    const first = asyncErrors[0] as Error | undefined;
+    const text = first instanceof Error ? first.stack || first.message : String(first);
+    return new PlanError(`the program failed while resolving outputs (${asyncErrors.length} error(s)); first: ${text}`);
+}
+
+function failOnAsyncErrors(asyncErrors: unknown[]): void {
+    // A ConfigError thrown inside an apply is still a configuration problem (exit 2).
+    const config = asyncErrors.find((e) => ConfigError.isInstance(e));
+    if (config) throw config;
+    if (asyncErrors.length > 0) throw asyncFailure(asyncErrors);
 }

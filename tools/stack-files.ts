@@ -20,8 +20,10 @@ export interface StackConfig {
     project: string;
     /** Full config keys (`namespace:key`) → value as the runtime sees it. */
     config: Record<string, string>;
-    /** Keys whose values are secure (encrypted) in the stack file. */
+    /** Keys whose values are secure (encrypted) in the stack file, wholly or in part. */
     secretKeys: string[];
+    /** What the offline plan cannot honour in this stack file (printed on stderr). */
+    warnings: string[];
 }
 
 /** Stack names with a `Pulumi.<name>.yaml` beside `Pulumi.yaml`. */
@@ -34,9 +36,15 @@ export function availableStacks(root: string): string[] {
 }
 
 function readYaml(file: string): Record<string, unknown> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new StackFileError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     let doc: unknown;
     try {
-        doc = parse(fs.readFileSync(file, "utf8"));
+        doc = parse(text);
     } catch (e) {
         throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
@@ -47,6 +55,34 @@ function readYaml(file: string): Record<string, unknown> {
 
 function fullKey(project: string, key: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
+}
+
+/** `{ secure: "v1:..." }`: a value encrypted by the stack's secrets provider. */
+function isSecure(value: unknown): boolean {
+    return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+}
+
+/**
+ * Replaces every secure value (also nested, as `pulumi config set --path --secret` writes them)
+ * by "[secret]": offline there is no key to decrypt it. Returns whether any was found.
+ */
+function maskSecure(value: unknown): { value: unknown; secret: boolean } {
+    if (isSecure(value)) return { value: "[secret]", secret: true };
+    if (Array.isArray(value)) {
+        const items = value.map(maskSecure);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (value !== null && typeof value === "object") {
+        let secret = false;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+            const m = maskSecure(v);
+            out[k] = m.value;
+            secret ||= m.secret;
+        }
+        return { value: out, secret };
+    }
+    return { value, secret: false };
 }
 
 function asConfigString(value: unknown): string {
@@ -98,13 +134,17 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
     if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) throw new StackFileError(`${file}: "config" must be a mapping`);
     for (const [key, value] of Object.entries(stackConfig as Record<string, unknown>)) {
         const k = fullKey(projectName, key);
-        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
-            // Encrypted with the stack's secrets provider; offline there is no key to decrypt it.
-            config[k] = "[secret]";
-            secretKeys.push(k);
-        } else {
-            config[k] = asConfigString(value);
-        }
+        // Encrypted with the stack's secrets provider; offline there is no key to decrypt it.
+        const masked = maskSecure(value);
+        config[k] = asConfigString(masked.value);
+        if (masked.secret) secretKeys.push(k);
     }
-    return { name, file, project: projectName, config, secretKeys };
+    const warnings: string[] = [];
+    if (stackDoc.environment !== undefined) {
+        warnings.push(`${path.basename(file)} imports ESC environment(s) ${JSON.stringify(stackDoc.environment)}; the offline plan cannot read them, so only the stack file's own config is used`);
+    }
+    if (secretKeys.length > 0) {
+        warnings.push(`secure values of ${secretKeys.join(", ")} cannot be decrypted offline; the plan uses "[secret]" in their place`);
+    }
+    return { name, file, project: projectName, config, secretKeys, warnings };
 }

@@ -247,6 +247,9 @@ export const NON_PUBLIC_BLOCKS: readonly string[] = [
     // IPv6
     "::/128", // unspecified
     "::1/128", // loopback
+    "::ffff:0:0/96", // IPv4-mapped (an IPv6 rule never matches IPv4 traffic)
+    "64:ff9b:1::/48", // local-use IPv4/IPv6 translation
+    "100::/64", // discard-only
     "fc00::/7", // unique local (ULA)
     "fe80::/10", // link-local
     "2001:db8::/32", // documentation

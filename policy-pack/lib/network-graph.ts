@@ -12,9 +12,11 @@
  * - a route table associated with it (`RouteTableAssociation` subnetId + routeTableId) has a route to
  *   an internet gateway: an inline route on a `RouteTable`/`DefaultRouteTable` or a `Route` resource
  *   whose `gatewayId` is the id of an `InternetGateway` in the stack or any `igw-...` id, or
- * - it has no explicit association and its VPC's main route table (a `MainRouteTableAssociation`, or
- *   else the VPC's default route table) has such a route. This fallback is used only when every
- *   association's subnet is known, since an unknown one might be the explicit association.
+ * - it has no explicit association and its VPC's main route table has such a route. The main table is
+ *   a `MainRouteTableAssociation`'s, else the VPC's `mainRouteTableId` output, else its default route
+ *   table (the VPC's `defaultRouteTableId` output, or a `DefaultRouteTable` whose `vpcId` is known).
+ *   This fallback is used only when every association's subnet is known, since an unknown one might
+ *   be the explicit association.
  *
  * Pure: no `@pulumi/*` imports.
  */
@@ -43,6 +45,17 @@ function knownString(v: unknown): string | undefined {
     return typeof s === "string" && s.trim() !== "" ? s : undefined;
 }
 
+/** The first of `values` that is a known, non-empty string (outputs spell "unset" as ""). */
+function firstKnownString(...values: unknown[]): string | undefined {
+    for (const v of values) {
+        const s = knownString(v);
+        if (s) {
+            return s;
+        }
+    }
+    return undefined;
+}
+
 function idOf(r: StackResourceView): string | undefined {
     return knownString(get(r.props, "id"));
 }
@@ -64,6 +77,8 @@ class NetworkIndex {
     private readonly igwRoutesByTable = new Map<string, IgwRoute[]>();
     private readonly tablesBySubnet = new Map<string, string[]>();
     private readonly mainTableByVpc = new Map<string, string>();
+    /** The VPC's own `mainRouteTableId` output (the engine passes outputs to stack policies). */
+    private readonly vpcMainTableByVpc = new Map<string, string>();
     private readonly defaultTableByVpc = new Map<string, string>();
     private anyAssociationWithUnknownSubnet = false;
     /** Routes whose gateway could not be classified yet (collected before all IGWs are known). */
@@ -98,12 +113,19 @@ class NetworkIndex {
                     if (adopted) {
                         ids.add(adopted);
                     }
+                    // A DefaultRouteTable's `vpcId` is an output: known under the engine, after creation.
+                    const vpc = r.type === T.defaultRouteTable ? knownString(get(r.props, "vpcId")) : undefined;
+                    const defaultTable = adopted ?? own;
+                    if (vpc && defaultTable && !this.defaultTableByVpc.has(vpc)) {
+                        this.defaultTableByVpc.set(vpc, defaultTable);
+                    }
                     const routes = asArray(get(r.props, "routes"));
                     for (const table of ids) {
                         this.routeTablesById.set(table, r);
                         if (routes !== UNKNOWN && routes !== undefined) {
                             for (const route of routes) {
-                                this.addRoute(table, get(route, "gatewayId"), get(route, "cidrBlock") ?? get(route, "ipv6CidrBlock"));
+                                this.addRoute(table, get(route, "gatewayId"),
+                                    firstKnownString(get(route, "cidrBlock"), get(route, "ipv6CidrBlock"), get(route, "destinationPrefixListId")));
                             }
                         }
                     }
@@ -112,8 +134,8 @@ class NetworkIndex {
                 case T.route: {
                     const table = knownString(get(r.props, "routeTableId"));
                     if (table) {
-                        this.addRoute(table, get(r.props, "gatewayId"),
-                            get(r.props, "destinationCidrBlock") ?? get(r.props, "destinationIpv6CidrBlock") ?? get(r.props, "destinationPrefixListId"));
+                        this.addRoute(table, get(r.props, "gatewayId"), firstKnownString(
+                            get(r.props, "destinationCidrBlock"), get(r.props, "destinationIpv6CidrBlock"), get(r.props, "destinationPrefixListId")));
                     }
                     break;
                 }
@@ -142,8 +164,15 @@ class NetworkIndex {
                 }
                 case T.vpc: {
                     const vpc = idOf(r);
+                    if (!vpc) {
+                        break;
+                    }
+                    const main = knownString(get(r.props, "mainRouteTableId"));
+                    if (main) {
+                        this.vpcMainTableByVpc.set(vpc, main);
+                    }
                     const table = knownString(get(r.props, "defaultRouteTableId"));
-                    if (vpc && table) {
+                    if (table) {
                         this.defaultTableByVpc.set(vpc, table);
                     }
                     break;
@@ -161,10 +190,10 @@ class NetworkIndex {
         }
     }
 
-    private addRoute(table: string, gatewayId: unknown, destination: unknown): void {
+    private addRoute(table: string, gatewayId: unknown, destination: string | undefined): void {
         const gw = knownString(gatewayId);
         if (gw) {
-            this.pendingRoutes.push({ table, gatewayId: gw, destination: knownString(destination) ?? "?" });
+            this.pendingRoutes.push({ table, gatewayId: gw, destination: destination ?? "?" });
         }
     }
 
@@ -199,7 +228,9 @@ class NetworkIndex {
             }
         } else if (!this.anyAssociationWithUnknownSubnet) {
             const vpc = knownString(get(subnet.props, "vpcId"));
-            const main = vpc ? (this.mainTableByVpc.get(vpc) ?? this.defaultTableByVpc.get(vpc)) : undefined;
+            const main = vpc
+                ? (this.mainTableByVpc.get(vpc) ?? this.vpcMainTableByVpc.get(vpc) ?? this.defaultTableByVpc.get(vpc))
+                : undefined;
             const reason = main ? this.tableReason(main, "has no route table association, so it uses its VPC's main") : undefined;
             if (reason) {
                 reasons.push(reason);

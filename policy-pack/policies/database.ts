@@ -42,7 +42,8 @@ export const dbSubnetGroupNotPublic: StackValidationPolicy = {
         }
         for (const f of findPublicSubnetsInDbSubnetGroups(args.resources)) {
             report(
-                `DB Subnet Group must contain only private subnets: subnet "${f.subnet.name}" (${f.subnetId}) ${f.reasons.join("; and ")}.`,
+                `DB Subnet Group must contain only private subnets: subnet "${f.subnet.name}" (${f.subnetId}) ${f.reasons.join("; and ")}. ` +
+                    "Replace it with an isolated subnet (mapPublicIpOnLaunch false, no route to an internet gateway).",
                 f.subnetGroup.urn,
             );
         }

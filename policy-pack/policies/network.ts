@@ -25,8 +25,10 @@ function where(e: Exposure): string {
 
 function reportExposures(args: ResourceValidationArgs, report: ReportViolation, exposures: Exposure[], who: string): void {
     for (const e of exposures) {
+        const sources = e.cidrs.length === 1 ? "this source" : "these sources";
         report(`${labelOf(args.type)} must not allow ${who} to reach ${portsText(e.ports)}: ` +
-            `${where(e)} allows ${describeRule(e.rule)} from ${e.cidrs.join(", ")}.`);
+            `${where(e)} allows ${describeRule(e.rule)} from ${e.cidrs.join(", ")}. ` +
+            `Remove ${sources} and allow the port only from the application's security group or a private range.`);
     }
 }
 

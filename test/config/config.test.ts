@@ -223,17 +223,17 @@ describe("config: the raw stack config map", () => {
     });
     it("rejects an unknown key of the namespace and still reports the others", () => {
         try {
-            parseStackConfig({ "private-app:netwrok": "{}", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            parseStackConfig({ "aws:region": "eu-west-1", "private-app:netwrok": "{}", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
             assert.fail("expected an error");
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
-            assert.match(e.problems[0], /^private-app:netwrok: got "\{\}"; unknown key; allowed keys: private-app:network/);
+            assert.match(e.problems[0], /^private-app:netwrok: got \{\}; unknown key; allowed keys: private-app:network/);
             assert.match(e.problems[1], /^private-app:database: /);
         }
     });
     it("a plain string where an object is expected", () => {
         try {
-            parseStackConfig({ "private-app:database": "postgres", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            parseStackConfig({ "aws:region": "eu-west-1", "private-app:database": "postgres", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
             assert.fail("expected an error");
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
@@ -330,5 +330,74 @@ describe("config: the region", () => {
             assert.strictEqual(e.problems.length, 1);
             assert.match(e.problems[0], /^aws:region: got "il-central-1"; the app's RDS certificate bundle .* covers only .*eu-west-1.*\. Fix: /);
         }
+    });
+});
+
+describe("config: odd inputs still give one clear line each", () => {
+    const fields = (top: "network" | "database") => (top === "network" ? /expected an object with the fields cidr, azCount, natGateways, / : /expected an object with the fields engine, /);
+    for (const [title, value] of [["an array", [1, 2]], ["null", null], ["a number", 3], ["an empty string", ""]] as const) {
+        it(`a whole key given as ${title}`, () => expectOne({ ...minimal(), network: value }, "network", JSON.stringify(value), fields("network")));
+    }
+    it("a nested object given as a list names its fields", () =>
+        expectOne(withField("network", { existingVpc: ["vpc-12345678"] }), "network.existingVpc", '["vpc-12345678"]', /fields vpcId, cidr, publicSubnetIds/));
+    it("a number given as a quoted string says so, with the command", () => {
+        const [p] = problems(withField("network", { azCount: "3" }));
+        assert.match(p, /^private-app:network\.azCount: got "3"; expected 2 or 3, as a number rather than a quoted string\. Fix: remove the quotes in the stack file, or: pulumi config set --path 'network\.azCount' 3$/);
+    });
+    it("a boolean given as a quoted string says so", () =>
+        expectOne(withField("database", { multiAz: "true" }), "database.multiAz", '"true"', /as a boolean rather than a quoted string/));
+    it("a nested unknown key names its full path and the keys allowed there", () =>
+        expectOne(withField("network", { existingVpc: { vpcId: "vpc-12345678", privateSubnetIds: [], isolatedSubnetIds: [], extra: { deep: 1 } } }),
+            "network.existingVpc.extra", '{"deep":1}', /unknown key; allowed keys here: vpcId, cidr, publicSubnetIds/));
+    it("a very long value is cut, a very long or odd key is quoted and cut: still one line", () => {
+        const long = problems(withField("network", { cidr: "x".repeat(5000) }));
+        assert.strictEqual(long.length, 1);
+        assert.ok(long[0].length < 300, long[0]);
+        const [odd] = problems(withField("network", { "a\nb": 2 }));
+        assert.match(odd, /^private-app:network\["a\\nb"\]: got 2; unknown key/);
+        const [longKey] = problems(withField("network", { ["k".repeat(300)]: 1 }));
+        assert.ok(longKey.startsWith(`private-app:network["${"k".repeat(57)}..."]: got 1;`), longKey);
+        for (const p of [...long, odd, longKey]) assert.ok(!p.includes("\n"), p);
+    });
+    it("zod's own wording never leaks through (api throttling, CORS origins)", () => {
+        const ps = problems(withField("compute", { api: { throttlingRateLimit: 0, corsAllowOrigins: [42] } }));
+        assert.deepStrictEqual(ps.map((p) => p.split(": ")[0]).sort(), ["private-app:compute.api.corsAllowOrigins[0]", "private-app:compute.api.throttlingRateLimit"]);
+        for (const p of ps) assert.ok(!/Invalid input|Too small|expected number to be/.test(p), p);
+    });
+});
+
+describe("config: aws:region", () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION };
+    beforeEach(() => {
+        delete process.env.AWS_REGION;
+        delete process.env.AWS_DEFAULT_REGION;
+    });
+    after(() => {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    });
+    const base = { "private-app:database": JSON.stringify({ engine: "postgres" }), "private-app:compute": JSON.stringify({ mode: "lambda" }) };
+    const problemsOf = (all: Record<string, string>): readonly string[] => {
+        try {
+            parseStackConfig(all);
+        } catch (e) {
+            if (ConfigError.isInstance(e)) return e.problems;
+            throw e;
+        }
+        return [];
+    };
+    it("unset: a problem (the plan would otherwise invent a region)", () => {
+        const ps = problemsOf(base);
+        assert.strictEqual(ps.length, 1);
+        assert.match(ps[0], /^aws:region: got nothing \(unset\); .*\. Fix: pulumi config set aws:region <region>/);
+    });
+    it("unset in the stack but in the environment, as the AWS provider reads it: fine", () => {
+        process.env.AWS_REGION = "eu-west-1";
+        assert.deepStrictEqual(problemsOf(base), []);
+    });
+    it("reported together with the other problems, not after they are fixed", () => {
+        const ps = problemsOf({ ...base, "aws:region": "il-central-1", "private-app:network": JSON.stringify({ azCount: 5 }) });
+        assert.deepStrictEqual(ps.map((p) => p.split(": ")[0]), ["private-app:network.azCount", "aws:region"]);
+        const unset = problemsOf({ ...base, "private-app:network": JSON.stringify({ azCount: 5 }) });
+        assert.deepStrictEqual(unset.map((p) => p.split(": ")[0]), ["private-app:network.azCount", "aws:region"]);
     });
 });

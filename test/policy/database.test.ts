@@ -225,7 +225,8 @@ describe("database policies", () => {
             assert.strictEqual(out.violations.length, 1);
             assert.strictEqual(out.violations[0].urn, groupUrn);
             assert.strictEqual(out.violations[0].message,
-                "DB Subnet Group must contain only private subnets: subnet \"isolated-b\" (subnet-ib) maps public IPs on launch (mapPublicIpOnLaunch: true).");
+                "DB Subnet Group must contain only private subnets: subnet \"isolated-b\" (subnet-ib) maps public IPs on launch (mapPublicIpOnLaunch: true). " +
+                "Replace it with an isolated subnet (mapPublicIpOnLaunch false, no route to an internet gateway).");
         });
 
         it("flags a subnet associated with a route table that has a Route to an internet gateway", async () => {
@@ -277,6 +278,68 @@ describe("database policies", () => {
             const out = await runStackPolicy(p, resources);
             assert.strictEqual(out.violations.length, 1);
             assert.ok(out.violations[0].message.includes("main route table \"public-rt\" (rtb-pub)"));
+        });
+
+        // Review (adversarial): outputs-shaped props (the engine passes outputs to stack policies).
+        const withoutAssociation = (name: string) => (rs: StackResource[]) => rs.filter(r => !(r.type === T.routeTableAssociation && r.name === name));
+        const vpcProps = (rs: StackResource[], props: Record<string, unknown>) => rs.map(r => (r.type === T.vpc ? { ...r, props: { cidrBlock: "10.0.0.0/16", ...props } } : r));
+
+        it("follows the VPC's mainRouteTableId output for a subnet without association", async () => {
+            const resources = vpcProps(withoutAssociation("isolated-b")(network()), { mainRouteTableId: "rtb-m2" })
+                .concat([{ type: T.route, name: "main-default", id: "r-2", props: { routeTableId: "rtb-m2", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-0a1" } }]);
+            const out = await runStackPolicy(p, resources);
+            assert.strictEqual(out.violations.length, 1, JSON.stringify(out));
+            assert.ok(out.violations[0].message.includes("uses its VPC's main route table rtb-m2, which routes 0.0.0.0/0 to internet gateway \"igw\" (igw-0a1)"), out.violations[0].message);
+        });
+
+        it("prefers a MainRouteTableAssociation over the VPC's mainRouteTableId output", async () => {
+            const resources = vpcProps(withoutAssociation("isolated-b")(network()), { mainRouteTableId: "rtb-pub", defaultRouteTableId: "rtb-pub" })
+                .concat([{ type: T.mainRouteTableAssociation, name: "main", id: "m-1", props: { vpcId: "vpc-1", routeTableId: "rtb-iso" } }]);
+            assert.deepStrictEqual((await runStackPolicy(p, resources)).violations, []);
+        });
+
+        it("prefers the VPC's mainRouteTableId over its defaultRouteTableId", async () => {
+            const resources = vpcProps(withoutAssociation("isolated-b")(network()), { mainRouteTableId: "rtb-iso", defaultRouteTableId: "rtb-pub" });
+            assert.deepStrictEqual((await runStackPolicy(p, resources)).violations, []);
+        });
+
+        it("finds the default route table through a DefaultRouteTable's vpcId output", async () => {
+            const resources = vpcProps(withoutAssociation("isolated-b")(network()), {})
+                .concat([{ type: T.defaultRouteTable, name: "default", id: "rtb-dflt", props: {
+                    defaultRouteTableId: "rtb-dflt", vpcId: "vpc-1",
+                    routes: [{ cidrBlock: "", ipv6CidrBlock: "::/0", destinationPrefixListId: "", gatewayId: "igw-0a1", natGatewayId: "", vpcEndpointId: "" }],
+                } }]);
+            const out = await runStackPolicy(p, resources);
+            assert.strictEqual(out.violations.length, 1, JSON.stringify(out));
+            assert.ok(out.violations[0].message.includes("main route table \"default\" (rtb-dflt), which routes ::/0 to internet gateway"), out.violations[0].message);
+        });
+
+        it("names the destination of outputs-shaped routes whose unset fields are empty strings", async () => {
+            const resources = change(network(), "public-default", T.route, props => ({ ...props, destinationCidrBlock: "", destinationIpv6CidrBlock: "::/0" }));
+            const out = await runStackPolicy(p, change(resources, "db-subnets", T.rdsSubnetGroup, () => ({ subnetIds: ["subnet-pa"] })));
+            assert.ok(out.violations[0].message.includes("which routes ::/0 to internet gateway"), out.violations[0].message);
+        });
+
+        it("an explicit association to a private table wins over a public main route table", async () => {
+            const resources = network().concat([{ type: T.route, name: "main-default", id: "r-2", props: { routeTableId: "rtb-main", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-0a1" } }]);
+            assert.deepStrictEqual((await runStackPolicy(p, resources)).violations, []);
+        });
+
+        it("does not flag a gatewayId that is a gateway VPC endpoint, local, or empty", async () => {
+            const resources = change(network(), "isolated-rt", T.routeTable, props => ({ ...props, routes: [
+                { destinationPrefixListId: "pl-s3", gatewayId: "vpce-0abc" },
+                { cidrBlock: "10.0.0.0/16", gatewayId: "local" },
+                { cidrBlock: "0.0.0.0/0", gatewayId: "", natGatewayId: "nat-1" },
+                { ipv6CidrBlock: "::/0", gatewayId: "", egressOnlyGatewayId: "eigw-1" },
+            ] }));
+            assert.deepStrictEqual((await runStackPolicy(p, resources)).violations, []);
+        });
+
+        it("flags a subnet group whose subnet's mapPublicIpOnLaunch is the string \"true\"", async () => {
+            const resources = change(network(), "isolated-a", T.subnet, props => ({ ...props, mapPublicIpOnLaunch: "true" }));
+            const out = await runStackPolicy(p, resources);
+            assert.strictEqual(out.violations.length, 1);
+            assert.ok(out.violations[0].message.endsWith("Replace it with an isolated subnet (mapPublicIpOnLaunch false, no route to an internet gateway)."), out.violations[0].message);
         });
 
         it("skips unknown and missing ids without crashing", async () => {

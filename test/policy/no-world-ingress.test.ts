@@ -125,6 +125,29 @@ const CASES: [string, Rule, boolean, boolean][] = [
     ["unknown toPort", { protocol: "tcp", fromPort: 5432, toPort: undefined, ipv4: ["0.0.0.0/0"] }, false, false],
     ["unknown CIDR", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: [null] }, false, false],
     ["everything undefined", {}, false, false],
+    // Review (adversarial): shapes a program can produce through `any`, or that AWS spells oddly.
+    ["protocol as the number 6", { protocol: 6, fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/0"] }, true, true],
+    ["protocol as the number -1", { protocol: -1, fromPort: 0, toPort: 0, ipv6: ["::/0"] }, true, true],
+    ["protocol \" tcp \" padded", { protocol: " tcp ", fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/0"] }, true, true],
+    ["protocol ALL upper case", { protocol: "ALL", fromPort: 0, toPort: 0, ipv4: ["0.0.0.0/0"] }, true, true],
+    ["protocol number 17 as a number", { protocol: 17, fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["protocol 6.5 is no protocol", { protocol: 6.5, fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["protocol 0 (HOPOPT) is not all traffic", { protocol: "0", fromPort: 0, toPort: 65535, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["ports as strings containing 5432", { protocol: "tcp", fromPort: "5400", toPort: "5500", ipv4: ["0.0.0.0/0"] }, true, true],
+    ["ports as strings missing 5432", { protocol: "tcp", fromPort: "5433", toPort: "5500", ipv4: ["0.0.0.0/0"] }, false, false],
+    ["non-integer port bound is not read as a range", { protocol: "tcp", fromPort: 5431.5, toPort: 5433, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["tcp -1/-1 (AWS rejects it for TCP) is not all ports", { protocol: "tcp", fromPort: -1, toPort: -1, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["inverted range 6000-5000 contains nothing", { protocol: "tcp", fromPort: 6000, toPort: 5000, ipv4: ["0.0.0.0/0"] }, false, false],
+    ["-1 with ports 5432-5432 is still all traffic", { protocol: "-1", fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/0"] }, true, true],
+    ["-1 with ports 22-22 is still all traffic", { protocol: "-1", fromPort: 22, toPort: 22, ipv6: ["::/0"] }, true, true],
+    ["world CIDR padded with whitespace", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: [" 0.0.0.0/0 "] }, true, true],
+    ["upper-case IPv6 world", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv6: ["::FFFF:0:0/0"] }, true, true],
+    ["0.0.0.0/00 (prefix length zero, spelt with two digits)", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: ["0.0.0.0/00"] }, true, true],
+    ["host bits under /0 (10.1.2.3/0 is still every address)", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: ["10.1.2.3/0"] }, true, true],
+    ["IPv4-mapped IPv6 ::ffff:0:0/96 is neither the world nor public", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv6: ["::ffff:0:0/96"] }, false, false],
+    ["::ffff:0.0.0.0/96 (dotted tail) likewise", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv6: ["::ffff:0.0.0.0/96"] }, false, false],
+    ["a /0 in the other family's list is still the world", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: ["::/0"] }, true, true],
+    ["malformed CIDRs are not sources", { protocol: "tcp", fromPort: 5432, toPort: 5432, ipv4: ["0/0", "0.0.0.0", "0.0.0.0/+0", "0.0.0.0 /0", "::/129"] }, false, false],
 ];
 
 describe("no-world-ingress-to-postgres / no-public-ingress-to-database-ports", () => {
@@ -151,11 +174,42 @@ describe("no-world-ingress-to-postgres / no-public-ingress-to-database-ports", (
         });
     }
 
+    describe("review: odd shapes per resource kind", () => {
+        it("a SecurityGroupRule without a type is not read as ingress (the provider requires it)", async () => {
+            const props = { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-db" };
+            assertPasses(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroupRule, props));
+        });
+        it("a SecurityGroupRule of type INGRESS (any case) is ingress", async () => {
+            const props = { type: "INGRESS", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] };
+            assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroupRule, props), "the rule allows");
+        });
+        it("a SecurityGroupRule naming a source security group and the world is flagged", async () => {
+            const props = { type: "ingress", protocol: "tcp", fromPort: 5432, toPort: 5432, sourceSecurityGroupId: "sg-app", cidrBlocks: ["0.0.0.0/0"] };
+            assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroupRule, props), "from 0.0.0.0/0");
+        });
+        it("a bare CIDR string where a list is expected is not read (never guessed)", async () => {
+            const props = { ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: "0.0.0.0/0" }] };
+            assertPasses(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroup, props));
+        });
+        it("a null ingress entry is skipped and the next one still checked", async () => {
+            const props = { ingress: [null, { protocol: 6, fromPort: "5432", toPort: "5432", ipv6CidrBlocks: ["::/0"] }] };
+            assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroup, props), "ingress[1] allows protocol \"6\" (TCP), port 5432 from ::/0");
+        });
+        it("the DefaultSecurityGroup's ingress with protocol given as the number -1", async () => {
+            const props = { vpcId: "vpc-1", ingress: [{ protocol: -1, fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] };
+            assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.defaultSecurityGroup, props), "protocol \"-1\" (all traffic)");
+        });
+        it("a vpc SecurityGroupIngressRule with ipProtocol -1 as a number and ports given anyway", async () => {
+            const props = { securityGroupId: "sg-db", ipProtocol: -1, fromPort: 5432, toPort: 5432, cidrIpv6: "::0/0" };
+            assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroupIngressRule, props), "from ::0/0");
+        });
+    });
+
     describe("the VPC's default security group", () => {
         it("is checked like any security group", async () => {
             const props = { vpcId: "vpc-1", ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["0:0:0:0:0:0:0:0/0"] }] };
             assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.defaultSecurityGroup, props),
-                "Default Security Group must not allow the world to reach port 5432: ingress[0] allows protocol \"-1\" (all traffic) from 0:0:0:0:0:0:0:0/0.");
+                "Default Security Group must not allow the world to reach port 5432: ingress[0] allows protocol \"-1\" (all traffic) from 0:0:0:0:0:0:0:0/0. Remove this source and allow the port only from the application's security group or a private range.");
         });
     });
 
@@ -185,7 +239,7 @@ describe("no-world-ingress-to-postgres / no-public-ingress-to-database-ports", (
                 { protocol: "6", fromPort: 5000, toPort: 6000, cidrBlocks: ["10.0.0.0/8", "0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
             ] };
             assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroup, props),
-                "Security Group must not allow the world to reach port 5432: ingress[1] allows protocol \"6\" (TCP), ports 5000-6000 from 0.0.0.0/0, ::/0.");
+                "Security Group must not allow the world to reach port 5432: ingress[1] allows protocol \"6\" (TCP), ports 5000-6000 from 0.0.0.0/0, ::/0. Remove these sources and allow the port only from the application's security group or a private range.");
         });
         it("report one violation per offending rule", async () => {
             const props = { ingress: [
@@ -199,7 +253,7 @@ describe("no-world-ingress-to-postgres / no-public-ingress-to-database-ports", (
         it("name a standalone rule as \"the rule\"", async () => {
             const props = { type: "ingress", protocol: "all", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] };
             assertOneViolation(await runResourcePolicy(noWorldIngressToPostgres, T.securityGroupRule, props),
-                "Security Group Rule must not allow the world to reach port 5432: the rule allows protocol \"all\" (all traffic) from 0.0.0.0/0.");
+                "Security Group Rule must not allow the world to reach port 5432: the rule allows protocol \"all\" (all traffic) from 0.0.0.0/0. Remove this source and allow the port only from the application's security group or a private range.");
         });
     });
 

@@ -208,6 +208,13 @@ describe("policy pack", () => {
             assert.strictEqual(prod.get("rds-deletion-protection")!.properties.requireDeletionProtection, true);
             assert.strictEqual(prod.get("rds-deletion-protection")!.enforcementLevel, "mandatory");
         });
+        it("prod blocks on short backup retention (at least 7 days), dev only advises", () => {
+            const dev = resolvePolicyConfig(allPolicies, JSON.parse(read(PACK, "config", "dev.json")));
+            const prod = resolvePolicyConfig(allPolicies, JSON.parse(read(PACK, "config", "prod.json")));
+            assert.strictEqual(prod.get("rds-backup-retention")!.enforcementLevel, "mandatory");
+            assert.ok((prod.get("rds-backup-retention")!.properties.minDays as number) >= 7);
+            assert.strictEqual(dev.get("rds-backup-retention")!.enforcementLevel, "advisory");
+        });
         it("neither weakens the mandatory policies", () => {
             for (const file of ["dev.json", "prod.json"]) {
                 const resolved = resolvePolicyConfig(allPolicies, JSON.parse(read(PACK, "config", file)));

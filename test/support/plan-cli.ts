@@ -16,13 +16,13 @@ export interface CliResult {
     ms: number;
 }
 
-/** `npm run plan -- <args>` without npm's own noise: the same script, run by ts-node. */
-export function planCli(args: string[]): Promise<CliResult> {
+/** `npm run plan -- <args>` without npm's own noise: the same command as the npm script. */
+export function planCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js"), "--transpile-only", path.join(ROOT, "tools", "plan.ts"), ...args], {
+        const child = spawn(process.execPath, ["--enable-source-maps", "-r", path.join(ROOT, "tools", "register.js"), path.join(ROOT, "tools", "plan.ts"), ...args], {
             cwd: ROOT,
-            env: { ...process.env, PULUMI_CONFIG: undefined, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+            env: { ...process.env, PULUMI_CONFIG: undefined, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
@@ -44,9 +44,14 @@ export async function planJson(stackOrFile: string, extra: string[] = []): Promi
 }
 
 /** Writes a stack file with the given config into a temporary folder and returns its path. */
-export function tempStackFile(name: string, config: Record<string, unknown>): string {
+export function tempStackFile(name: string, config: Record<string, unknown>, extension = "yaml"): string {
+    return tempFile(`Pulumi.${name}.${extension}`, JSON.stringify({ config }, null, 2)); // JSON is YAML
+}
+
+/** Writes `text` to a file of that name in a fresh temporary folder and returns its path. */
+export function tempFile(name: string, text: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "private-app-stack-"));
-    const file = path.join(dir, `Pulumi.${name}.yaml`);
-    fs.writeFileSync(file, JSON.stringify({ config }, null, 2)); // JSON is YAML
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
     return file;
 }
