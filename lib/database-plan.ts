@@ -26,6 +26,7 @@ import {
     SERVERLESS_V2_MIN_VERSION,
     SUPPORTED_MAJORS,
 } from "./config";
+import type { DatabaseArgs } from "../components/database";
 
 // ---------------------------------------------------------------------------------------------
 // Named defaults (the `DatabaseArgs` docs quote them; a test checks the two agree).
@@ -72,46 +73,18 @@ export const DATABASE_ENGINES = ["postgres", "aurora-postgresql", "aurora-server
 // Validation
 // ---------------------------------------------------------------------------------------------
 /**
- * The plain (non-Output) part of the component's arguments that validation reads. Fields
- * that may be Outputs in `DatabaseArgs` are checked only when they are plain values.
+ * The component's arguments as validation reads them: `DatabaseArgs` itself (one list of
+ * fields, documented there), with the wiring loosened to `unknown` because those may be
+ * Outputs and are checked only when they are plain values.
  */
-export interface DatabasePlanInput {
-    engine: DatabaseEngine;
-    engineVersion?: string;
-    instanceClass?: string;
-    allocatedStorageGb?: number;
-    maxAllocatedStorageGb?: number;
-    multiAz?: boolean;
-    deletionProtection?: boolean;
-    backupRetentionDays?: number;
-    backupWindow?: string;
-    maintenanceWindow?: string;
-    minCapacityAcu?: number;
-    maxCapacityAcu?: number;
-    secondsUntilAutoPause?: number;
-    iamAuth?: boolean;
-    kmsKeyArn?: unknown;
-    performanceInsights?: boolean;
-    monitoringIntervalSeconds?: number;
-    logRetentionDays?: number;
-    databaseName?: string;
-    masterUsername?: string;
-    appUsername?: string;
-    proxy?: boolean;
-    proxyMaxConnectionsPercent?: number;
-    bastion?: boolean;
-    bastionInstanceType?: string;
+export type DatabasePlanInput = Omit<DatabaseArgs, "vpcId" | "isolatedSubnetIds" | "privateSubnetIds" | "availabilityZones" | "alarmTopicArn" | "kmsKeyArn"> & {
+    vpcId?: unknown;
     isolatedSubnetIds?: unknown;
     privateSubnetIds?: unknown;
     availabilityZones?: unknown;
     alarmTopicArn?: unknown;
-    alarms?: {
-        dbCpuPercent?: number;
-        dbFreeStorageMb?: number;
-        dbConnections?: number;
-        proxyClientConnections?: number;
-    };
-}
+    kmsKeyArn?: unknown;
+};
 
 /** The arguments with every default resolved. */
 export interface ResolvedDatabasePlan {
