@@ -37,8 +37,6 @@ export interface RunPlanOptions {
     policyConfigFile?: string;
     /** Give up on a program that has not finished after this long (default {@link DEFAULT_TIMEOUT_MS}). */
     timeoutMs?: number;
-    /** Skip the program's own config validation (for programs that do not use lib/config). */
-    skipConfigValidation?: boolean;
 }
 
 /** How long the program may take before the plan gives up on it (`--timeout`). */
@@ -60,13 +58,11 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
 
     // 1. Validate the config first, with the same function the program uses, so that an
     //    invalid stack declares nothing at all.
-    if (!options.skipConfigValidation) {
-        try {
-            parseStackConfig(stack.config);
-        } catch (e) {
-            if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
-            throw e;
-        }
+    try {
+        parseStackConfig(stack.config);
+    } catch (e) {
+        if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
+        throw e;
     }
 
     // 2. The Pulumi runtime, configured like `pulumi preview` would configure it.
