@@ -43,7 +43,10 @@ function deployCompute(): { url: pulumi.Output<string>; functions: Record<string
                 alarmTopicArn: alarms.topicArn,
                 code: bundleApp(),
             });
-            return { url: service.url, functions: { api: service.apiFunctionName, migrations: service.migrationFunctionName } };
+            return {
+                url: service.url,
+                functions: { api: service.apiFunctionName, migrations: service.migrationFunctionName },
+            };
         }
         case "ecs":
         case "ec2":

@@ -33,22 +33,22 @@ import { type BuildOptions, buildSync } from "esbuild";
 import { loadMigrationsFromDir, type Migration, migrationChecksum, migrationsSha256 } from "./src/migrations";
 
 export interface BundledFunction {
-  /** The complete CommonJS module; deploy as `index.js` with handler `index.handler`. */
-  code: string;
-  /** SHA-256 of `code` (hex). */
-  sha256: string;
-  /** UTF-8 size of `code`. */
-  bytes: number;
+    /** The complete CommonJS module; deploy as `index.js` with handler `index.handler`. */
+    code: string;
+    /** SHA-256 of `code` (hex). */
+    sha256: string;
+    /** UTF-8 size of `code`. */
+    bytes: number;
 }
 
 export interface AppBundle {
-  /** API Gateway HTTP API (payload 2.0) handler. */
-  api: BundledFunction;
-  /** Migration handler; returns `{ applied: string[], skipped: number }`. */
-  migrate: BundledFunction;
-  /** SHA-256 over the ordered (file name, content) of the migrations: re-run migrations when it changes. */
-  migrationsSha256: string;
-  migrations: { version: string; name: string; sha256: string }[];
+    /** API Gateway HTTP API (payload 2.0) handler. */
+    api: BundledFunction;
+    /** Migration handler; returns `{ applied: string[], skipped: number }`. */
+    migrate: BundledFunction;
+    /** SHA-256 over the ordered (file name, content) of the migrations: re-run migrations when it changes. */
+    migrationsSha256: string;
+    migrations: { version: string; name: string; sha256: string }[];
 }
 
 export const APP_DIR = __dirname;
@@ -56,47 +56,54 @@ export const REPO_ROOT = resolve(__dirname, "..");
 export const MIGRATIONS_DIR = resolve(__dirname, "migrations");
 
 const COMMON: BuildOptions = {
-  absWorkingDir: REPO_ROOT,
-  bundle: true,
-  write: false,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  minify: true,
-  sourcemap: false,
-  legalComments: "eof",
-  charset: "utf8",
-  // ESM builds first: the AWS SDK's dist-es tree-shakes to ~150 KB less than dist-cjs.
-  mainFields: ["module", "main"],
-  external: ["pg-native"],
-  logLevel: "silent",
-  outdir: "out",
-  // The TypeScript settings esbuild honours, fixed here instead of read from the repository's
-  // tsconfig.json, so the bundle does not change when someone edits the type-checking setup.
-  // (`strict` here would put "use strict" into every bundled module; the banner does it once.)
-  tsconfigRaw: { compilerOptions: { useDefineForClassFields: true, verbatimModuleSyntax: false } },
-  banner: { js: '"use strict";' },
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    write: false,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    sourcemap: false,
+    legalComments: "eof",
+    charset: "utf8",
+    // ESM builds first: the AWS SDK's dist-es tree-shakes to ~150 KB less than dist-cjs.
+    mainFields: ["module", "main"],
+    external: ["pg-native"],
+    logLevel: "silent",
+    outdir: "out",
+    // The TypeScript settings esbuild honours, fixed here instead of read from the repository's
+    // tsconfig.json, so the bundle does not change when someone edits the type-checking setup.
+    // (`strict` here would put "use strict" into every bundled module; the banner does it once.)
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true, verbatimModuleSyntax: false } },
+    banner: { js: '"use strict";' },
 };
 
 function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+    return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /** Runs one esbuild build and returns its outputs by entry name. */
-function build(what: string, entryPoints: Record<string, string>, define: Record<string, string> = {}): Record<string, BundledFunction> {
-  const result = buildSync({ ...COMMON, entryPoints, define: { "process.env.NODE_ENV": '"production"', ...define } });
-  if (result.warnings.length > 0) {
-    throw new Error(`bundling ${what}: esbuild warnings:\n${result.warnings.map((w) => ` - ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ""}`).join("\n")}`);
-  }
-  const out: Record<string, BundledFunction> = {};
-  for (const name of Object.keys(entryPoints)) {
-    const file = result.outputFiles?.find((f) => f.path === resolve(REPO_ROOT, "out", `${name}.js`));
-    if (file === undefined) throw new Error(`bundling ${what}: no output for ${name}`);
-    const code = file.text;
-    if (code.includes(REPO_ROOT)) throw new Error(`bundling ${what}: the output contains the absolute path ${REPO_ROOT}`);
-    out[name] = { code, sha256: sha256Hex(code), bytes: Buffer.byteLength(code, "utf8") };
-  }
-  return out;
+function build(
+    what: string,
+    entryPoints: Record<string, string>,
+    define: Record<string, string> = {},
+): Record<string, BundledFunction> {
+    const result = buildSync({ ...COMMON, entryPoints, define: { "process.env.NODE_ENV": '"production"', ...define } });
+    if (result.warnings.length > 0) {
+        throw new Error(
+            `bundling ${what}: esbuild warnings:\n${result.warnings.map((w) => ` - ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ""}`).join("\n")}`,
+        );
+    }
+    const out: Record<string, BundledFunction> = {};
+    for (const name of Object.keys(entryPoints)) {
+        const file = result.outputFiles?.find((f) => f.path === resolve(REPO_ROOT, "out", `${name}.js`));
+        if (file === undefined) throw new Error(`bundling ${what}: no output for ${name}`);
+        const code = file.text;
+        if (code.includes(REPO_ROOT))
+            throw new Error(`bundling ${what}: the output contains the absolute path ${REPO_ROOT}`);
+        out[name] = { code, sha256: sha256Hex(code), bytes: Buffer.byteLength(code, "utf8") };
+    }
+    return out;
 }
 
 /**
@@ -104,19 +111,19 @@ function build(what: string, entryPoints: Record<string, string>, define: Record
  * run builds both entry points, sharing the parsing of the common dependencies.
  */
 export function bundleApp(): AppBundle {
-  const migrations = loadMigrationsFromDir(MIGRATIONS_DIR);
-  const embedded: Migration[] = migrations.map((m) => ({ version: m.version, name: m.name, sql: m.sql }));
-  const { api, migrate } = build(
-    "the Lambda functions",
-    { api: "app/src/lambda.ts", migrate: "app/src/migrate-entry.ts" },
-    { __APP_MIGRATIONS__: JSON.stringify(embedded) },
-  );
-  return {
-    api: api!,
-    migrate: migrate!,
-    migrationsSha256: migrationsSha256(migrations),
-    migrations: migrations.map((m) => ({ version: m.version, name: m.name, sha256: migrationChecksum(m) })),
-  };
+    const migrations = loadMigrationsFromDir(MIGRATIONS_DIR);
+    const embedded: Migration[] = migrations.map((m) => ({ version: m.version, name: m.name, sql: m.sql }));
+    const { api, migrate } = build(
+        "the Lambda functions",
+        { api: "app/src/lambda.ts", migrate: "app/src/migrate-entry.ts" },
+        { __APP_MIGRATIONS__: JSON.stringify(embedded) },
+    );
+    return {
+        api: api!,
+        migrate: migrate!,
+        migrationsSha256: migrationsSha256(migrations),
+        migrations: migrations.map((m) => ({ version: m.version, name: m.name, sha256: migrationChecksum(m) })),
+    };
 }
 
 /**
@@ -124,5 +131,5 @@ export function bundleApp(): AppBundle {
  * `node server.js`. Not part of `bundleApp()`, which the Lambda stacks call on every preview.
  */
 export function bundleServer(): BundledFunction {
-  return build("the HTTP server", { server: "app/src/server.ts" }).server!;
+    return build("the HTTP server", { server: "app/src/server.ts" }).server!;
 }

@@ -26,13 +26,21 @@ export class AlarmTopic extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlarmTopicArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("private-app:monitoring:AlarmTopic", name, args, opts);
-        this.topic = new aws.sns.Topic(`${name}`, { kmsMasterKeyId: args.kmsMasterKeyId ?? "alias/aws/sns" }, { parent: this });
+        this.topic = new aws.sns.Topic(
+            `${name}`,
+            { kmsMasterKeyId: args.kmsMasterKeyId ?? "alias/aws/sns" },
+            { parent: this },
+        );
         for (const email of args.emails ?? []) {
-            new aws.sns.TopicSubscription(`${name}-${email.replace(/[^a-zA-Z0-9]/g, "-")}`, {
-                topic: this.topic.arn,
-                protocol: "email",
-                endpoint: email,
-            }, { parent: this });
+            new aws.sns.TopicSubscription(
+                `${name}-${email.replace(/[^a-zA-Z0-9]/g, "-")}`,
+                {
+                    topic: this.topic.arn,
+                    protocol: "email",
+                    endpoint: email,
+                },
+                { parent: this },
+            );
         }
         this.topicArn = this.topic.arn;
         this.registerOutputs({ topicArn: this.topicArn });

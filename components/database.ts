@@ -344,7 +344,10 @@ export class Database extends pulumi.ComponentResource {
     /** `<path>:<client name>` of every allowFrom / allowAdminFrom call made. */
     private readonly admitted = new Set<string>();
     /** The admission rules declared, by logical name, with the source they admit. */
-    private readonly admissionRules = new Map<string, { rule: aws.vpc.SecurityGroupIngressRule; source: pulumi.Input<string> }>();
+    private readonly admissionRules = new Map<
+        string,
+        { rule: aws.vpc.SecurityGroupIngressRule; source: pulumi.Input<string> }
+    >();
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered, so that a bad argument leaves no trace.
@@ -366,55 +369,83 @@ export class Database extends pulumi.ComponentResource {
         const kmsKeyArn = args.kmsKeyArn;
 
         // ---- Network placement -------------------------------------------------------------
-        this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
-            description: `Isolated subnets of ${identifier}`,
-            subnetIds: args.isolatedSubnetIds,
-            tags,
-        }, parent);
+        this.subnetGroup = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            {
+                description: `Isolated subnets of ${identifier}`,
+                subnetIds: args.isolatedSubnetIds,
+                tags,
+            },
+            parent,
+        );
 
         // No inline rules: ingress comes from SecurityGroupIngressRule resources (allowFrom and
         // allowAdminFrom, proxy, bastion). No egress at all: PostgreSQL only answers
         // connections (replies are allowed by the security group's connection tracking) and
         // never opens one; the provider revokes AWS's default allow-all egress rule when it
         // creates the group.
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId,
-            description: `PostgreSQL ${identifier}: port ${DB_PORT} from admitted security groups only; no egress`,
-            tags: { Name: `${identifier}-db` },
-        }, parent);
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: `PostgreSQL ${identifier}: port ${DB_PORT} from admitted security groups only; no egress`,
+                tags: { Name: `${identifier}-db` },
+            },
+            parent,
+        );
         this.securityGroupId = this.securityGroup.id;
 
         // ---- Parameters (TLS enforced) and logs --------------------------------------------
         const family = parameterGroupFamily(plan.engine, plan.engineVersion);
         const parameters = dbParameters();
-        this.logGroups = logGroupNames(plan.engine, identifier).map((logName) =>
-            new aws.cloudwatch.LogGroup(`${name}-log-${logName.slice(logName.lastIndexOf("/") + 1)}`, {
-                name: logName,
-                retentionInDays: plan.logRetentionDays,
-                tags,
-            }, parent),
+        this.logGroups = logGroupNames(plan.engine, identifier).map(
+            (logName) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-log-${logName.slice(logName.lastIndexOf("/") + 1)}`,
+                    {
+                        name: logName,
+                        retentionInDays: plan.logRetentionDays,
+                        tags,
+                    },
+                    parent,
+                ),
         );
 
         let monitoringRoleArn: pulumi.Output<string> | undefined;
         const monitoringDeps: pulumi.Resource[] = [];
         if (plan.monitoringIntervalSeconds > 0) {
-            const role = new aws.iam.Role(`${name}-monitoring`, {
-                description: `Enhanced Monitoring of ${identifier}`,
-                assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
-            }, parent);
-            monitoringDeps.push(new aws.iam.RolePolicyAttachment(`${name}-monitoring`, {
-                role: role.name,
-                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-            }, parent));
+            const role = new aws.iam.Role(
+                `${name}-monitoring`,
+                {
+                    description: `Enhanced Monitoring of ${identifier}`,
+                    assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
+                },
+                parent,
+            );
+            monitoringDeps.push(
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-monitoring`,
+                    {
+                        role: role.name,
+                        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+                    },
+                    parent,
+                ),
+            );
             monitoringRoleArn = role.arn;
         }
-        const monitoring = plan.monitoringIntervalSeconds > 0
-            ? { monitoringInterval: plan.monitoringIntervalSeconds, monitoringRoleArn }
-            : { monitoringInterval: 0 };
+        const monitoring =
+            plan.monitoringIntervalSeconds > 0
+                ? { monitoringInterval: plan.monitoringIntervalSeconds, monitoringRoleArn }
+                : { monitoringInterval: 0 };
 
         const piEnabled = plan.performanceInsights && performanceInsightsSupported(plan.instanceClass);
         const performanceInsights = piEnabled
-            ? { performanceInsightsEnabled: true, performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS, performanceInsightsKmsKeyId: kmsKeyArn }
+            ? {
+                  performanceInsightsEnabled: true,
+                  performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+                  performanceInsightsKmsKeyId: kmsKeyArn,
+              }
             : { performanceInsightsEnabled: false };
 
         // ---- Data safety -------------------------------------------------------------------
@@ -441,43 +472,51 @@ export class Database extends pulumi.ComponentResource {
         this.clusterInstances = [];
         switch (plan.engine) {
             case "postgres": {
-                this.parameterGroup = new aws.rds.ParameterGroup(`${name}-params`, {
-                    family,
-                    description: `${identifier}: TLS required, slow statement logging`,
-                    parameters,
-                    tags,
-                }, parent);
-                const instance = (this.instance = new aws.rds.Instance(`${name}`, {
-                    identifier,
-                    engine: awsEngine(plan.engine),
-                    engineVersion: plan.engineVersion,
-                    instanceClass: plan.instanceClass,
-                    dbName: plan.databaseName,
-                    username: plan.masterUsername,
-                    manageMasterUserPassword: true,
-                    masterUserSecretKmsKeyId: kmsKeyArn,
-                    port: DB_PORT,
-                    storageType: "gp3",
-                    allocatedStorage: plan.allocatedStorageGb,
-                    maxAllocatedStorage: plan.maxAllocatedStorageGb,
-                    storageEncrypted: true,
-                    kmsKeyId: kmsKeyArn,
-                    multiAz: plan.multiAz,
-                    dbSubnetGroupName: this.subnetGroup.name,
-                    vpcSecurityGroupIds: [this.securityGroup.id],
-                    publiclyAccessible: false,
-                    parameterGroupName: this.parameterGroup.name,
-                    iamDatabaseAuthenticationEnabled: plan.iamAuth,
-                    backupRetentionPeriod: plan.backupRetentionDays,
-                    backupWindow: plan.backupWindow,
-                    maintenanceWindow: plan.maintenanceWindow,
-                    autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
-                    enabledCloudwatchLogsExports: logExports(plan.engine),
-                    ...lifecycle,
-                    ...performanceInsights,
-                    ...monitoring,
-                    tags,
-                }, { ...stateful, dependsOn: [...this.logGroups, ...monitoringDeps] }));
+                this.parameterGroup = new aws.rds.ParameterGroup(
+                    `${name}-params`,
+                    {
+                        family,
+                        description: `${identifier}: TLS required, slow statement logging`,
+                        parameters,
+                        tags,
+                    },
+                    parent,
+                );
+                const instance = (this.instance = new aws.rds.Instance(
+                    `${name}`,
+                    {
+                        identifier,
+                        engine: awsEngine(plan.engine),
+                        engineVersion: plan.engineVersion,
+                        instanceClass: plan.instanceClass,
+                        dbName: plan.databaseName,
+                        username: plan.masterUsername,
+                        manageMasterUserPassword: true,
+                        masterUserSecretKmsKeyId: kmsKeyArn,
+                        port: DB_PORT,
+                        storageType: "gp3",
+                        allocatedStorage: plan.allocatedStorageGb,
+                        maxAllocatedStorage: plan.maxAllocatedStorageGb,
+                        storageEncrypted: true,
+                        kmsKeyId: kmsKeyArn,
+                        multiAz: plan.multiAz,
+                        dbSubnetGroupName: this.subnetGroup.name,
+                        vpcSecurityGroupIds: [this.securityGroup.id],
+                        publiclyAccessible: false,
+                        parameterGroupName: this.parameterGroup.name,
+                        iamDatabaseAuthenticationEnabled: plan.iamAuth,
+                        backupRetentionPeriod: plan.backupRetentionDays,
+                        backupWindow: plan.backupWindow,
+                        maintenanceWindow: plan.maintenanceWindow,
+                        autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
+                        enabledCloudwatchLogsExports: logExports(plan.engine),
+                        ...lifecycle,
+                        ...performanceInsights,
+                        ...monitoring,
+                        tags,
+                    },
+                    { ...stateful, dependsOn: [...this.logGroups, ...monitoringDeps] },
+                ));
                 resourceId = instance.resourceId;
                 masterUserSecrets = instance.masterUserSecrets;
                 this.endpoint = instance.address;
@@ -486,60 +525,72 @@ export class Database extends pulumi.ComponentResource {
             }
             case "aurora-postgresql":
             case "aurora-serverless": {
-                this.clusterParameterGroup = new aws.rds.ClusterParameterGroup(`${name}-cluster-params`, {
-                    family,
-                    description: `${identifier}: TLS required, slow statement logging`,
-                    parameters,
-                    tags,
-                }, parent);
-                const cluster = (this.cluster = new aws.rds.Cluster(`${name}`, {
-                    clusterIdentifier: identifier,
-                    engine: awsEngine(plan.engine),
-                    engineMode: "provisioned",
-                    engineVersion: plan.engineVersion,
-                    databaseName: plan.databaseName,
-                    masterUsername: plan.masterUsername,
-                    manageMasterUserPassword: true,
-                    masterUserSecretKmsKeyId: kmsKeyArn,
-                    port: DB_PORT,
-                    storageEncrypted: true,
-                    kmsKeyId: kmsKeyArn,
-                    dbSubnetGroupName: this.subnetGroup.name,
-                    vpcSecurityGroupIds: [this.securityGroup.id],
-                    dbClusterParameterGroupName: this.clusterParameterGroup.name,
-                    iamDatabaseAuthenticationEnabled: plan.iamAuth,
-                    backupRetentionPeriod: plan.backupRetentionDays,
-                    preferredBackupWindow: plan.backupWindow,
-                    preferredMaintenanceWindow: plan.maintenanceWindow,
-                    enabledCloudwatchLogsExports: logExports(plan.engine),
-                    serverlessv2ScalingConfiguration: plan.scaling,
-                    ...lifecycle,
-                    tags,
-                }, { ...stateful, dependsOn: [...this.logGroups] }));
+                this.clusterParameterGroup = new aws.rds.ClusterParameterGroup(
+                    `${name}-cluster-params`,
+                    {
+                        family,
+                        description: `${identifier}: TLS required, slow statement logging`,
+                        parameters,
+                        tags,
+                    },
+                    parent,
+                );
+                const cluster = (this.cluster = new aws.rds.Cluster(
+                    `${name}`,
+                    {
+                        clusterIdentifier: identifier,
+                        engine: awsEngine(plan.engine),
+                        engineMode: "provisioned",
+                        engineVersion: plan.engineVersion,
+                        databaseName: plan.databaseName,
+                        masterUsername: plan.masterUsername,
+                        manageMasterUserPassword: true,
+                        masterUserSecretKmsKeyId: kmsKeyArn,
+                        port: DB_PORT,
+                        storageEncrypted: true,
+                        kmsKeyId: kmsKeyArn,
+                        dbSubnetGroupName: this.subnetGroup.name,
+                        vpcSecurityGroupIds: [this.securityGroup.id],
+                        dbClusterParameterGroupName: this.clusterParameterGroup.name,
+                        iamDatabaseAuthenticationEnabled: plan.iamAuth,
+                        backupRetentionPeriod: plan.backupRetentionDays,
+                        preferredBackupWindow: plan.backupWindow,
+                        preferredMaintenanceWindow: plan.maintenanceWindow,
+                        enabledCloudwatchLogsExports: logExports(plan.engine),
+                        serverlessv2ScalingConfiguration: plan.scaling,
+                        ...lifecycle,
+                        tags,
+                    },
+                    { ...stateful, dependsOn: [...this.logGroups] },
+                ));
                 const azs = args.availabilityZones;
                 let previous: aws.rds.ClusterInstance | undefined;
                 for (const spec of clusterInstancePlan(plan.engine, plan.instanceClass, plan.multiAz)) {
-                    const ci: aws.rds.ClusterInstance = new aws.rds.ClusterInstance(`${name}-${spec.role}`, {
-                        clusterIdentifier: cluster.clusterIdentifier,
-                        engine: awsEngine(plan.engine),
-                        engineVersion: cluster.engineVersion,
-                        instanceClass: spec.instanceClass,
-                        dbSubnetGroupName: this.subnetGroup.name,
-                        publiclyAccessible: false,
-                        promotionTier: spec.promotionTier,
-                        availabilityZone: azs?.[spec.azIndex],
-                        applyImmediately: safety.applyImmediately,
-                        autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
-                        preferredMaintenanceWindow: plan.maintenanceWindow,
-                        copyTagsToSnapshot: true,
-                        ...performanceInsights,
-                        ...monitoring,
-                        tags: { Name: `${identifier}-${spec.role}` },
-                    }, {
-                        ...stateful,
-                        // The first instance Aurora creates becomes the writer: create the reader after it.
-                        dependsOn: [...monitoringDeps, ...(previous ? [previous] : [])],
-                    });
+                    const ci: aws.rds.ClusterInstance = new aws.rds.ClusterInstance(
+                        `${name}-${spec.role}`,
+                        {
+                            clusterIdentifier: cluster.clusterIdentifier,
+                            engine: awsEngine(plan.engine),
+                            engineVersion: cluster.engineVersion,
+                            instanceClass: spec.instanceClass,
+                            dbSubnetGroupName: this.subnetGroup.name,
+                            publiclyAccessible: false,
+                            promotionTier: spec.promotionTier,
+                            availabilityZone: azs?.[spec.azIndex],
+                            applyImmediately: safety.applyImmediately,
+                            autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
+                            preferredMaintenanceWindow: plan.maintenanceWindow,
+                            copyTagsToSnapshot: true,
+                            ...performanceInsights,
+                            ...monitoring,
+                            tags: { Name: `${identifier}-${spec.role}` },
+                        },
+                        {
+                            ...stateful,
+                            // The first instance Aurora creates becomes the writer: create the reader after it.
+                            dependsOn: [...monitoringDeps, ...(previous ? [previous] : [])],
+                        },
+                    );
                     this.clusterInstances.push(ci);
                     previous = ci;
                 }
@@ -555,27 +606,41 @@ export class Database extends pulumi.ComponentResource {
 
         // ---- Application user credentials (password authentication only) ------------------
         if (!plan.iamAuth) {
-            const password = new random.RandomPassword(`${name}-app-password`, {
-                length: 32,
-                // URL-unreserved symbols only: safe in a DSN, a shell and JSON.
-                special: true,
-                overrideSpecial: "-_.~",
-                minLower: 1,
-                minUpper: 1,
-                minNumeric: 1,
-            }, parent);
-            const secret = new aws.secretsmanager.Secret(`${name}-app-user`, {
-                description: `Password of the ${plan.appUsername} role of ${identifier} (set on the role by the migrations)`,
-                kmsKeyId: kmsKeyArn,
-                recoveryWindowInDays: safety.secretRecoveryWindowDays,
-                tags,
-            }, parent);
-            new aws.secretsmanager.SecretVersion(`${name}-app-user`, {
-                secretId: secret.id,
-                secretString: pulumi.secret(
-                    pulumi.all([password.result]).apply(([pw]) => JSON.stringify({ username: plan.appUsername, password: pw })),
-                ),
-            }, parent);
+            const password = new random.RandomPassword(
+                `${name}-app-password`,
+                {
+                    length: 32,
+                    // URL-unreserved symbols only: safe in a DSN, a shell and JSON.
+                    special: true,
+                    overrideSpecial: "-_.~",
+                    minLower: 1,
+                    minUpper: 1,
+                    minNumeric: 1,
+                },
+                parent,
+            );
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-app-user`,
+                {
+                    description: `Password of the ${plan.appUsername} role of ${identifier} (set on the role by the migrations)`,
+                    kmsKeyId: kmsKeyArn,
+                    recoveryWindowInDays: safety.secretRecoveryWindowDays,
+                    tags,
+                },
+                parent,
+            );
+            new aws.secretsmanager.SecretVersion(
+                `${name}-app-user`,
+                {
+                    secretId: secret.id,
+                    secretString: pulumi.secret(
+                        pulumi
+                            .all([password.result])
+                            .apply(([pw]) => JSON.stringify({ username: plan.appUsername, password: pw })),
+                    ),
+                },
+                parent,
+            );
             this.appUserSecretArn = secret.arn;
         }
         const secretKmsKeyArns = kmsKeyArn !== undefined ? [pulumi.output(kmsKeyArn)] : [];
@@ -585,58 +650,120 @@ export class Database extends pulumi.ComponentResource {
         let host = this.endpoint;
         let proxyName: string | undefined;
         if (plan.proxy) {
-            proxyName = physicalIdentifier(pulumi.getProject(), pulumi.getStack(), `${name}-proxy`, MAX_PROXY_NAME_LENGTH);
-            const proxySg = (this.proxySecurityGroup = new aws.ec2.SecurityGroup(`${name}-proxy-sg`, {
-                vpcId: args.vpcId,
-                description: `RDS Proxy of ${identifier}: port ${DB_PORT} from admitted security groups; egress to the database only`,
-                tags: { Name: `${identifier}-proxy` },
-            }, parent));
+            proxyName = physicalIdentifier(
+                pulumi.getProject(),
+                pulumi.getStack(),
+                `${name}-proxy`,
+                MAX_PROXY_NAME_LENGTH,
+            );
+            const proxySg = (this.proxySecurityGroup = new aws.ec2.SecurityGroup(
+                `${name}-proxy-sg`,
+                {
+                    vpcId: args.vpcId,
+                    description: `RDS Proxy of ${identifier}: port ${DB_PORT} from admitted security groups; egress to the database only`,
+                    tags: { Name: `${identifier}-proxy` },
+                },
+                parent,
+            ));
             this.proxySecurityGroupId = proxySg.id;
-            new aws.vpc.SecurityGroupEgressRule(`${name}-proxy-to-db`, {
-                securityGroupId: proxySg.id,
-                referencedSecurityGroupId: this.securityGroup.id,
-                ipProtocol: "tcp",
-                fromPort: DB_PORT,
-                toPort: DB_PORT,
-                description: "PostgreSQL to the database",
-            }, parent);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-proxy-to-db`,
+                {
+                    securityGroupId: proxySg.id,
+                    referencedSecurityGroupId: this.securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: DB_PORT,
+                    toPort: DB_PORT,
+                    description: "PostgreSQL to the database",
+                },
+                parent,
+            );
             this.ingress(`${name}-db-from-proxy`, this.securityGroup.id, proxySg.id, "PostgreSQL from the RDS Proxy");
 
-            const dbUserArn = (user: string) => pulumi.all([partition, region, account, resourceId])
-                .apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, user));
-            const secretArns: pulumi.Output<string>[] = [this.masterSecretArn, ...(this.appUserSecretArn ? [this.appUserSecretArn] : [])];
-            const role = new aws.iam.Role(`${name}-proxy`, {
-                description: `RDS Proxy of ${identifier}: reads the database secrets`,
-                assumeRolePolicy: account.apply((a) => JSON.stringify(assumeRolePolicy("rds.amazonaws.com", { StringEquals: { "aws:SourceAccount": a } }))),
-            }, parent);
-            const policy = new aws.iam.RolePolicy(`${name}-proxy`, {
-                role: role.id,
-                policy: pulumi.all([pulumi.all(secretArns), kmsKeyArn, region, plan.iamAuth ? dbUserArn(plan.appUsername) : undefined])
-                    .apply(([arns, key, r, appUserArn]) => JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            { Sid: "ReadDatabaseSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: arns },
-                            ...(key ? [{
-                                Sid: "DecryptSecretsViaSecretsManager",
-                                Effect: "Allow",
-                                Action: "kms:Decrypt",
-                                Resource: key,
-                                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${r}.amazonaws.com` } },
-                            }] : []),
-                            // End-to-end IAM: the proxy logs in to the database as the
-                            // application user with its own IAM token (no app password exists).
-                            ...(appUserArn ? [{ Sid: "ConnectAsApplicationUser", Effect: "Allow", Action: "rds-db:connect", Resource: appUserArn }] : []),
-                        ],
-                    })),
-            }, parent);
+            const dbUserArn = (user: string) =>
+                pulumi
+                    .all([partition, region, account, resourceId])
+                    .apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, user));
+            const secretArns: pulumi.Output<string>[] = [
+                this.masterSecretArn,
+                ...(this.appUserSecretArn ? [this.appUserSecretArn] : []),
+            ];
+            const role = new aws.iam.Role(
+                `${name}-proxy`,
+                {
+                    description: `RDS Proxy of ${identifier}: reads the database secrets`,
+                    assumeRolePolicy: account.apply((a) =>
+                        JSON.stringify(
+                            assumeRolePolicy("rds.amazonaws.com", { StringEquals: { "aws:SourceAccount": a } }),
+                        ),
+                    ),
+                },
+                parent,
+            );
+            const policy = new aws.iam.RolePolicy(
+                `${name}-proxy`,
+                {
+                    role: role.id,
+                    policy: pulumi
+                        .all([
+                            pulumi.all(secretArns),
+                            kmsKeyArn,
+                            region,
+                            plan.iamAuth ? dbUserArn(plan.appUsername) : undefined,
+                        ])
+                        .apply(([arns, key, r, appUserArn]) =>
+                            JSON.stringify({
+                                Version: "2012-10-17",
+                                Statement: [
+                                    {
+                                        Sid: "ReadDatabaseSecrets",
+                                        Effect: "Allow",
+                                        Action: "secretsmanager:GetSecretValue",
+                                        Resource: arns,
+                                    },
+                                    ...(key
+                                        ? [
+                                              {
+                                                  Sid: "DecryptSecretsViaSecretsManager",
+                                                  Effect: "Allow",
+                                                  Action: "kms:Decrypt",
+                                                  Resource: key,
+                                                  Condition: {
+                                                      StringEquals: {
+                                                          "kms:ViaService": `secretsmanager.${r}.amazonaws.com`,
+                                                      },
+                                                  },
+                                              },
+                                          ]
+                                        : []),
+                                    // End-to-end IAM: the proxy logs in to the database as the
+                                    // application user with its own IAM token (no app password exists).
+                                    ...(appUserArn
+                                        ? [
+                                              {
+                                                  Sid: "ConnectAsApplicationUser",
+                                                  Effect: "Allow",
+                                                  Action: "rds-db:connect",
+                                                  Resource: appUserArn,
+                                              },
+                                          ]
+                                        : []),
+                                ],
+                            }),
+                        ),
+                },
+                parent,
+            );
 
-            const auths: aws.types.input.rds.ProxyAuth[] = [{
-                description: `master user ${plan.masterUsername}`,
-                authScheme: "SECRETS",
-                secretArn: this.masterSecretArn,
-                iamAuth: plan.iamAuth ? "REQUIRED" : "DISABLED",
-                clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-            }];
+            const auths: aws.types.input.rds.ProxyAuth[] = [
+                {
+                    description: `master user ${plan.masterUsername}`,
+                    authScheme: "SECRETS",
+                    secretArn: this.masterSecretArn,
+                    iamAuth: plan.iamAuth ? "REQUIRED" : "DISABLED",
+                    clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
+                },
+            ];
             if (this.appUserSecretArn) {
                 auths.push({
                     description: `application user ${plan.appUsername}`,
@@ -646,85 +773,131 @@ export class Database extends pulumi.ComponentResource {
                     clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
                 });
             }
-            const proxy = (this.proxy = new aws.rds.Proxy(`${name}-proxy`, {
-                name: proxyName,
-                engineFamily: "POSTGRESQL",
-                requireTls: true,
-                debugLogging: false,
-                roleArn: role.arn,
-                vpcSubnetIds: args.privateSubnetIds,
-                vpcSecurityGroupIds: [proxySg.id],
-                // With IAM auth, clients present IAM tokens and the proxy reaches the database
-                // with IAM too (end-to-end), so the application user needs no password.
-                defaultAuthScheme: plan.iamAuth ? "IAM_AUTH" : "NONE",
-                auths,
-                tags,
-            }, { parent: this, dependsOn: [policy] }));
-            const targetGroup = new aws.rds.ProxyDefaultTargetGroup(`${name}-proxy`, {
-                dbProxyName: proxy.name,
-                connectionPoolConfig: { maxConnectionsPercent: plan.proxyMaxConnectionsPercent },
-            }, parent);
-            new aws.rds.ProxyTarget(`${name}-proxy`, {
-                dbProxyName: proxy.name,
-                targetGroupName: targetGroup.name,
-                ...(this.instance
-                    ? { dbInstanceIdentifier: this.instance.identifier }
-                    : { dbClusterIdentifier: this.cluster!.clusterIdentifier }),
-            }, { parent: this, dependsOn: this.clusterInstances });
+            const proxy = (this.proxy = new aws.rds.Proxy(
+                `${name}-proxy`,
+                {
+                    name: proxyName,
+                    engineFamily: "POSTGRESQL",
+                    requireTls: true,
+                    debugLogging: false,
+                    roleArn: role.arn,
+                    vpcSubnetIds: args.privateSubnetIds,
+                    vpcSecurityGroupIds: [proxySg.id],
+                    // With IAM auth, clients present IAM tokens and the proxy reaches the database
+                    // with IAM too (end-to-end), so the application user needs no password.
+                    defaultAuthScheme: plan.iamAuth ? "IAM_AUTH" : "NONE",
+                    auths,
+                    tags,
+                },
+                { parent: this, dependsOn: [policy] },
+            ));
+            const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
+                `${name}-proxy`,
+                {
+                    dbProxyName: proxy.name,
+                    connectionPoolConfig: { maxConnectionsPercent: plan.proxyMaxConnectionsPercent },
+                },
+                parent,
+            );
+            new aws.rds.ProxyTarget(
+                `${name}-proxy`,
+                {
+                    dbProxyName: proxy.name,
+                    targetGroupName: targetGroup.name,
+                    ...(this.instance
+                        ? { dbInstanceIdentifier: this.instance.identifier }
+                        : { dbClusterIdentifier: this.cluster!.clusterIdentifier }),
+                },
+                { parent: this, dependsOn: this.clusterInstances },
+            );
             clientSecurityGroup = proxySg;
             host = proxy.endpoint;
         }
 
         // ---- Bastion -----------------------------------------------------------------------
         if (plan.bastion) {
-            const bastionSg = new aws.ec2.SecurityGroup(`${name}-bastion-sg`, {
-                vpcId: args.vpcId,
-                description: `SSM bastion of ${identifier}: no inbound; HTTPS to SSM and PostgreSQL to the database`,
-                tags: { Name: `${identifier}-bastion` },
-            }, parent);
-            new aws.vpc.SecurityGroupEgressRule(`${name}-bastion-https`, {
-                securityGroupId: bastionSg.id,
-                cidrIpv4: "0.0.0.0/0",
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                description: "HTTPS to Systems Manager (through NAT or interface endpoints)",
-            }, parent);
-            new aws.vpc.SecurityGroupEgressRule(`${name}-bastion-to-db`, {
-                securityGroupId: bastionSg.id,
-                referencedSecurityGroupId: this.securityGroup.id,
-                ipProtocol: "tcp",
-                fromPort: DB_PORT,
-                toPort: DB_PORT,
-                description: "PostgreSQL to the database",
-            }, parent);
+            const bastionSg = new aws.ec2.SecurityGroup(
+                `${name}-bastion-sg`,
+                {
+                    vpcId: args.vpcId,
+                    description: `SSM bastion of ${identifier}: no inbound; HTTPS to SSM and PostgreSQL to the database`,
+                    tags: { Name: `${identifier}-bastion` },
+                },
+                parent,
+            );
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-bastion-https`,
+                {
+                    securityGroupId: bastionSg.id,
+                    cidrIpv4: "0.0.0.0/0",
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    description: "HTTPS to Systems Manager (through NAT or interface endpoints)",
+                },
+                parent,
+            );
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-bastion-to-db`,
+                {
+                    securityGroupId: bastionSg.id,
+                    referencedSecurityGroupId: this.securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: DB_PORT,
+                    toPort: DB_PORT,
+                    description: "PostgreSQL to the database",
+                },
+                parent,
+            );
             // The bastion goes straight to the database (not through the proxy).
-            this.ingress(`${name}-db-from-bastion`, this.securityGroup.id, bastionSg.id, "PostgreSQL from the SSM bastion");
+            this.ingress(
+                `${name}-db-from-bastion`,
+                this.securityGroup.id,
+                bastionSg.id,
+                "PostgreSQL from the SSM bastion",
+            );
 
-            const role = new aws.iam.Role(`${name}-bastion`, {
-                description: `SSM bastion of ${identifier}`,
-                assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
-            }, parent);
-            const ssmCore = new aws.iam.RolePolicyAttachment(`${name}-bastion-ssm`, {
-                role: role.name,
-                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-            }, parent);
+            const role = new aws.iam.Role(
+                `${name}-bastion`,
+                {
+                    description: `SSM bastion of ${identifier}`,
+                    assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
+                },
+                parent,
+            );
+            const ssmCore = new aws.iam.RolePolicyAttachment(
+                `${name}-bastion-ssm`,
+                {
+                    role: role.name,
+                    policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+                },
+                parent,
+            );
             const profile = new aws.iam.InstanceProfile(`${name}-bastion`, { role: role.name }, parent);
-            const ami = aws.ssm.getParameterOutput({ name: bastionAmiParameter(plan.bastionInstanceType) }, parent).value;
-            const bastion = (this.bastion = new aws.ec2.Instance(`${name}-bastion`, {
-                ami,
-                instanceType: plan.bastionInstanceType,
-                subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[0]),
-                vpcSecurityGroupIds: [bastionSg.id],
-                associatePublicIpAddress: false,
-                iamInstanceProfile: profile.name,
-                metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-                rootBlockDevice: { encrypted: true, volumeType: "gp3" },
-                monitoring: false,
-                tags: { Name: `${identifier}-bastion` },
-            }, { parent: this, dependsOn: [ssmCore] }));
+            const ami = aws.ssm.getParameterOutput(
+                { name: bastionAmiParameter(plan.bastionInstanceType) },
+                parent,
+            ).value;
+            const bastion = (this.bastion = new aws.ec2.Instance(
+                `${name}-bastion`,
+                {
+                    ami,
+                    instanceType: plan.bastionInstanceType,
+                    subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[0]),
+                    vpcSecurityGroupIds: [bastionSg.id],
+                    associatePublicIpAddress: false,
+                    iamInstanceProfile: profile.name,
+                    metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+                    rootBlockDevice: { encrypted: true, volumeType: "gp3" },
+                    monitoring: false,
+                    tags: { Name: `${identifier}-bastion` },
+                },
+                { parent: this, dependsOn: [ssmCore] },
+            ));
             this.bastionInstanceId = bastion.id;
-            this.portForwardCommand = pulumi.all([bastion.id, this.endpoint]).apply(([id, dbHost]) => portForwardCommand(id, dbHost));
+            this.portForwardCommand = pulumi
+                .all([bastion.id, this.endpoint])
+                .apply(([id, dbHost]) => portForwardCommand(id, dbHost));
         }
 
         // ---- Alarms ------------------------------------------------------------------------
@@ -746,21 +919,31 @@ export class Database extends pulumi.ComponentResource {
          * the rule the first call declared is returned to the second (a second, identical rule
          * would fail with InvalidPermission.Duplicate).
          */
-        const admit = (path: AdmissionPath, clientName: string, source: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule => {
+        const admit = (
+            path: AdmissionPath,
+            clientName: string,
+            source: pulumi.Input<string>,
+        ): aws.vpc.SecurityGroupIngressRule => {
             const call = path === "client" ? "allowFrom" : "allowAdminFrom";
             if (!validClientName(clientName)) {
-                throw new Error(`Database "${name}": ${call}: got ${JSON.stringify(clientName)}; expected 1 to 40 lower-case letters, digits or hyphens (it names the rule resource)`);
+                throw new Error(
+                    `Database "${name}": ${call}: got ${JSON.stringify(clientName)}; expected 1 to 40 lower-case letters, digits or hyphens (it names the rule resource)`,
+                );
             }
             const key = `${path}:${clientName}`;
             if (this.admitted.has(key)) {
-                throw new Error(`Database "${name}": ${call}: "${clientName}" is already admitted; call ${call} once per client`);
+                throw new Error(
+                    `Database "${name}": ${call}: "${clientName}" is already admitted; call ${call} once per client`,
+                );
             }
             const ruleName = admissionRuleName(name, clientName, path, proxied);
             const existing = this.admissionRules.get(ruleName);
             if (existing) {
                 // Without a proxy only: the other path already admitted this client to this group.
                 if (typeof existing.source === "string" && typeof source === "string" && existing.source !== source) {
-                    throw new Error(`Database "${name}": ${call}: "${clientName}" is already admitted from ${existing.source}, not ${source}; one client name is one security group`);
+                    throw new Error(
+                        `Database "${name}": ${call}: "${clientName}" is already admitted from ${existing.source}, not ${source}; one client name is one security group`,
+                    );
                 }
                 this.admitted.add(key);
                 return existing.rule;
@@ -789,15 +972,21 @@ export class Database extends pulumi.ComponentResource {
             proxied,
             iamConnectArn: (username: string) => {
                 if (!validDbUsername(username)) {
-                    throw new Error(`Database "${name}": iamConnectArn: got ${JSON.stringify(username)}; expected a PostgreSQL user name (lower-case letters, digits or _, starting with a letter)`);
+                    throw new Error(
+                        `Database "${name}": iamConnectArn: got ${JSON.stringify(username)}; expected a PostgreSQL user name (lower-case letters, digits or _, starting with a letter)`,
+                    );
                 }
-                return pulumi.all([partition, region, account, connectResourceId]).apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, username));
+                return pulumi
+                    .all([partition, region, account, connectResourceId])
+                    .apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, username));
             },
             secretKmsKeyArns,
             securityGroupId: clientSg.id,
             adminSecurityGroupId: this.securityGroup.id,
-            allowFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) => admit("client", clientName, sourceSecurityGroupId),
-            allowAdminFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) => admit("admin", clientName, sourceSecurityGroupId),
+            allowFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) =>
+                admit("client", clientName, sourceSecurityGroupId),
+            allowAdminFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) =>
+                admit("admin", clientName, sourceSecurityGroupId),
         };
 
         this.registerOutputs({
@@ -816,33 +1005,51 @@ export class Database extends pulumi.ComponentResource {
     }
 
     /** One TCP 5432 ingress rule from a security group (never a CIDR). */
-    private ingress(logicalName: string, securityGroupId: pulumi.Input<string>, source: pulumi.Input<string>, description: string): aws.vpc.SecurityGroupIngressRule {
-        return new aws.vpc.SecurityGroupIngressRule(logicalName, {
-            securityGroupId,
-            referencedSecurityGroupId: source,
-            ipProtocol: "tcp",
-            fromPort: DB_PORT,
-            toPort: DB_PORT,
-            description,
-        }, { parent: this });
+    private ingress(
+        logicalName: string,
+        securityGroupId: pulumi.Input<string>,
+        source: pulumi.Input<string>,
+        description: string,
+    ): aws.vpc.SecurityGroupIngressRule {
+        return new aws.vpc.SecurityGroupIngressRule(
+            logicalName,
+            {
+                securityGroupId,
+                referencedSecurityGroupId: source,
+                ipProtocol: "tcp",
+                fromPort: DB_PORT,
+                toPort: DB_PORT,
+                description,
+            },
+            { parent: this },
+        );
     }
 
-    private alarm(name: string, identifier: string, spec: AlarmSpec, topicArn: pulumi.Input<string>): aws.cloudwatch.MetricAlarm {
-        return new aws.cloudwatch.MetricAlarm(`${name}-${spec.key}`, {
-            alarmDescription: `${identifier}: ${spec.description}`,
-            namespace: spec.namespace,
-            metricName: spec.metricName,
-            statistic: spec.statistic,
-            comparisonOperator: spec.comparisonOperator,
-            threshold: spec.threshold,
-            period: spec.period,
-            evaluationPeriods: spec.evaluationPeriods,
-            datapointsToAlarm: spec.evaluationPeriods,
-            dimensions: spec.dimensions,
-            // A paused (0 ACU) or stopped database sends no data; that is not an alarm.
-            treatMissingData: "notBreaching",
-            alarmActions: [topicArn],
-            okActions: [topicArn],
-        }, { parent: this });
+    private alarm(
+        name: string,
+        identifier: string,
+        spec: AlarmSpec,
+        topicArn: pulumi.Input<string>,
+    ): aws.cloudwatch.MetricAlarm {
+        return new aws.cloudwatch.MetricAlarm(
+            `${name}-${spec.key}`,
+            {
+                alarmDescription: `${identifier}: ${spec.description}`,
+                namespace: spec.namespace,
+                metricName: spec.metricName,
+                statistic: spec.statistic,
+                comparisonOperator: spec.comparisonOperator,
+                threshold: spec.threshold,
+                period: spec.period,
+                evaluationPeriods: spec.evaluationPeriods,
+                datapointsToAlarm: spec.evaluationPeriods,
+                dimensions: spec.dimensions,
+                // A paused (0 ACU) or stopped database sends no data; that is not an alarm.
+                treatMissingData: "notBreaching",
+                alarmActions: [topicArn],
+                okActions: [topicArn],
+            },
+            { parent: this },
+        );
     }
 }

@@ -224,8 +224,14 @@ const ORIGIN = /^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/;
  */
 export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs): string[] {
     const problems: string[] = [];
-    const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : Array.isArray(v) || (typeof v === "object" && v !== null) ? safeJson(v) : String(v));
-    const add = (key: string, value: unknown, constraint: string) => problems.push(`${key}: got ${show(value)}; ${constraint}`);
+    const show = (v: unknown) =>
+        typeof v === "string"
+            ? JSON.stringify(v)
+            : Array.isArray(v) || (typeof v === "object" && v !== null)
+              ? safeJson(v)
+              : String(v);
+    const add = (key: string, value: unknown, constraint: string) =>
+        problems.push(`${key}: got ${show(value)}; ${constraint}`);
     const wholeIn = (key: string, value: number | undefined, range: { min: number; max: number }, unit = "") => {
         if (value === undefined) return;
         if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
@@ -233,11 +239,16 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
         }
     };
     const oneOf = (key: string, value: unknown, allowed: readonly (string | number)[]) => {
-        if (value !== undefined && !allowed.includes(value as string | number)) add(key, value, `expected one of: ${allowed.join(", ")}`);
+        if (value !== undefined && !allowed.includes(value as string | number))
+            add(key, value, `expected one of: ${allowed.join(", ")}`);
     };
 
     if (typeof name !== "string" || !/^[a-z][a-z0-9-]*$/.test(name) || name.length > MAX_NAME_LENGTH) {
-        add("name", name, `expected lower-case letters, digits and "-", starting with a letter, at most ${MAX_NAME_LENGTH} characters (children are named after it)`);
+        add(
+            "name",
+            name,
+            `expected lower-case letters, digits and "-", starting with a letter, at most ${MAX_NAME_LENGTH} characters (children are named after it)`,
+        );
     }
     if (args === undefined || args === null || typeof args !== "object") {
         problems.push("args: missing; pass the LambdaServiceArgs object");
@@ -245,50 +256,95 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
     }
 
     // Network
-    if (typeof args.vpcId === "string" && !/^vpc-[0-9a-f]{8,17}$/.test(args.vpcId)) add("vpcId", args.vpcId, "expected a VPC id such as vpc-0123456789abcdef0");
+    if (typeof args.vpcId === "string" && !/^vpc-[0-9a-f]{8,17}$/.test(args.vpcId))
+        add("vpcId", args.vpcId, "expected a VPC id such as vpc-0123456789abcdef0");
     if (args.vpcId === undefined) problems.push("vpcId: required (the VPC of the private subnets)");
-    if (typeof args.vpcCidr === "string" && parseIpv4Cidr(args.vpcCidr) === undefined) add("vpcCidr", args.vpcCidr, "expected an IPv4 CIDR such as 10.0.0.0/16");
+    if (typeof args.vpcCidr === "string" && parseIpv4Cidr(args.vpcCidr) === undefined)
+        add("vpcCidr", args.vpcCidr, "expected an IPv4 CIDR such as 10.0.0.0/16");
     if (args.vpcCidr === undefined) problems.push("vpcCidr: required (HTTPS egress without NAT is limited to it)");
     const subnets = args.privateSubnetIds;
     if (subnets === undefined) {
         problems.push("privateSubnetIds: required (the private subnets the functions run in)");
     } else if (Array.isArray(subnets)) {
-        if (subnets.length === 0 || subnets.length > 16) add("privateSubnetIds", subnets, "expected 1 to 16 private subnet ids (one per availability zone; 2 or more for high availability)");
+        if (subnets.length === 0 || subnets.length > 16)
+            add(
+                "privateSubnetIds",
+                subnets,
+                "expected 1 to 16 private subnet ids (one per availability zone; 2 or more for high availability)",
+            );
         const plain = subnets.filter((s): s is string => typeof s === "string");
-        for (const s of plain) if (!/^subnet-[0-9a-f]{8,17}$/.test(s)) add("privateSubnetIds", s, "expected a subnet id such as subnet-0123456789abcdef0");
+        for (const s of plain)
+            if (!/^subnet-[0-9a-f]{8,17}$/.test(s))
+                add("privateSubnetIds", s, "expected a subnet id such as subnet-0123456789abcdef0");
         if (new Set(plain).size !== plain.length) add("privateSubnetIds", subnets, "subnet ids must be distinct");
     }
-    if (typeof args.privateEgress !== "boolean") add("privateEgress", args.privateEgress, "expected true (NAT in the private subnets) or false (VPC endpoints only)");
-    if (typeof args.alarmTopicArn === "string" && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(args.alarmTopicArn)) {
-        add("alarmTopicArn", args.alarmTopicArn, "expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alarms");
+    if (typeof args.privateEgress !== "boolean")
+        add(
+            "privateEgress",
+            args.privateEgress,
+            "expected true (NAT in the private subnets) or false (VPC endpoints only)",
+        );
+    if (
+        typeof args.alarmTopicArn === "string" &&
+        !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/.test(args.alarmTopicArn)
+    ) {
+        add(
+            "alarmTopicArn",
+            args.alarmTopicArn,
+            "expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:alarms",
+        );
     }
-    if (args.alarmTopicArn === undefined) problems.push("alarmTopicArn: required (the topic every alarm notifies; see AlarmTopic)");
+    if (args.alarmTopicArn === undefined)
+        problems.push("alarmTopicArn: required (the topic every alarm notifies; see AlarmTopic)");
 
     // Database
     const db = args.database;
     if (db === undefined || db === null) {
         problems.push("database: required (the DatabaseConnection the Database component returns)");
     } else {
-        if (typeof db.allowFrom !== "function" || typeof db.allowAdminFrom !== "function" || typeof db.iamConnectArn !== "function") {
-            problems.push("database: expected a DatabaseConnection with allowFrom(), allowAdminFrom() and iamConnectArn()");
+        if (
+            typeof db.allowFrom !== "function" ||
+            typeof db.allowAdminFrom !== "function" ||
+            typeof db.iamConnectArn !== "function"
+        ) {
+            problems.push(
+                "database: expected a DatabaseConnection with allowFrom(), allowAdminFrom() and iamConnectArn()",
+            );
         }
         if (typeof db.proxied !== "boolean") add("database.proxied", db.proxied, "expected true or false");
         if (db.adminHost === undefined || db.adminSecurityGroupId === undefined) {
-            problems.push("database.adminHost / database.adminSecurityGroupId: required (where the migrations connect, bypassing a proxy)");
+            problems.push(
+                "database.adminHost / database.adminSecurityGroupId: required (where the migrations connect, bypassing a proxy)",
+            );
         }
         if (typeof db.databaseName !== "string" || !/^[a-z][a-z0-9_]{0,62}$/.test(db.databaseName)) {
-            add("database.databaseName", db.databaseName, "expected 1 to 63 lower-case letters, digits or _ starting with a letter");
+            add(
+                "database.databaseName",
+                db.databaseName,
+                "expected 1 to 63 lower-case letters, digits or _ starting with a letter",
+            );
         }
         if (typeof db.appUsername !== "string" || !/^[a-z][a-z0-9_]{0,62}$/.test(db.appUsername)) {
-            add("database.appUsername", db.appUsername, "expected a PostgreSQL role name (lower-case letters, digits, _)");
+            add(
+                "database.appUsername",
+                db.appUsername,
+                "expected a PostgreSQL role name (lower-case letters, digits, _)",
+            );
         } else if (db.appUsername === db.masterUsername) {
-            add("database.appUsername", db.appUsername, "must differ from database.masterUsername: the API must not run as the master user");
+            add(
+                "database.appUsername",
+                db.appUsername,
+                "must differ from database.masterUsername: the API must not run as the master user",
+            );
         }
         if (typeof db.iamAuth !== "boolean") add("database.iamAuth", db.iamAuth, "expected true or false");
         if (db.iamAuth === false && db.appUserSecretArn === undefined) {
-            problems.push("database.appUserSecretArn: missing while database.iamAuth is false; the API needs the app user's secret ARN (or turn IAM auth on)");
+            problems.push(
+                "database.appUserSecretArn: missing while database.iamAuth is false; the API needs the app user's secret ARN (or turn IAM auth on)",
+            );
         }
-        if (!Array.isArray(db.secretKmsKeyArns)) add("database.secretKmsKeyArns", db.secretKmsKeyArns, "expected a list (empty for AWS-managed keys)");
+        if (!Array.isArray(db.secretKmsKeyArns))
+            add("database.secretKmsKeyArns", db.secretKmsKeyArns, "expected a list (empty for AWS-managed keys)");
     }
 
     // Code
@@ -305,11 +361,19 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
             if (typeof bundle.sha256 !== "string" || !SHA256_HEX.test(bundle.sha256)) {
                 add(`code.${fn}.sha256`, bundle.sha256, "expected 64 lower-case hex digits (SHA-256 of the code)");
             } else if (crypto.createHash("sha256").update(bundle.code, "utf8").digest("hex") !== bundle.sha256) {
-                add(`code.${fn}.sha256`, bundle.sha256, `does not match code.${fn}.code; rebuild the bundle (bundleApp()) instead of editing either`);
+                add(
+                    `code.${fn}.sha256`,
+                    bundle.sha256,
+                    `does not match code.${fn}.code; rebuild the bundle (bundleApp()) instead of editing either`,
+                );
             }
         }
         if (typeof code.migrationsSha256 !== "string" || !SHA256_HEX.test(code.migrationsSha256)) {
-            add("code.migrationsSha256", code.migrationsSha256, "expected 64 lower-case hex digits (SHA-256 over the migrations)");
+            add(
+                "code.migrationsSha256",
+                code.migrationsSha256,
+                "expected 64 lower-case hex digits (SHA-256 over the migrations)",
+            );
         }
     }
 
@@ -326,20 +390,42 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
     oneOf("accessLogRetentionDays", args.accessLogRetentionDays, LOG_RETENTION_DAYS);
     if (args.throttlingRateLimit !== undefined) {
         const r = args.throttlingRateLimit;
-        if (typeof r !== "number" || !Number.isFinite(r) || r < THROTTLING_RATE_LIMIT_RANGE.min || r > THROTTLING_RATE_LIMIT_RANGE.max) {
-            add("throttlingRateLimit", r, `expected requests per second from ${THROTTLING_RATE_LIMIT_RANGE.min} to ${THROTTLING_RATE_LIMIT_RANGE.max}`);
+        if (
+            typeof r !== "number" ||
+            !Number.isFinite(r) ||
+            r < THROTTLING_RATE_LIMIT_RANGE.min ||
+            r > THROTTLING_RATE_LIMIT_RANGE.max
+        ) {
+            add(
+                "throttlingRateLimit",
+                r,
+                `expected requests per second from ${THROTTLING_RATE_LIMIT_RANGE.min} to ${THROTTLING_RATE_LIMIT_RANGE.max}`,
+            );
         }
     }
     wholeIn("throttlingBurstLimit", args.throttlingBurstLimit, THROTTLING_BURST_LIMIT_RANGE);
     if (args.corsAllowOrigins !== undefined) {
         if (!Array.isArray(args.corsAllowOrigins)) {
-            add("corsAllowOrigins", args.corsAllowOrigins, "expected a list of origins such as [\"https://app.example.com\"]");
+            add(
+                "corsAllowOrigins",
+                args.corsAllowOrigins,
+                'expected a list of origins such as ["https://app.example.com"]',
+            );
         } else {
             for (const o of args.corsAllowOrigins) {
-                if (typeof o !== "string" || !ORIGIN.test(o)) add("corsAllowOrigins", o, "expected an origin such as https://app.example.com (scheme and host, no path), or *");
+                if (typeof o !== "string" || !ORIGIN.test(o))
+                    add(
+                        "corsAllowOrigins",
+                        o,
+                        "expected an origin such as https://app.example.com (scheme and host, no path), or *",
+                    );
             }
             if (args.corsAllowOrigins.includes("*") && args.corsAllowOrigins.length > 1) {
-                add("corsAllowOrigins", args.corsAllowOrigins, "\"*\" already allows every origin; list either \"*\" alone or explicit origins");
+                add(
+                    "corsAllowOrigins",
+                    args.corsAllowOrigins,
+                    '"*" already allows every origin; list either "*" alone or explicit origins',
+                );
             }
         }
     }
@@ -378,7 +464,11 @@ export class LambdaService extends pulumi.ComponentResource {
     readonly api: aws.apigatewayv2.Api;
     readonly stage: aws.apigatewayv2.Stage;
     readonly roles: { api: aws.iam.Role; migrate: aws.iam.Role };
-    readonly logGroups: { api: aws.cloudwatch.LogGroup; migrate: aws.cloudwatch.LogGroup; access: aws.cloudwatch.LogGroup };
+    readonly logGroups: {
+        api: aws.cloudwatch.LogGroup;
+        migrate: aws.cloudwatch.LogGroup;
+        access: aws.cloudwatch.LogGroup;
+    };
     readonly alarms: aws.cloudwatch.MetricAlarm[];
 
     constructor(name: string, args: LambdaServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -402,45 +492,63 @@ export class LambdaService extends pulumi.ComponentResource {
         const parent = { parent: this };
 
         // --- Network: a security group with no ingress and only the egress the functions need.
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-lambda`, {
-            vpcId: args.vpcId,
-            description: "Lambda functions of the app: no ingress; egress to the database and HTTPS only",
-            // No inline rules: the rules below are separate resources (the provider removes the
-            // default allow-all egress rule of a new group).
-            tags: { Name: `${name}-lambda` },
-        }, parent);
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-lambda`,
+            {
+                vpcId: args.vpcId,
+                description: "Lambda functions of the app: no ingress; egress to the database and HTTPS only",
+                // No inline rules: the rules below are separate resources (the provider removes the
+                // default allow-all egress rule of a new group).
+                tags: { Name: `${name}-lambda` },
+            },
+            parent,
+        );
         const sgId = this.securityGroup.id;
-        const dbEgress = new aws.vpc.SecurityGroupEgressRule(`${name}-lambda-to-db`, {
-            securityGroupId: sgId,
-            description: "PostgreSQL to the database (or its proxy)",
-            ipProtocol: "tcp",
-            fromPort: db.port,
-            toPort: db.port,
-            referencedSecurityGroupId: db.securityGroupId,
-        }, parent);
+        const dbEgress = new aws.vpc.SecurityGroupEgressRule(
+            `${name}-lambda-to-db`,
+            {
+                securityGroupId: sgId,
+                description: "PostgreSQL to the database (or its proxy)",
+                ipProtocol: "tcp",
+                fromPort: db.port,
+                toPort: db.port,
+                referencedSecurityGroupId: db.securityGroupId,
+            },
+            parent,
+        );
         // Behind a proxy the migrations bypass it (they log in as the master user with its
         // password, which the proxy refuses with IAM auth): a second path, to the database's
         // own group. Without a proxy the rule above already reaches it.
         const adminEgress = db.proxied
-            ? [new aws.vpc.SecurityGroupEgressRule(`${name}-lambda-to-db-admin`, {
-                securityGroupId: sgId,
-                description: "PostgreSQL to the database itself, bypassing the proxy (migrations)",
-                ipProtocol: "tcp",
-                fromPort: db.port,
-                toPort: db.port,
-                referencedSecurityGroupId: db.adminSecurityGroupId,
-            }, parent)]
+            ? [
+                  new aws.vpc.SecurityGroupEgressRule(
+                      `${name}-lambda-to-db-admin`,
+                      {
+                          securityGroupId: sgId,
+                          description: "PostgreSQL to the database itself, bypassing the proxy (migrations)",
+                          ipProtocol: "tcp",
+                          fromPort: db.port,
+                          toPort: db.port,
+                          referencedSecurityGroupId: db.adminSecurityGroupId,
+                      },
+                      parent,
+                  ),
+              ]
             : [];
-        const httpsEgress = new aws.vpc.SecurityGroupEgressRule(`${name}-lambda-https`, {
-            securityGroupId: sgId,
-            description: args.privateEgress
-                ? "HTTPS to AWS APIs (Secrets Manager, STS) through NAT"
-                : "HTTPS to the VPC interface endpoints (no NAT)",
-            ipProtocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrIpv4: args.privateEgress ? "0.0.0.0/0" : args.vpcCidr,
-        }, parent);
+        const httpsEgress = new aws.vpc.SecurityGroupEgressRule(
+            `${name}-lambda-https`,
+            {
+                securityGroupId: sgId,
+                description: args.privateEgress
+                    ? "HTTPS to AWS APIs (Secrets Manager, STS) through NAT"
+                    : "HTTPS to the VPC interface endpoints (no NAT)",
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                cidrIpv4: args.privateEgress ? "0.0.0.0/0" : args.vpcCidr,
+            },
+            parent,
+        );
         // The ingress rules that admit the functions; the migrations wait for them (a first
         // deploy would otherwise race the rule and time out connecting). Without a proxy the
         // admin path is the client path: one rule, no allowAdminFrom (which would return it).
@@ -463,23 +571,36 @@ export class LambdaService extends pulumi.ComponentResource {
         };
         const role = (fn: FunctionRole, logGroupArn: pulumi.Output<string>) => {
             const access = databaseAccess(fn, db.iamAuth);
-            const r = new aws.iam.Role(`${name}-${fn}`, {
-                description: fn === "api" ? "Execution role of the app's API function" : "Execution role of the app's migration function",
-                assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
-            }, parent);
-            const policy = new aws.iam.RolePolicy(`${name}-${fn}`, {
-                role: r.id,
-                policy: pulumi
-                    .all([
-                        logGroupArn,
-                        pulumi.all(access.secrets.map((s) => secretArn[s]())),
-                        pulumi.all(db.secretKmsKeyArns),
-                        pulumi.all(access.rdsConnect ? [db.iamConnectArn(db.appUsername)] : []),
-                    ])
-                    .apply(([logs, secretArns, kmsKeyArns, rdsConnectArns]) =>
-                        JSON.stringify(functionPolicy({ logGroupArn: logs, secretArns, kmsKeyArns, rdsConnectArns, tracing })),
-                    ),
-            }, parent);
+            const r = new aws.iam.Role(
+                `${name}-${fn}`,
+                {
+                    description:
+                        fn === "api"
+                            ? "Execution role of the app's API function"
+                            : "Execution role of the app's migration function",
+                    assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+                },
+                parent,
+            );
+            const policy = new aws.iam.RolePolicy(
+                `${name}-${fn}`,
+                {
+                    role: r.id,
+                    policy: pulumi
+                        .all([
+                            logGroupArn,
+                            pulumi.all(access.secrets.map((s) => secretArn[s]())),
+                            pulumi.all(db.secretKmsKeyArns),
+                            pulumi.all(access.rdsConnect ? [db.iamConnectArn(db.appUsername)] : []),
+                        ])
+                        .apply(([logs, secretArns, kmsKeyArns, rdsConnectArns]) =>
+                            JSON.stringify(
+                                functionPolicy({ logGroupArn: logs, secretArns, kmsKeyArns, rdsConnectArns, tracing }),
+                            ),
+                        ),
+                },
+                parent,
+            );
             return { role: r, policy };
         };
         const apiIam = role("api", this.logGroups.api.arn);
@@ -498,7 +619,10 @@ export class LambdaService extends pulumi.ComponentResource {
             masterSecretArn: db.masterSecretArn,
             appUserSecretArn: db.appUserSecretArn,
         };
-        const common = (bundle: LambdaServiceBundle, logGroupName: pulumi.Output<string>): Partial<aws.lambda.FunctionArgs> => ({
+        const common = (
+            bundle: LambdaServiceBundle,
+            logGroupName: pulumi.Output<string>,
+        ): Partial<aws.lambda.FunctionArgs> => ({
             runtime,
             architectures: [architecture],
             handler: HANDLER,
@@ -516,18 +640,25 @@ export class LambdaService extends pulumi.ComponentResource {
             ...(tracing ? { tracingConfig: { mode: "Active" } } : {}),
         });
 
-        this.migrationFunction = new aws.lambda.Function(`${name}-migrate`, {
-            ...common(args.code.migrate, this.logGroups.migrate.name),
-            role: migrateIam.role.arn,
-            description: "Applies the app's database migrations (invoked by the deployment)",
-            timeout: migrationTimeoutSeconds,
-            // No reserved concurrency: reserving even 1 fails in accounts whose concurrency quota
-            // is the minimum (new accounts), and two runs never interleave anyway: the migration
-            // runner holds a PostgreSQL advisory lock for the whole run.
-            environment: {
-                variables: migrationEnvironment(envInputs, { timeoutSeconds: migrationTimeoutSeconds, sourceMaps: hasInlineSourceMap(args.code.migrate.code) }),
+        this.migrationFunction = new aws.lambda.Function(
+            `${name}-migrate`,
+            {
+                ...common(args.code.migrate, this.logGroups.migrate.name),
+                role: migrateIam.role.arn,
+                description: "Applies the app's database migrations (invoked by the deployment)",
+                timeout: migrationTimeoutSeconds,
+                // No reserved concurrency: reserving even 1 fails in accounts whose concurrency quota
+                // is the minimum (new accounts), and two runs never interleave anyway: the migration
+                // runner holds a PostgreSQL advisory lock for the whole run.
+                environment: {
+                    variables: migrationEnvironment(envInputs, {
+                        timeoutSeconds: migrationTimeoutSeconds,
+                        sourceMaps: hasInlineSourceMap(args.code.migrate.code),
+                    }),
+                },
             },
-        }, { parent: this, dependsOn: [migrateIam.policy] }); // the role must allow ENI creation before the function is created
+            { parent: this, dependsOn: [migrateIam.policy] },
+        ); // the role must allow ENI creation before the function is created
 
         // --- Migrations: run on the first deploy and whenever the payload changes.
         // With the default lifecycleScope CREATE_ONLY the provider invokes the function when the
@@ -537,73 +668,116 @@ export class LambdaService extends pulumi.ComponentResource {
         // resource, and so the deploy ("invoking Lambda Function (%s): %s" in `invoke`).
         // CRUD is not used: it would also invoke on destroy, when the database may be gone.
         // `triggers` is not needed: everything that should re-run the migrations is in `input`.
-        this.migrationInvocation = new aws.lambda.Invocation(`${name}-migrate`, {
-            functionName: this.migrationFunction.name,
-            lifecycleScope: "CREATE_ONLY",
-            input: pulumi.jsonStringify(
-                migrationInvocationInput({
-                    migrationsSha256: args.code.migrationsSha256,
-                    codeSha256: args.code.migrate.sha256,
-                    host: db.adminHost,
-                    port,
-                    databaseName: db.databaseName,
-                    iamAuth: db.iamAuth,
-                    appUserSecretArn: db.iamAuth ? undefined : db.appUserSecretArn,
-                }),
-            ),
-        }, { parent: this, dependsOn: [this.migrationFunction, migrateIam.policy, dbEgress, ...adminEgress, httpsEgress, ...admission] });
+        this.migrationInvocation = new aws.lambda.Invocation(
+            `${name}-migrate`,
+            {
+                functionName: this.migrationFunction.name,
+                lifecycleScope: "CREATE_ONLY",
+                input: pulumi.jsonStringify(
+                    migrationInvocationInput({
+                        migrationsSha256: args.code.migrationsSha256,
+                        codeSha256: args.code.migrate.sha256,
+                        host: db.adminHost,
+                        port,
+                        databaseName: db.databaseName,
+                        iamAuth: db.iamAuth,
+                        appUserSecretArn: db.iamAuth ? undefined : db.appUserSecretArn,
+                    }),
+                ),
+            },
+            {
+                parent: this,
+                dependsOn: [
+                    this.migrationFunction,
+                    migrateIam.policy,
+                    dbEgress,
+                    ...adminEgress,
+                    httpsEgress,
+                    ...admission,
+                ],
+            },
+        );
 
         // The API's new code may need the new schema: it is updated only after the migrations
         // succeeded. No cycle: the invocation depends on the migration function only.
-        this.apiFunction = new aws.lambda.Function(`${name}-api`, {
-            ...common(args.code.api, this.logGroups.api.name),
-            role: apiIam.role.arn,
-            description: "The app's HTTP API (API Gateway HTTP API, payload 2.0)",
-            timeout: timeoutSeconds,
-            ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
-            environment: {
-                variables: apiEnvironment(envInputs, { poolMax: args.dbPoolMax, sourceMaps: hasInlineSourceMap(args.code.api.code) }),
+        this.apiFunction = new aws.lambda.Function(
+            `${name}-api`,
+            {
+                ...common(args.code.api, this.logGroups.api.name),
+                role: apiIam.role.arn,
+                description: "The app's HTTP API (API Gateway HTTP API, payload 2.0)",
+                timeout: timeoutSeconds,
+                ...(args.reservedConcurrency !== undefined
+                    ? { reservedConcurrentExecutions: args.reservedConcurrency }
+                    : {}),
+                environment: {
+                    variables: apiEnvironment(envInputs, {
+                        poolMax: args.dbPoolMax,
+                        sourceMaps: hasInlineSourceMap(args.code.api.code),
+                    }),
+                },
             },
-        }, { parent: this, dependsOn: [apiIam.policy, this.migrationInvocation] });
+            { parent: this, dependsOn: [apiIam.policy, this.migrationInvocation] },
+        );
 
         // --- The public entry: an HTTP API with one catch-all route to the API function.
         const cors = corsConfiguration(args.corsAllowOrigins ?? d.corsAllowOrigins);
-        this.api = new aws.apigatewayv2.Api(name, {
-            protocolType: "HTTP",
-            description: "Public entry of the app",
-            disableExecuteApiEndpoint: false,
-            ...(cors ? { corsConfiguration: cors } : {}),
-        }, parent);
-        const integration = new aws.apigatewayv2.Integration(`${name}-api`, {
-            apiId: this.api.id,
-            integrationType: "AWS_PROXY",
-            integrationMethod: "POST",
-            integrationUri: this.apiFunction.invokeArn,
-            payloadFormatVersion: "2.0",
-        }, parent);
-        const route = new aws.apigatewayv2.Route(`${name}-default`, {
-            apiId: this.api.id,
-            routeKey: "$default",
-            target: pulumi.interpolate`integrations/${integration.id}`,
-        }, parent);
-        this.stage = new aws.apigatewayv2.Stage(`${name}-default`, {
-            apiId: this.api.id,
-            name: STAGE_NAME,
-            autoDeploy: true,
-            accessLogSettings: { destinationArn: this.logGroups.access.arn, format: accessLogFormat() },
-            defaultRouteSettings: {
-                throttlingRateLimit: args.throttlingRateLimit ?? d.throttlingRateLimit,
-                throttlingBurstLimit: args.throttlingBurstLimit ?? d.throttlingBurstLimit,
-                detailedMetricsEnabled: true,
+        this.api = new aws.apigatewayv2.Api(
+            name,
+            {
+                protocolType: "HTTP",
+                description: "Public entry of the app",
+                disableExecuteApiEndpoint: false,
+                ...(cors ? { corsConfiguration: cors } : {}),
             },
-        }, parent);
-        const permission = new aws.lambda.Permission(`${name}-apigw`, {
-            function: this.apiFunction.name,
-            action: "lambda:InvokeFunction",
-            principal: "apigateway.amazonaws.com",
-            // Any stage and route of this API only: not any API of the account.
-            sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
-        }, parent);
+            parent,
+        );
+        const integration = new aws.apigatewayv2.Integration(
+            `${name}-api`,
+            {
+                apiId: this.api.id,
+                integrationType: "AWS_PROXY",
+                integrationMethod: "POST",
+                integrationUri: this.apiFunction.invokeArn,
+                payloadFormatVersion: "2.0",
+            },
+            parent,
+        );
+        const route = new aws.apigatewayv2.Route(
+            `${name}-default`,
+            {
+                apiId: this.api.id,
+                routeKey: "$default",
+                target: pulumi.interpolate`integrations/${integration.id}`,
+            },
+            parent,
+        );
+        this.stage = new aws.apigatewayv2.Stage(
+            `${name}-default`,
+            {
+                apiId: this.api.id,
+                name: STAGE_NAME,
+                autoDeploy: true,
+                accessLogSettings: { destinationArn: this.logGroups.access.arn, format: accessLogFormat() },
+                defaultRouteSettings: {
+                    throttlingRateLimit: args.throttlingRateLimit ?? d.throttlingRateLimit,
+                    throttlingBurstLimit: args.throttlingBurstLimit ?? d.throttlingBurstLimit,
+                    detailedMetricsEnabled: true,
+                },
+            },
+            parent,
+        );
+        const permission = new aws.lambda.Permission(
+            `${name}-apigw`,
+            {
+                function: this.apiFunction.name,
+                action: "lambda:InvokeFunction",
+                principal: "apigateway.amazonaws.com",
+                // Any stage and route of this API only: not any API of the account.
+                sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
+            },
+            parent,
+        );
 
         // --- Alarms.
         this.alarms = alarmSpecs({
@@ -611,20 +785,27 @@ export class LambdaService extends pulumi.ComponentResource {
             migrationFunctionName: this.migrationFunction.name,
             apiId: this.api.id,
             stage: STAGE_NAME,
-        }).map((spec) => new aws.cloudwatch.MetricAlarm(`${name}-${spec.key}`, {
-            alarmDescription: spec.description,
-            namespace: spec.namespace,
-            metricName: spec.metricName,
-            dimensions: spec.dimensions,
-            statistic: spec.statistic,
-            period: spec.periodSeconds,
-            evaluationPeriods: spec.evaluationPeriods,
-            threshold: spec.threshold,
-            comparisonOperator: spec.comparisonOperator,
-            treatMissingData: spec.treatMissingData,
-            alarmActions: [args.alarmTopicArn],
-            okActions: [args.alarmTopicArn],
-        }, parent));
+        }).map(
+            (spec) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${spec.key}`,
+                    {
+                        alarmDescription: spec.description,
+                        namespace: spec.namespace,
+                        metricName: spec.metricName,
+                        dimensions: spec.dimensions,
+                        statistic: spec.statistic,
+                        period: spec.periodSeconds,
+                        evaluationPeriods: spec.evaluationPeriods,
+                        threshold: spec.threshold,
+                        comparisonOperator: spec.comparisonOperator,
+                        treatMissingData: spec.treatMissingData,
+                        alarmActions: [args.alarmTopicArn],
+                        okActions: [args.alarmTopicArn],
+                    },
+                    parent,
+                ),
+        );
 
         this.url = pulumi.all([this.stage.invokeUrl, route.id, permission.id]).apply(([url]) => url);
         this.apiFunctionName = this.apiFunction.name;

@@ -194,7 +194,9 @@ export class NetworkArgsError extends Error {
     readonly __pulumiRunError = true;
     readonly problems: readonly string[];
     constructor(name: string, problems: readonly string[]) {
-        super(`Network "${name}" has invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        super(
+            `Network "${name}" has invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
         this.name = "NetworkArgsError";
         this.problems = problems;
     }
@@ -253,7 +255,8 @@ function show(value: unknown): string {
 
 function cidrProblem(key: string, value: unknown, minPrefix: number, maxPrefix: number): string | undefined {
     const c = typeof value === "string" ? parseIpv4Cidr(value) : undefined;
-    if (!c) return `${key}: got ${show(value)}; expected an IPv4 CIDR such as 10.0.0.0/16. Fix: set ${key} to a range such as 10.0.0.0/16`;
+    if (!c)
+        return `${key}: got ${show(value)}; expected an IPv4 CIDR such as 10.0.0.0/16. Fix: set ${key} to a range such as 10.0.0.0/16`;
     if (c.prefix < minPrefix || c.prefix > maxPrefix) {
         return `${key}: got ${show(value)}; the prefix must be /${minPrefix} to /${maxPrefix}. Fix: use a range from /${minPrefix} to /${maxPrefix}`;
     }
@@ -287,15 +290,24 @@ export function resolveNetworkArgs(name: string, args: NetworkArgs): NewVpcSetti
         ];
         for (const [key, value] of unused) {
             if (value !== undefined && value !== NETWORK_DEFAULTS[key]) {
-                const hint = key === "natGateways" ? " (say whether the private subnets have NAT with existingVpc.privateEgress)" : "";
-                problems.push(`${key}: got ${show(value)}; only applies to a new VPC, not with existingVpc${hint}. Fix: remove ${key}`);
+                const hint =
+                    key === "natGateways"
+                        ? " (say whether the private subnets have NAT with existingVpc.privateEgress)"
+                        : "";
+                problems.push(
+                    `${key}: got ${show(value)}; only applies to a new VPC, not with existingVpc${hint}. Fix: remove ${key}`,
+                );
             }
         }
         if (args.interfaceEndpoints !== undefined && args.interfaceEndpoints.length > 0) {
-            problems.push(`interfaceEndpoints: got ${show(args.interfaceEndpoints)}; only applies to a new VPC, not with existingVpc. Fix: remove interfaceEndpoints`);
+            problems.push(
+                `interfaceEndpoints: got ${show(args.interfaceEndpoints)}; only applies to a new VPC, not with existingVpc. Fix: remove interfaceEndpoints`,
+            );
         }
         if (typeof ev.vpcId !== "string" || !VPC_ID.test(ev.vpcId)) {
-            problems.push(`existingVpc.vpcId: got ${show(ev.vpcId)}; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC`);
+            problems.push(
+                `existingVpc.vpcId: got ${show(ev.vpcId)}; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC`,
+            );
         }
         if (ev.cidr !== undefined) {
             const p = cidrProblem("existingVpc.cidr", ev.cidr, 16, 28);
@@ -311,33 +323,49 @@ export function resolveNetworkArgs(name: string, args: NetworkArgs): NewVpcSetti
         for (const [tier, ids] of tiers) {
             const key = `existingVpc.${tier}`;
             if (!Array.isArray(ids)) {
-                problems.push(`${key}: got ${show(ids)}; expected a list of subnet ids. Fix: list the subnet ids, one per AZ`);
+                problems.push(
+                    `${key}: got ${show(ids)}; expected a list of subnet ids. Fix: list the subnet ids, one per AZ`,
+                );
                 continue;
             }
             for (const id of ids) {
                 if (typeof id !== "string" || !SUBNET_ID.test(id)) {
-                    problems.push(`${key}: got ${show(id)} in the list; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it`);
+                    problems.push(
+                        `${key}: got ${show(id)} in the list; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it`,
+                    );
                     continue;
                 }
                 const other = tierOf.get(id);
-                if (other === tier) problems.push(`${key}: got ${id} twice; subnet ids must be distinct. Fix: list each subnet once`);
-                else if (other !== undefined) problems.push(`${key}: got ${id}, which is also in existingVpc.${other}; each tier needs its own subnets. Fix: remove it from one tier`);
+                if (other === tier)
+                    problems.push(`${key}: got ${id} twice; subnet ids must be distinct. Fix: list each subnet once`);
+                else if (other !== undefined)
+                    problems.push(
+                        `${key}: got ${id}, which is also in existingVpc.${other}; each tier needs its own subnets. Fix: remove it from one tier`,
+                    );
                 else tierOf.set(id, tier);
             }
         }
         const privateIds = Array.isArray(ev.privateSubnetIds) ? ev.privateSubnetIds : [];
         const isolatedIds = Array.isArray(ev.isolatedSubnetIds) ? ev.isolatedSubnetIds : [];
         if (Array.isArray(ev.privateSubnetIds) && (privateIds.length < 2 || privateIds.length > 3)) {
-            problems.push(`existingVpc.privateSubnetIds: got ${privateIds.length} subnets; expected 2 or 3, one per AZ. Fix: list one private subnet per AZ`);
+            problems.push(
+                `existingVpc.privateSubnetIds: got ${privateIds.length} subnets; expected 2 or 3, one per AZ. Fix: list one private subnet per AZ`,
+            );
         }
         if (Array.isArray(ev.isolatedSubnetIds) && isolatedIds.length !== privateIds.length) {
-            problems.push(`existingVpc.isolatedSubnetIds: got ${isolatedIds.length} subnets; expected as many as private subnets (${privateIds.length}). Fix: list one isolated subnet per AZ, in the same AZ order`);
+            problems.push(
+                `existingVpc.isolatedSubnetIds: got ${isolatedIds.length} subnets; expected as many as private subnets (${privateIds.length}). Fix: list one isolated subnet per AZ, in the same AZ order`,
+            );
         }
         if (Array.isArray(publicIds) && publicIds.length !== 0 && publicIds.length !== privateIds.length) {
-            problems.push(`existingVpc.publicSubnetIds: got ${publicIds.length} subnets; expected none or as many as private subnets (${privateIds.length}). Fix: list one public subnet per AZ or none`);
+            problems.push(
+                `existingVpc.publicSubnetIds: got ${publicIds.length} subnets; expected none or as many as private subnets (${privateIds.length}). Fix: list one public subnet per AZ or none`,
+            );
         }
         if (ev.privateEgress !== undefined && typeof ev.privateEgress !== "boolean") {
-            problems.push(`existingVpc.privateEgress: got ${show(ev.privateEgress)}; expected true or false. Fix: set it to true when the private subnets route through NAT`);
+            problems.push(
+                `existingVpc.privateEgress: got ${show(ev.privateEgress)}; expected true or false. Fix: set it to true when the private subnets route through NAT`,
+            );
         }
         if (problems.length > 0) throw new NetworkArgsError(name, problems);
         return {
@@ -362,25 +390,39 @@ export function resolveNetworkArgs(name: string, args: NetworkArgs): NewVpcSetti
     }
     const natGateways = args.natGateways ?? NETWORK_DEFAULTS.natGateways;
     if (!["none", "single", "perAz"].includes(natGateways)) {
-        problems.push(`natGateways: got ${show(natGateways)}; expected one of: none, single, perAz. Fix: set natGateways to one of them`);
+        problems.push(
+            `natGateways: got ${show(natGateways)}; expected one of: none, single, perAz. Fix: set natGateways to one of them`,
+        );
     }
     const interfaceEndpoints = args.interfaceEndpoints ?? NETWORK_DEFAULTS.interfaceEndpoints;
     const seen = new Set<string>();
     for (const e of interfaceEndpoints) {
         if (!(INTERFACE_ENDPOINTS as readonly string[]).includes(e)) {
-            problems.push(`interfaceEndpoints: got ${show(e)} in the list; expected any of: ${INTERFACE_ENDPOINTS.join(", ")}. Fix: remove or correct it`);
+            problems.push(
+                `interfaceEndpoints: got ${show(e)} in the list; expected any of: ${INTERFACE_ENDPOINTS.join(", ")}. Fix: remove or correct it`,
+            );
         } else if (seen.has(e)) {
-            problems.push(`interfaceEndpoints: got ${show(e)} twice; each endpoint can be listed once. Fix: remove the duplicate`);
+            problems.push(
+                `interfaceEndpoints: got ${show(e)} twice; each endpoint can be listed once. Fix: remove the duplicate`,
+            );
         }
         seen.add(e);
     }
     const flowLogRetentionDays = args.flowLogRetentionDays ?? NETWORK_DEFAULTS.flowLogRetentionDays;
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(flowLogRetentionDays)) {
-        problems.push(`flowLogRetentionDays: got ${show(flowLogRetentionDays)}; expected one of: ${LOG_RETENTION_DAYS.join(", ")}. Fix: pick the nearest of them`);
+        problems.push(
+            `flowLogRetentionDays: got ${show(flowLogRetentionDays)}; expected one of: ${LOG_RETENTION_DAYS.join(", ")}. Fix: pick the nearest of them`,
+        );
     }
     const databasePort = args.databasePort ?? NETWORK_DEFAULTS.databasePort;
-    if (!Number.isInteger(databasePort) || databasePort < DATABASE_PORT_RANGE.min || databasePort > DATABASE_PORT_RANGE.max) {
-        problems.push(`databasePort: got ${show(databasePort)}; expected a whole number from ${DATABASE_PORT_RANGE.min} to ${DATABASE_PORT_RANGE.max} (the ports RDS accepts). Fix: use the database's port, e.g. 5432`);
+    if (
+        !Number.isInteger(databasePort) ||
+        databasePort < DATABASE_PORT_RANGE.min ||
+        databasePort > DATABASE_PORT_RANGE.max
+    ) {
+        problems.push(
+            `databasePort: got ${show(databasePort)}; expected a whole number from ${DATABASE_PORT_RANGE.min} to ${DATABASE_PORT_RANGE.max} (the ports RDS accepts). Fix: use the database's port, e.g. 5432`,
+        );
     }
     if (problems.length > 0) throw new NetworkArgsError(name, problems);
     const azs = azCount as 2 | 3;
@@ -474,7 +516,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         if (settings.kind === "existing") {
             const ev = settings.vpc;
             this.vpcId = pulumi.output(ev.vpcId);
-            this.vpcCidr = ev.cidr !== undefined ? pulumi.output(ev.cidr) : aws.ec2.getVpcOutput({ id: ev.vpcId }, { parent: this }).cidrBlock;
+            this.vpcCidr =
+                ev.cidr !== undefined
+                    ? pulumi.output(ev.cidr)
+                    : aws.ec2.getVpcOutput({ id: ev.vpcId }, { parent: this }).cidrBlock;
             this.publicSubnetIds = pulumi.output(ev.publicSubnetIds);
             this.privateSubnetIds = pulumi.output(ev.privateSubnetIds);
             this.isolatedSubnetIds = pulumi.output(ev.isolatedSubnetIds);
@@ -538,7 +583,11 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
     }
 
     /** Declares the new VPC and everything in it, in dependency order. */
-    private declareVpc(name: string, s: NewVpcSettings, t: NetworkTransforms): NetworkNodes & { availabilityZones: pulumi.Output<string[]> } {
+    private declareVpc(
+        name: string,
+        s: NewVpcSettings,
+        t: NetworkTransforms,
+    ): NetworkNodes & { availabilityZones: pulumi.Output<string[]> } {
         const parent = { parent: this };
         const tags = (n: string, extra: Record<string, string> = {}) => ({ Name: n, ...extra });
 
@@ -551,51 +600,87 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [AZ_ONLY_FILTER] }, parent);
         const availabilityZones = zones.names.apply((names) => {
             if (names.length < s.azCount) {
-                throw new Error(`Network "${name}": azCount is ${s.azCount} but the region has ${names.length} available AZs (${names.join(", ")}); lower azCount or use another region`);
+                throw new Error(
+                    `Network "${name}": azCount is ${s.azCount} but the region has ${names.length} available AZs (${names.join(", ")}); lower azCount or use another region`,
+                );
             }
             return names.slice(0, s.azCount);
         });
         const region = aws.getRegionOutput({}, parent).region;
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, applyTransform(t.vpc, {
-            cidrBlock: s.plan.vpcCidr,
-            enableDnsSupport: true,
-            enableDnsHostnames: true,
-            tags: tags(`${name}-vpc`),
-        }), parent);
+        const vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            applyTransform(t.vpc, {
+                cidrBlock: s.plan.vpcCidr,
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+                tags: tags(`${name}-vpc`),
+            }),
+            parent,
+        );
 
         // The default security group is left without any rule, so nothing can use it by accident.
-        const defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default`, {
-            vpcId: vpc.id,
-            ingress: [],
-            egress: [],
-            tags: tags(`${name}-default`),
-        }, parent);
+        const defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(
+            `${name}-default`,
+            {
+                vpcId: vpc.id,
+                ingress: [],
+                egress: [],
+                tags: tags(`${name}-default`),
+            },
+            parent,
+        );
 
         const subnets: Record<SubnetTier, aws.ec2.Subnet[]> = { public: [], private: [], isolated: [] };
         for (const a of s.plan.azs) {
             for (const tier of ["public", "private", "isolated"] as const) {
                 const n = `${name}-${tier}-${a.az}`;
-                subnets[tier].push(new aws.ec2.Subnet(n, applyTransform(t.subnet, {
-                    vpcId: vpc.id,
-                    cidrBlock: a[tier],
-                    availabilityZone: availabilityZones.apply((z) => z[a.az]),
-                    mapPublicIpOnLaunch: tier === "public",
-                    tags: tags(n, { [TIER_TAG]: tier }),
-                }, { tier, az: a.az }), parent));
+                subnets[tier].push(
+                    new aws.ec2.Subnet(
+                        n,
+                        applyTransform(
+                            t.subnet,
+                            {
+                                vpcId: vpc.id,
+                                cidrBlock: a[tier],
+                                availabilityZone: availabilityZones.apply((z) => z[a.az]),
+                                mapPublicIpOnLaunch: tier === "public",
+                                tags: tags(n, { [TIER_TAG]: tier }),
+                            },
+                            { tier, az: a.az },
+                        ),
+                        parent,
+                    ),
+                );
             }
         }
 
         // Public tier: one route table with the default route to the internet gateway.
-        const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags(`${name}-igw`) }, parent);
-        const publicRouteTable = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: tags(`${name}-public`, { [TIER_TAG]: "public" }) }, parent);
-        new aws.ec2.Route(`${name}-public-internet`, {
-            routeTableId: publicRouteTable.id,
-            destinationCidrBlock: ANY_IPV4,
-            gatewayId: internetGateway.id,
-        }, parent);
+        const internetGateway = new aws.ec2.InternetGateway(
+            `${name}-igw`,
+            { vpcId: vpc.id, tags: tags(`${name}-igw`) },
+            parent,
+        );
+        const publicRouteTable = new aws.ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: vpc.id, tags: tags(`${name}-public`, { [TIER_TAG]: "public" }) },
+            parent,
+        );
+        new aws.ec2.Route(
+            `${name}-public-internet`,
+            {
+                routeTableId: publicRouteTable.id,
+                destinationCidrBlock: ANY_IPV4,
+                gatewayId: internetGateway.id,
+            },
+            parent,
+        );
         subnets.public.forEach((subnet, i) => {
-            new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id }, parent);
+            new aws.ec2.RouteTableAssociation(
+                `${name}-public-${i}`,
+                { subnetId: subnet.id, routeTableId: publicRouteTable.id },
+                parent,
+            );
         });
 
         // NAT gateways, each in the public subnet of its AZ (single: the first).
@@ -605,72 +690,133 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         for (let i = 0; i < nat.gateways; i++) {
             const ip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: tags(`${name}-nat-${i}`) }, parent);
             natIps.push(ip);
-            natGateways.push(new aws.ec2.NatGateway(`${name}-nat-${i}`, applyTransform(t.natGateway, {
-                allocationId: ip.allocationId,
-                subnetId: subnets.public[i].id,
-                connectivityType: "public",
-                tags: tags(`${name}-nat-${i}`),
-            }, i), { parent: this, dependsOn: [internetGateway] }));
+            natGateways.push(
+                new aws.ec2.NatGateway(
+                    `${name}-nat-${i}`,
+                    applyTransform(
+                        t.natGateway,
+                        {
+                            allocationId: ip.allocationId,
+                            subnetId: subnets.public[i].id,
+                            connectivityType: "public",
+                            tags: tags(`${name}-nat-${i}`),
+                        },
+                        i,
+                    ),
+                    { parent: this, dependsOn: [internetGateway] },
+                ),
+            );
         }
 
         // Private tier: one route table per AZ, with a default route to its NAT (if any).
         const privateEgress: pulumi.Resource[] = [];
         const privateRouteTables = subnets.private.map((subnet, i) => {
-            const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: tags(`${name}-private-${i}`, { [TIER_TAG]: "private" }) }, parent);
-            privateEgress.push(new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: table.id }, parent));
+            const table = new aws.ec2.RouteTable(
+                `${name}-private-${i}`,
+                { vpcId: vpc.id, tags: tags(`${name}-private-${i}`, { [TIER_TAG]: "private" }) },
+                parent,
+            );
+            privateEgress.push(
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-private-${i}`,
+                    { subnetId: subnet.id, routeTableId: table.id },
+                    parent,
+                ),
+            );
             const natIndex = nat.natOfAz[i];
             if (natIndex !== undefined) {
-                privateEgress.push(new aws.ec2.Route(`${name}-private-${i}-nat`, {
-                    routeTableId: table.id,
-                    destinationCidrBlock: ANY_IPV4,
-                    natGatewayId: natGateways[natIndex].id,
-                }, parent));
+                privateEgress.push(
+                    new aws.ec2.Route(
+                        `${name}-private-${i}-nat`,
+                        {
+                            routeTableId: table.id,
+                            destinationCidrBlock: ANY_IPV4,
+                            natGatewayId: natGateways[natIndex].id,
+                        },
+                        parent,
+                    ),
+                );
             }
             return table;
         });
 
         // Isolated tier: one route table per AZ with no route besides local and the S3 endpoint.
         const isolatedRouteTables = subnets.isolated.map((subnet, i) => {
-            const table = new aws.ec2.RouteTable(`${name}-isolated-${i}`, { vpcId: vpc.id, tags: tags(`${name}-isolated-${i}`, { [TIER_TAG]: "isolated" }) }, parent);
-            new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: subnet.id, routeTableId: table.id }, parent);
+            const table = new aws.ec2.RouteTable(
+                `${name}-isolated-${i}`,
+                { vpcId: vpc.id, tags: tags(`${name}-isolated-${i}`, { [TIER_TAG]: "isolated" }) },
+                parent,
+            );
+            new aws.ec2.RouteTableAssociation(
+                `${name}-isolated-${i}`,
+                { subnetId: subnet.id, routeTableId: table.id },
+                parent,
+            );
             return table;
         });
 
         // S3 gateway endpoint (free): also what ECR image layers are pulled through.
-        const s3Endpoint = new aws.ec2.VpcEndpoint(`${name}-s3`, {
-            vpcId: vpc.id,
-            vpcEndpointType: "Gateway",
-            serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
-            routeTableIds: [...privateRouteTables, ...isolatedRouteTables].map((r) => r.id),
-            tags: tags(`${name}-s3`),
-        }, parent);
+        const s3Endpoint = new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: vpc.id,
+                vpcEndpointType: "Gateway",
+                serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+                routeTableIds: [...privateRouteTables, ...isolatedRouteTables].map((r) => r.id),
+                tags: tags(`${name}-s3`),
+            },
+            parent,
+        );
 
         // Interface endpoints in the private subnets, reachable on 443 from the VPC only. No
         // egress rule: security groups are stateful and endpoints never open connections.
         let endpointSecurityGroup: aws.ec2.SecurityGroup | undefined;
         const interfaceEndpoints: Partial<Record<InterfaceEndpoint, aws.ec2.VpcEndpoint>> = {};
         if (s.interfaceEndpoints.length > 0) {
-            endpointSecurityGroup = new aws.ec2.SecurityGroup(`${name}-endpoints`, {
-                vpcId: vpc.id,
-                description: "Interface VPC endpoints: HTTPS from the VPC only",
-                ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [s.plan.vpcCidr], description: "HTTPS from the VPC" }],
-                egress: [],
-                tags: tags(`${name}-endpoints`),
-            }, parent);
-            for (const service of s.interfaceEndpoints) {
-                interfaceEndpoints[service] = new aws.ec2.VpcEndpoint(`${name}-endpoint-${service.replace(/\./g, "-")}`, applyTransform(t.interfaceEndpoint, {
+            endpointSecurityGroup = new aws.ec2.SecurityGroup(
+                `${name}-endpoints`,
+                {
                     vpcId: vpc.id,
-                    vpcEndpointType: "Interface",
-                    serviceName: pulumi.interpolate`com.amazonaws.${region}.${service}`,
-                    subnetIds: subnets.private.map((x) => x.id),
-                    securityGroupIds: [endpointSecurityGroup.id],
-                    privateDnsEnabled: true,
-                    tags: tags(`${name}-endpoint-${service}`),
-                }, service), parent);
+                    description: "Interface VPC endpoints: HTTPS from the VPC only",
+                    ingress: [
+                        {
+                            protocol: "tcp",
+                            fromPort: 443,
+                            toPort: 443,
+                            cidrBlocks: [s.plan.vpcCidr],
+                            description: "HTTPS from the VPC",
+                        },
+                    ],
+                    egress: [],
+                    tags: tags(`${name}-endpoints`),
+                },
+                parent,
+            );
+            for (const service of s.interfaceEndpoints) {
+                interfaceEndpoints[service] = new aws.ec2.VpcEndpoint(
+                    `${name}-endpoint-${service.replace(/\./g, "-")}`,
+                    applyTransform(
+                        t.interfaceEndpoint,
+                        {
+                            vpcId: vpc.id,
+                            vpcEndpointType: "Interface",
+                            serviceName: pulumi.interpolate`com.amazonaws.${region}.${service}`,
+                            subnetIds: subnets.private.map((x) => x.id),
+                            securityGroupIds: [endpointSecurityGroup.id],
+                            privateDnsEnabled: true,
+                            tags: tags(`${name}-endpoint-${service}`),
+                        },
+                        service,
+                    ),
+                    parent,
+                );
             }
         }
 
-        privateEgress.push(s3Endpoint, ...Object.values(interfaceEndpoints).filter((e): e is aws.ec2.VpcEndpoint => e !== undefined));
+        privateEgress.push(
+            s3Endpoint,
+            ...Object.values(interfaceEndpoints).filter((e): e is aws.ec2.VpcEndpoint => e !== undefined),
+        );
 
         const flow = s.flowLogs ? this.declareFlowLogs(name, s, vpc, t) : undefined;
         const isolatedAcl = s.isolatedSubnetAcl ? this.declareIsolatedAcl(name, s, vpc, subnets.isolated) : undefined;
@@ -703,38 +849,60 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         // arn:<partition>:ec2:<region>:<account>:vpc/<id>: no extra lookup needed.
         const arnPart = (index: number) => vpc.arn.apply((arn) => arn.split(":")[index]);
         const [partition, region, account] = [arnPart(1), arnPart(3), arnPart(4)];
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, applyTransform(t.flowLogGroup, {
-            retentionInDays: s.flowLogRetentionDays,
-            tags: { Name: `${name}-flow-logs` },
-        }), parent);
-        const role = new aws.iam.Role(`${name}-flow-logs`, {
-            description: `VPC flow logs of ${name} to CloudWatch Logs`,
-            assumeRolePolicy: pulumi.jsonStringify(assumeRolePolicy("vpc-flow-logs.amazonaws.com", {
-                StringEquals: { "aws:SourceAccount": account },
-                ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
-            })),
-        }, parent);
-        const rolePolicy = new aws.iam.RolePolicy(`${name}-flow-logs`, {
-            role: role.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
-                }],
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-flow-logs`,
+            applyTransform(t.flowLogGroup, {
+                retentionInDays: s.flowLogRetentionDays,
+                tags: { Name: `${name}-flow-logs` },
             }),
-        }, parent);
-        const flowLog = new aws.ec2.FlowLog(`${name}-flow-logs`, {
-            vpcId: vpc.id,
-            trafficType: "ALL",
-            logDestinationType: "cloud-watch-logs",
-            logDestination: logGroup.arn,
-            iamRoleArn: role.arn,
-            tags: { Name: `${name}-flow-logs` },
-            // The role is only usable once its policy exists: without this the flow log can be
-            // created first and start with an "Access error" delivery status.
-        }, { parent: this, dependsOn: [rolePolicy] });
+            parent,
+        );
+        const role = new aws.iam.Role(
+            `${name}-flow-logs`,
+            {
+                description: `VPC flow logs of ${name} to CloudWatch Logs`,
+                assumeRolePolicy: pulumi.jsonStringify(
+                    assumeRolePolicy("vpc-flow-logs.amazonaws.com", {
+                        StringEquals: { "aws:SourceAccount": account },
+                        ArnLike: {
+                            "aws:SourceArn": pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*`,
+                        },
+                    }),
+                ),
+            },
+            parent,
+        );
+        const rolePolicy = new aws.iam.RolePolicy(
+            `${name}-flow-logs`,
+            {
+                role: role.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+                        },
+                    ],
+                }),
+            },
+            parent,
+        );
+        const flowLog = new aws.ec2.FlowLog(
+            `${name}-flow-logs`,
+            {
+                vpcId: vpc.id,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: logGroup.arn,
+                iamRoleArn: role.arn,
+                tags: { Name: `${name}-flow-logs` },
+                // The role is only usable once its policy exists: without this the flow log can be
+                // created first and start with an "Access error" delivery status.
+            },
+            { parent: this, dependsOn: [rolePolicy] },
+        );
         return { logGroup, role, flowLog };
     }
 
@@ -742,26 +910,75 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
      * The isolated tier's ACL. Rule numbers are per AZ (100 + i, 200 + i), so a third AZ only
      * adds rules. Anything not allowed falls to the ACL's implicit deny.
      */
-    private declareIsolatedAcl(name: string, s: NewVpcSettings, vpc: aws.ec2.Vpc, isolatedSubnets: aws.ec2.Subnet[]): aws.ec2.NetworkAcl {
+    private declareIsolatedAcl(
+        name: string,
+        s: NewVpcSettings,
+        vpc: aws.ec2.Vpc,
+        isolatedSubnets: aws.ec2.Subnet[],
+    ): aws.ec2.NetworkAcl {
         const parent = { parent: this };
-        const acl = new aws.ec2.NetworkAcl(`${name}-isolated`, { vpcId: vpc.id, tags: { Name: `${name}-isolated`, [TIER_TAG]: "isolated" } }, parent);
+        const acl = new aws.ec2.NetworkAcl(
+            `${name}-isolated`,
+            { vpcId: vpc.id, tags: { Name: `${name}-isolated`, [TIER_TAG]: "isolated" } },
+            parent,
+        );
         // Every argument of a rule forces a replacement, and a new rule cannot take the number of
         // one still in place (NetworkAclEntryAlreadyExists, pulumi/pulumi-aws#3244): delete first.
         const rule = (n: string, args: Omit<aws.ec2.NetworkAclRuleArgs, "networkAclId" | "ruleAction">) =>
-            new aws.ec2.NetworkAclRule(`${name}-isolated-${n}`, { networkAclId: acl.id, ruleAction: "allow", ...args }, { parent: this, deleteBeforeReplace: true });
+            new aws.ec2.NetworkAclRule(
+                `${name}-isolated-${n}`,
+                { networkAclId: acl.id, ruleAction: "allow", ...args },
+                { parent: this, deleteBeforeReplace: true },
+            );
         s.plan.azs.forEach((a, i) => {
-            rule(`in-db-from-private-${i}`, { ruleNumber: 100 + i, egress: false, protocol: "tcp", fromPort: s.databasePort, toPort: s.databasePort, cidrBlock: a.private });
-            rule(`in-all-from-isolated-${i}`, { ruleNumber: 200 + i, egress: false, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: a.isolated });
-            rule(`out-return-to-private-${i}`, { ruleNumber: 100 + i, egress: true, protocol: "tcp", fromPort: EPHEMERAL_PORTS.from, toPort: EPHEMERAL_PORTS.to, cidrBlock: a.private });
-            rule(`out-all-to-isolated-${i}`, { ruleNumber: 200 + i, egress: true, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: a.isolated });
+            rule(`in-db-from-private-${i}`, {
+                ruleNumber: 100 + i,
+                egress: false,
+                protocol: "tcp",
+                fromPort: s.databasePort,
+                toPort: s.databasePort,
+                cidrBlock: a.private,
+            });
+            rule(`in-all-from-isolated-${i}`, {
+                ruleNumber: 200 + i,
+                egress: false,
+                protocol: "-1",
+                fromPort: 0,
+                toPort: 0,
+                cidrBlock: a.isolated,
+            });
+            rule(`out-return-to-private-${i}`, {
+                ruleNumber: 100 + i,
+                egress: true,
+                protocol: "tcp",
+                fromPort: EPHEMERAL_PORTS.from,
+                toPort: EPHEMERAL_PORTS.to,
+                cidrBlock: a.private,
+            });
+            rule(`out-all-to-isolated-${i}`, {
+                ruleNumber: 200 + i,
+                egress: true,
+                protocol: "-1",
+                fromPort: 0,
+                toPort: 0,
+                cidrBlock: a.isolated,
+            });
         });
         isolatedSubnets.forEach((subnet, i) => {
-            new aws.ec2.NetworkAclAssociation(`${name}-isolated-${i}`, { networkAclId: acl.id, subnetId: subnet.id }, parent);
+            new aws.ec2.NetworkAclAssociation(
+                `${name}-isolated-${i}`,
+                { networkAclId: acl.id, subnetId: subnet.id },
+                parent,
+            );
         });
         return acl;
     }
 }
 
-function applyTransform<A, W extends unknown[]>(transform: ((args: A, ...where: W) => A) | undefined, args: A, ...where: W): A {
+function applyTransform<A, W extends unknown[]>(
+    transform: ((args: A, ...where: W) => A) | undefined,
+    args: A,
+    ...where: W
+): A {
     return transform ? transform(args, ...where) : args;
 }

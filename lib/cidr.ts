@@ -94,7 +94,9 @@ function parse(cidr: string, what: string): Range {
     const c = parseIpv4Cidr(cidr);
     if (!c) throw new Error(`${what}: got ${JSON.stringify(cidr)}; expected an IPv4 CIDR such as 10.0.0.0/16`);
     if (c.base % size(c.prefix) !== 0) {
-        throw new Error(`${what}: got ${JSON.stringify(cidr)}; host bits are set (use the network address, e.g. ${formatIpv4(c.base - (c.base % size(c.prefix)))}/${c.prefix})`);
+        throw new Error(
+            `${what}: got ${JSON.stringify(cidr)}; host bits are set (use the network address, e.g. ${formatIpv4(c.base - (c.base % size(c.prefix)))}/${c.prefix})`,
+        );
     }
     return c;
 }
@@ -130,7 +132,9 @@ export function usableIps(prefix: number): number {
 export function planSubnets(vpcCidr: string, azCount: 2 | 3): SubnetPlan {
     const vpc = parse(vpcCidr, "planSubnets vpcCidr");
     if (vpc.prefix < MIN_VPC_PREFIX || vpc.prefix > MAX_VPC_PREFIX) {
-        throw new Error(`planSubnets vpcCidr: got ${JSON.stringify(vpcCidr)}; the VPC range must be /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX} so that three tiers of /${MIN_SUBNET_PREFIX} or larger fit in ${AZ_SLOTS} AZ slots`);
+        throw new Error(
+            `planSubnets vpcCidr: got ${JSON.stringify(vpcCidr)}; the VPC range must be /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX} so that three tiers of /${MIN_SUBNET_PREFIX} or larger fit in ${AZ_SLOTS} AZ slots`,
+        );
     }
     if (azCount !== 2 && azCount !== 3) {
         throw new Error(`planSubnets azCount: got ${JSON.stringify(azCount)}; expected 2 or 3`);
@@ -164,7 +168,11 @@ export function planSubnets(vpcCidr: string, azCount: 2 | 3): SubnetPlan {
         vpcCidr: format(vpc),
         azs,
         prefixes,
-        usableIps: { private: usableIps(prefixes.private), public: usableIps(prefixes.public), isolated: usableIps(prefixes.isolated) },
+        usableIps: {
+            private: usableIps(prefixes.private),
+            public: usableIps(prefixes.public),
+            isolated: usableIps(prefixes.isolated),
+        },
         freeSlots,
         ...(spare === undefined ? {} : { spare }),
     };

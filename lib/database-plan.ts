@@ -67,7 +67,11 @@ export const MAX_DB_IDENTIFIER_LENGTH = 63;
 /** Length of RDS Proxy names (AWS limit 60). */
 export const MAX_PROXY_NAME_LENGTH = 60;
 
-export const DATABASE_ENGINES = ["postgres", "aurora-postgresql", "aurora-serverless"] as const satisfies readonly DatabaseEngine[];
+export const DATABASE_ENGINES = [
+    "postgres",
+    "aurora-postgresql",
+    "aurora-serverless",
+] as const satisfies readonly DatabaseEngine[];
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -77,7 +81,10 @@ export const DATABASE_ENGINES = ["postgres", "aurora-postgresql", "aurora-server
  * fields, documented there), with the wiring loosened to `unknown` because those may be
  * Outputs and are checked only when they are plain values.
  */
-export type DatabasePlanInput = Omit<DatabaseArgs, "vpcId" | "isolatedSubnetIds" | "privateSubnetIds" | "availabilityZones" | "alarmTopicArn" | "kmsKeyArn"> & {
+export type DatabasePlanInput = Omit<
+    DatabaseArgs,
+    "vpcId" | "isolatedSubnetIds" | "privateSubnetIds" | "availabilityZones" | "alarmTopicArn" | "kmsKeyArn"
+> & {
     vpcId?: unknown;
     isolatedSubnetIds?: unknown;
     privateSubnetIds?: unknown;
@@ -162,9 +169,10 @@ function versionAtLeast(v: { major: number; minor?: number }, table: Readonly<Re
 }
 
 function tableText(table: Readonly<Record<number, number>>): string {
-    return Object.entries(table).map(([m, n]) => `${m}.${n}`).join(", ");
+    return Object.entries(table)
+        .map(([m, n]) => `${m}.${n}`)
+        .join(", ");
 }
-
 
 export { minMaxAllocatedStorageGb };
 
@@ -188,11 +196,21 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
         problems.push(`${key}: got ${show(got)}; ${constraint}. Fix: ${fix}`);
 
     if (!COMPONENT_NAME.test(name)) {
-        bad("name", name, "the component name must be 1 to 40 lower-case letters, digits or hyphens, starting with a letter (RDS names derive from it)", "pass a name such as \"db\"");
+        bad(
+            "name",
+            name,
+            "the component name must be 1 to 40 lower-case letters, digits or hyphens, starting with a letter (RDS names derive from it)",
+            'pass a name such as "db"',
+        );
     }
     const engine = a.engine;
     if (!(DATABASE_ENGINES as readonly string[]).includes(engine)) {
-        bad("engine", engine, `expected one of ${DATABASE_ENGINES.join(", ")}`, "set engine to \"postgres\" (RDS) or an Aurora engine");
+        bad(
+            "engine",
+            engine,
+            `expected one of ${DATABASE_ENGINES.join(", ")}`,
+            'set engine to "postgres" (RDS) or an Aurora engine',
+        );
     }
     const serverless = engine === "aurora-serverless";
     const aurora = engine === "aurora-postgresql" || serverless;
@@ -203,11 +221,26 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     const engineVersion = a.engineVersion ?? defaultVersion;
     const version = versionParts(engineVersion);
     if (!version) {
-        bad("engineVersion", engineVersion, "expected MAJOR or MAJOR.MINOR such as \"16\" or \"16.6\"", `set engineVersion to "${defaultVersion}"`);
+        bad(
+            "engineVersion",
+            engineVersion,
+            'expected MAJOR or MAJOR.MINOR such as "16" or "16.6"',
+            `set engineVersion to "${defaultVersion}"`,
+        );
     } else if (!(SUPPORTED_MAJORS as readonly number[]).includes(version.major)) {
-        bad("engineVersion", engineVersion, `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`, `set engineVersion to "${defaultVersion}"`);
+        bad(
+            "engineVersion",
+            engineVersion,
+            `supported PostgreSQL majors are ${SUPPORTED_MAJORS.join(", ")}`,
+            `set engineVersion to "${defaultVersion}"`,
+        );
     } else if (aurora && version.minor === undefined) {
-        bad("engineVersion", engineVersion, "Aurora needs MAJOR.MINOR (a major alone is for engine postgres)", `set engineVersion to "${DEFAULT_AURORA_VERSION}"`);
+        bad(
+            "engineVersion",
+            engineVersion,
+            "Aurora needs MAJOR.MINOR (a major alone is for engine postgres)",
+            `set engineVersion to "${DEFAULT_AURORA_VERSION}"`,
+        );
     }
 
     // Instance class.
@@ -216,25 +249,45 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
         case "aurora-serverless":
             instanceClass = "db.serverless";
             if (a.instanceClass !== undefined && a.instanceClass !== "db.serverless") {
-                bad("instanceClass", a.instanceClass, "Aurora Serverless v2 instances are always db.serverless", "remove instanceClass");
+                bad(
+                    "instanceClass",
+                    a.instanceClass,
+                    "Aurora Serverless v2 instances are always db.serverless",
+                    "remove instanceClass",
+                );
             }
             break;
         case "aurora-postgresql":
             instanceClass = a.instanceClass ?? DEFAULT_INSTANCE_CLASS_AURORA;
             if (/\.(micro|small)$/.test(instanceClass) || instanceClass === "db.serverless") {
-                bad("instanceClass", instanceClass, "Aurora PostgreSQL needs db.t4g.medium or larger (db.serverless is for engine aurora-serverless)", "set instanceClass to db.t4g.medium");
+                bad(
+                    "instanceClass",
+                    instanceClass,
+                    "Aurora PostgreSQL needs db.t4g.medium or larger (db.serverless is for engine aurora-serverless)",
+                    "set instanceClass to db.t4g.medium",
+                );
             }
             break;
         case "postgres":
         default:
             instanceClass = a.instanceClass ?? DEFAULT_INSTANCE_CLASS_RDS;
             if (instanceClass === "db.serverless") {
-                bad("instanceClass", instanceClass, "db.serverless is for engine aurora-serverless", "choose a class such as db.t4g.micro");
+                bad(
+                    "instanceClass",
+                    instanceClass,
+                    "db.serverless is for engine aurora-serverless",
+                    "choose a class such as db.t4g.micro",
+                );
             }
             break;
     }
     if (instanceClass !== "db.serverless" && !INSTANCE_CLASS.test(instanceClass)) {
-        bad("instanceClass", instanceClass, "expected an RDS instance class starting with \"db.\" such as db.t4g.micro", "prefix the class with \"db.\"");
+        bad(
+            "instanceClass",
+            instanceClass,
+            'expected an RDS instance class starting with "db." such as db.t4g.micro',
+            'prefix the class with "db."',
+        );
     }
 
     // Storage (RDS only).
@@ -243,11 +296,33 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     // Aurora ignores them: its storage grows by itself. (They are not rejected there because
     // the validated config always carries their defaults; the config rejects explicit values.)
     if (!aurora) {
-        if (!isWhole(allocatedStorageGb, 20, 65536)) bad("allocatedStorageGb", allocatedStorageGb, "expected a whole number of GiB from 20 to 65536 (gp3)", "set allocatedStorageGb to 20");
-        if (!isWhole(maxAllocatedStorageGb, 20, 65536)) bad("maxAllocatedStorageGb", maxAllocatedStorageGb, "expected a whole number of GiB from 20 to 65536", "set maxAllocatedStorageGb to 100");
-        else if (isWhole(allocatedStorageGb, 20, 65536) && maxAllocatedStorageGb < minMaxAllocatedStorageGb(allocatedStorageGb)) {
+        if (!isWhole(allocatedStorageGb, 20, 65536))
+            bad(
+                "allocatedStorageGb",
+                allocatedStorageGb,
+                "expected a whole number of GiB from 20 to 65536 (gp3)",
+                "set allocatedStorageGb to 20",
+            );
+        if (!isWhole(maxAllocatedStorageGb, 20, 65536))
+            bad(
+                "maxAllocatedStorageGb",
+                maxAllocatedStorageGb,
+                "expected a whole number of GiB from 20 to 65536",
+                "set maxAllocatedStorageGb to 100",
+            );
+        else if (
+            isWhole(allocatedStorageGb, 20, 65536) &&
+            maxAllocatedStorageGb < minMaxAllocatedStorageGb(allocatedStorageGb)
+        ) {
             const least = minMaxAllocatedStorageGb(allocatedStorageGb);
-            bad("maxAllocatedStorageGb", maxAllocatedStorageGb, `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${allocatedStorageGb}), i.e. ${least} or more; AWS rejects a smaller one`, least <= 65536 ? `raise maxAllocatedStorageGb to ${least} or more` : "lower allocatedStorageGb to at most 59578 (65536 / 1.1)");
+            bad(
+                "maxAllocatedStorageGb",
+                maxAllocatedStorageGb,
+                `storage autoscaling needs a limit at least 10% above allocatedStorageGb (${allocatedStorageGb}), i.e. ${least} or more; AWS rejects a smaller one`,
+                least <= 65536
+                    ? `raise maxAllocatedStorageGb to ${least} or more`
+                    : "lower allocatedStorageGb to at most 59578 (65536 / 1.1)",
+            );
         }
     }
 
@@ -256,105 +331,245 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     if (serverless) {
         const min = a.minCapacityAcu ?? DEFAULT_MIN_ACU;
         const max = a.maxCapacityAcu ?? DEFAULT_MAX_ACU;
-        if (!(min >= 0 && min <= 256 && isHalfStep(min))) bad("minCapacityAcu", min, "expected 0 to 256 ACUs in steps of 0.5", `set minCapacityAcu to ${DEFAULT_MIN_ACU}`);
-        if (!(max >= 1 && max <= 256 && isHalfStep(max))) bad("maxCapacityAcu", max, "expected 1 to 256 ACUs in steps of 0.5", `set maxCapacityAcu to ${DEFAULT_MAX_ACU}`);
-        if (min > max) bad("minCapacityAcu", min, `must not exceed maxCapacityAcu (${max})`, `lower minCapacityAcu to ${max} or raise maxCapacityAcu`);
+        if (!(min >= 0 && min <= 256 && isHalfStep(min)))
+            bad(
+                "minCapacityAcu",
+                min,
+                "expected 0 to 256 ACUs in steps of 0.5",
+                `set minCapacityAcu to ${DEFAULT_MIN_ACU}`,
+            );
+        if (!(max >= 1 && max <= 256 && isHalfStep(max)))
+            bad(
+                "maxCapacityAcu",
+                max,
+                "expected 1 to 256 ACUs in steps of 0.5",
+                `set maxCapacityAcu to ${DEFAULT_MAX_ACU}`,
+            );
+        if (min > max)
+            bad(
+                "minCapacityAcu",
+                min,
+                `must not exceed maxCapacityAcu (${max})`,
+                `lower minCapacityAcu to ${max} or raise maxCapacityAcu`,
+            );
         // (A major alone is already reported above for Aurora.)
         if (version?.minor !== undefined && !versionAtLeast(version, SERVERLESS_V2_MIN_VERSION)) {
-            bad("engineVersion", engineVersion, `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`, "raise engineVersion");
+            bad(
+                "engineVersion",
+                engineVersion,
+                `Aurora Serverless v2 needs at least ${tableText(SERVERLESS_V2_MIN_VERSION)}`,
+                "raise engineVersion",
+            );
         }
         if (min === 0) {
             if (version?.minor !== undefined && !versionAtLeast(version, AUTO_PAUSE_MIN_VERSION)) {
-                bad("minCapacityAcu", 0, `0 ACUs (auto-pause) needs engine version at least ${tableText(AUTO_PAUSE_MIN_VERSION)}; engineVersion is ${engineVersion}`, "set minCapacityAcu to 0.5 or raise engineVersion");
+                bad(
+                    "minCapacityAcu",
+                    0,
+                    `0 ACUs (auto-pause) needs engine version at least ${tableText(AUTO_PAUSE_MIN_VERSION)}; engineVersion is ${engineVersion}`,
+                    "set minCapacityAcu to 0.5 or raise engineVersion",
+                );
             }
             if (a.proxy) {
-                bad("proxy", true, "RDS Proxy keeps connections open, so an auto-pausing (0 ACU) cluster would never pause", "set minCapacityAcu to 0.5 or proxy to false");
+                bad(
+                    "proxy",
+                    true,
+                    "RDS Proxy keeps connections open, so an auto-pausing (0 ACU) cluster would never pause",
+                    "set minCapacityAcu to 0.5 or proxy to false",
+                );
             }
         }
         if (a.secondsUntilAutoPause !== undefined) {
-            if (min !== 0) bad("secondsUntilAutoPause", a.secondsUntilAutoPause, "applies only when minCapacityAcu is 0", "remove secondsUntilAutoPause");
-            else if (!isWhole(a.secondsUntilAutoPause, 300, 86400)) bad("secondsUntilAutoPause", a.secondsUntilAutoPause, "expected a whole number of seconds from 300 to 86400", `set secondsUntilAutoPause to ${DEFAULT_SECONDS_UNTIL_AUTO_PAUSE}`);
+            if (min !== 0)
+                bad(
+                    "secondsUntilAutoPause",
+                    a.secondsUntilAutoPause,
+                    "applies only when minCapacityAcu is 0",
+                    "remove secondsUntilAutoPause",
+                );
+            else if (!isWhole(a.secondsUntilAutoPause, 300, 86400))
+                bad(
+                    "secondsUntilAutoPause",
+                    a.secondsUntilAutoPause,
+                    "expected a whole number of seconds from 300 to 86400",
+                    `set secondsUntilAutoPause to ${DEFAULT_SECONDS_UNTIL_AUTO_PAUSE}`,
+                );
         }
         scaling = serverlessScaling(min, max, a.secondsUntilAutoPause);
     } else {
         for (const k of ["minCapacityAcu", "maxCapacityAcu", "secondsUntilAutoPause"] as const) {
-            if (a[k] !== undefined) bad(k, a[k], `applies only to engine aurora-serverless (engine is ${engine})`, `remove ${k}`);
+            if (a[k] !== undefined)
+                bad(k, a[k], `applies only to engine aurora-serverless (engine is ${engine})`, `remove ${k}`);
         }
     }
 
     // Backups and windows.
     const backupRetentionDays = a.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
     if (!isWhole(backupRetentionDays, 1, 35)) {
-        bad("backupRetentionDays", backupRetentionDays, "expected a whole number of days from 1 to 35 (0 would turn automated backups off)", `set backupRetentionDays to ${DEFAULT_BACKUP_RETENTION_DAYS}`);
+        bad(
+            "backupRetentionDays",
+            backupRetentionDays,
+            "expected a whole number of days from 1 to 35 (0 would turn automated backups off)",
+            `set backupRetentionDays to ${DEFAULT_BACKUP_RETENTION_DAYS}`,
+        );
     }
     const backupWindow = a.backupWindow ?? DEFAULT_BACKUP_WINDOW;
     const maintenanceWindow = a.maintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW;
     const backup = parseDailyWindow(backupWindow);
     const maintenance = parseWeeklyWindow(maintenanceWindow);
-    if (!backup) bad("backupWindow", backupWindow, "expected a UTC window hh:mm-hh:mm of at least 30 minutes", `set backupWindow to "${DEFAULT_BACKUP_WINDOW}"`);
-    if (!maintenance) bad("maintenanceWindow", maintenanceWindow, "expected a UTC window ddd:hh:mm-ddd:hh:mm of 30 minutes to 24 hours", `set maintenanceWindow to "${DEFAULT_MAINTENANCE_WINDOW}"`);
+    if (!backup)
+        bad(
+            "backupWindow",
+            backupWindow,
+            "expected a UTC window hh:mm-hh:mm of at least 30 minutes",
+            `set backupWindow to "${DEFAULT_BACKUP_WINDOW}"`,
+        );
+    if (!maintenance)
+        bad(
+            "maintenanceWindow",
+            maintenanceWindow,
+            "expected a UTC window ddd:hh:mm-ddd:hh:mm of 30 minutes to 24 hours",
+            `set maintenanceWindow to "${DEFAULT_MAINTENANCE_WINDOW}"`,
+        );
     if (backup && maintenance && windowsOverlap(backup, maintenance)) {
-        bad("maintenanceWindow", maintenanceWindow, `must not overlap the daily backupWindow (${backupWindow}); AWS rejects overlapping windows`, "move one of the two windows");
+        bad(
+            "maintenanceWindow",
+            maintenanceWindow,
+            `must not overlap the daily backupWindow (${backupWindow}); AWS rejects overlapping windows`,
+            "move one of the two windows",
+        );
     }
 
     // Options with a fixed set of values.
     const monitoringIntervalSeconds = a.monitoringIntervalSeconds ?? DEFAULT_MONITORING_INTERVAL_SECONDS;
     if (!(MONITORING_INTERVALS as readonly number[]).includes(monitoringIntervalSeconds)) {
-        bad("monitoringIntervalSeconds", monitoringIntervalSeconds, `expected one of ${MONITORING_INTERVALS.join(", ")} (0 = off)`, "set monitoringIntervalSeconds to 0 or 60");
+        bad(
+            "monitoringIntervalSeconds",
+            monitoringIntervalSeconds,
+            `expected one of ${MONITORING_INTERVALS.join(", ")} (0 = off)`,
+            "set monitoringIntervalSeconds to 0 or 60",
+        );
     }
     const logRetentionDays = a.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-        bad("logRetentionDays", logRetentionDays, `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`, `set logRetentionDays to ${DEFAULT_LOG_RETENTION_DAYS}`);
+        bad(
+            "logRetentionDays",
+            logRetentionDays,
+            `expected a CloudWatch Logs retention: ${LOG_RETENTION_DAYS.join(", ")}`,
+            `set logRetentionDays to ${DEFAULT_LOG_RETENTION_DAYS}`,
+        );
     }
     const proxyMaxConnectionsPercent = a.proxyMaxConnectionsPercent ?? DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT;
     if (!isWhole(proxyMaxConnectionsPercent, 1, 100)) {
-        bad("proxyMaxConnectionsPercent", proxyMaxConnectionsPercent, "expected a whole percentage from 1 to 100", `set proxyMaxConnectionsPercent to ${DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT}`);
+        bad(
+            "proxyMaxConnectionsPercent",
+            proxyMaxConnectionsPercent,
+            "expected a whole percentage from 1 to 100",
+            `set proxyMaxConnectionsPercent to ${DEFAULT_PROXY_MAX_CONNECTIONS_PERCENT}`,
+        );
     }
     const bastionInstanceType = a.bastionInstanceType ?? DEFAULT_BASTION_INSTANCE_TYPE;
     if (!EC2_INSTANCE_TYPE.test(bastionInstanceType) || bastionInstanceType.startsWith("db.")) {
-        bad("bastionInstanceType", bastionInstanceType, "expected an EC2 instance type such as t4g.nano", `set bastionInstanceType to "${DEFAULT_BASTION_INSTANCE_TYPE}"`);
+        bad(
+            "bastionInstanceType",
+            bastionInstanceType,
+            "expected an EC2 instance type such as t4g.nano",
+            `set bastionInstanceType to "${DEFAULT_BASTION_INSTANCE_TYPE}"`,
+        );
     }
     if (typeof a.kmsKeyArn === "string" && !KMS_KEY_ARN.test(a.kmsKeyArn)) {
-        bad("kmsKeyArn", a.kmsKeyArn, "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias or key id", "pass the key's ARN");
+        bad(
+            "kmsKeyArn",
+            a.kmsKeyArn,
+            "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>), not an alias or key id",
+            "pass the key's ARN",
+        );
     }
 
     // Names.
     const databaseName = a.databaseName ?? DEFAULT_DATABASE_NAME;
     if (!DATABASE_NAME.test(databaseName) || databaseName === "postgres" || databaseName === "rdsadmin") {
-        bad("databaseName", databaseName, "expected 1 to 63 lower-case letters, digits or _ starting with a letter, not postgres or rdsadmin", `set databaseName to "${DEFAULT_DATABASE_NAME}"`);
+        bad(
+            "databaseName",
+            databaseName,
+            "expected 1 to 63 lower-case letters, digits or _ starting with a letter, not postgres or rdsadmin",
+            `set databaseName to "${DEFAULT_DATABASE_NAME}"`,
+        );
     }
     const masterUsername = a.masterUsername ?? DEFAULT_MASTER_USERNAME;
     const appUsername = a.appUsername ?? DEFAULT_APP_USERNAME;
-    for (const [key, value, fallback] of [["masterUsername", masterUsername, DEFAULT_MASTER_USERNAME], ["appUsername", appUsername, DEFAULT_APP_USERNAME]] as const) {
-        if (!USERNAME.test(value)) bad(key, value, "expected 1 to 16 lower-case letters, digits or _ starting with a letter", `set ${key} to "${fallback}"`);
+    for (const [key, value, fallback] of [
+        ["masterUsername", masterUsername, DEFAULT_MASTER_USERNAME],
+        ["appUsername", appUsername, DEFAULT_APP_USERNAME],
+    ] as const) {
+        if (!USERNAME.test(value))
+            bad(
+                key,
+                value,
+                "expected 1 to 16 lower-case letters, digits or _ starting with a letter",
+                `set ${key} to "${fallback}"`,
+            );
         else if (RESERVED_USERNAMES.includes(value) || value.startsWith("rds") || value.startsWith("pg_")) {
             bad(key, value, "is reserved by PostgreSQL or RDS", `set ${key} to "${fallback}"`);
         }
     }
     if (masterUsername === appUsername) {
-        bad("appUsername", appUsername, "must differ from masterUsername (the application must not log in as the master user)", `set appUsername to "${DEFAULT_APP_USERNAME}"`);
+        bad(
+            "appUsername",
+            appUsername,
+            "must differ from masterUsername (the application must not log in as the master user)",
+            `set appUsername to "${DEFAULT_APP_USERNAME}"`,
+        );
     }
 
     // Networking (checked when the ids are plain values).
     const isolated = plainStrings(a.isolatedSubnetIds);
     const privateIds = plainStrings(a.privateSubnetIds);
     if (isolated) {
-        if (new Set(isolated).size < 2) bad("isolatedSubnetIds", isolated, "a DB subnet group needs at least 2 distinct subnets in different AZs", "pass one isolated subnet per AZ");
-        if (new Set(isolated).size !== isolated.length) bad("isolatedSubnetIds", isolated, "subnet ids must be distinct", "remove the duplicates");
+        if (new Set(isolated).size < 2)
+            bad(
+                "isolatedSubnetIds",
+                isolated,
+                "a DB subnet group needs at least 2 distinct subnets in different AZs",
+                "pass one isolated subnet per AZ",
+            );
+        if (new Set(isolated).size !== isolated.length)
+            bad("isolatedSubnetIds", isolated, "subnet ids must be distinct", "remove the duplicates");
     }
     if ((a.proxy || a.bastion) && privateIds && privateIds.length === 0) {
-        bad("privateSubnetIds", privateIds, "the proxy and the bastion run in private subnets; none were given", "pass the private subnet ids");
+        bad(
+            "privateSubnetIds",
+            privateIds,
+            "the proxy and the bastion run in private subnets; none were given",
+            "pass the private subnet ids",
+        );
     }
     if (a.proxy && privateIds && new Set(privateIds).size < 2) {
-        bad("privateSubnetIds", privateIds, "RDS Proxy needs subnets in at least 2 AZs", "pass one private subnet per AZ");
+        bad(
+            "privateSubnetIds",
+            privateIds,
+            "RDS Proxy needs subnets in at least 2 AZs",
+            "pass one private subnet per AZ",
+        );
     }
     if (isolated && privateIds) {
         const shared = privateIds.filter((id) => isolated.includes(id));
-        if (shared.length > 0) bad("isolatedSubnetIds", shared, "these subnets are also listed in privateSubnetIds; the database needs the isolated tier only", "pass the isolated subnets (no route to the internet)");
+        if (shared.length > 0)
+            bad(
+                "isolatedSubnetIds",
+                shared,
+                "these subnets are also listed in privateSubnetIds; the database needs the isolated tier only",
+                "pass the isolated subnets (no route to the internet)",
+            );
     }
     const azs = plainStrings(a.availabilityZones);
     if (azs && aurora && (a.multiAz ?? DEFAULT_MULTI_AZ) && new Set(azs).size < 2) {
-        bad("availabilityZones", azs, "a reader in another AZ needs at least 2 distinct AZs", "pass the AZs of the isolated subnets, or omit availabilityZones");
+        bad(
+            "availabilityZones",
+            azs,
+            "a reader in another AZ needs at least 2 distinct AZs",
+            "pass the AZs of the isolated subnets, or omit availabilityZones",
+        );
     }
     if (a.alarmTopicArn === "" || a.alarmTopicArn === undefined) {
         bad("alarmTopicArn", a.alarmTopicArn, "alarms need an SNS topic", "pass AlarmTopic.topicArn");
@@ -367,10 +582,34 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
         dbConnections: a.alarms?.dbConnections ?? DEFAULT_ALARM_DB_CONNECTIONS,
         proxyClientConnections: a.alarms?.proxyClientConnections ?? DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
     };
-    if (!isWhole(alarms.dbCpuPercent, 1, 100)) bad("alarms.dbCpuPercent", alarms.dbCpuPercent, "expected a whole percentage from 1 to 100", `set it to ${DEFAULT_ALARM_DB_CPU_PERCENT}`);
-    if (!isWhole(alarms.dbFreeStorageMb, 1, 1_000_000)) bad("alarms.dbFreeStorageMb", alarms.dbFreeStorageMb, "expected a whole number of MB from 1 to 1000000", `set it to ${DEFAULT_ALARM_DB_FREE_STORAGE_MB}`);
-    if (!isWhole(alarms.dbConnections, 1, 100_000)) bad("alarms.dbConnections", alarms.dbConnections, "expected a whole number from 1 to 100000", `set it to ${DEFAULT_ALARM_DB_CONNECTIONS}`);
-    if (!isWhole(alarms.proxyClientConnections, 1, 1_000_000)) bad("alarms.proxyClientConnections", alarms.proxyClientConnections, "expected a whole number from 1 to 1000000", `set it to ${DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS}`);
+    if (!isWhole(alarms.dbCpuPercent, 1, 100))
+        bad(
+            "alarms.dbCpuPercent",
+            alarms.dbCpuPercent,
+            "expected a whole percentage from 1 to 100",
+            `set it to ${DEFAULT_ALARM_DB_CPU_PERCENT}`,
+        );
+    if (!isWhole(alarms.dbFreeStorageMb, 1, 1_000_000))
+        bad(
+            "alarms.dbFreeStorageMb",
+            alarms.dbFreeStorageMb,
+            "expected a whole number of MB from 1 to 1000000",
+            `set it to ${DEFAULT_ALARM_DB_FREE_STORAGE_MB}`,
+        );
+    if (!isWhole(alarms.dbConnections, 1, 100_000))
+        bad(
+            "alarms.dbConnections",
+            alarms.dbConnections,
+            "expected a whole number from 1 to 100000",
+            `set it to ${DEFAULT_ALARM_DB_CONNECTIONS}`,
+        );
+    if (!isWhole(alarms.proxyClientConnections, 1, 1_000_000))
+        bad(
+            "alarms.proxyClientConnections",
+            alarms.proxyClientConnections,
+            "expected a whole number from 1 to 1000000",
+            `set it to ${DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS}`,
+        );
 
     if (problems.length > 0 || !version) return { problems };
     return {
@@ -430,9 +669,13 @@ export function parseDailyWindow(w: string): { start: number; end: number } | un
 
 /** A weekly window as [start, end) minutes of the week (Monday 00:00 = 0); end may exceed a week. */
 export function parseWeeklyWindow(w: string): { start: number; end: number } | undefined {
-    const m = /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$/.exec(w);
+    const m =
+        /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$/.exec(
+            w,
+        );
     if (!m) return undefined;
-    const at = (d: string, h: string, mi: string) => DAYS.indexOf(d as (typeof DAYS)[number]) * 1440 + Number(h) * 60 + Number(mi);
+    const at = (d: string, h: string, mi: string) =>
+        DAYS.indexOf(d as (typeof DAYS)[number]) * 1440 + Number(h) * 60 + Number(mi);
     const start = at(m[1], m[2], m[3]);
     let end = at(m[4], m[5], m[6]);
     if (end <= start) end += WEEK;
@@ -441,7 +684,10 @@ export function parseWeeklyWindow(w: string): { start: number; end: number } | u
 }
 
 /** True when the weekly maintenance window overlaps the daily backup window on any day. */
-export function windowsOverlap(backup: { start: number; end: number }, maintenance: { start: number; end: number }): boolean {
+export function windowsOverlap(
+    backup: { start: number; end: number },
+    maintenance: { start: number; end: number },
+): boolean {
     // Compare on two consecutive weeks so that wrapping intervals need no special case.
     for (let day = -1; day <= 14; day++) {
         const bs = day * 1440 + backup.start;
@@ -472,7 +718,10 @@ export function isAurora(engine: DatabaseEngine): boolean {
 /** The parameter group family: `postgres16` for RDS, `aurora-postgresql16` for Aurora. */
 export function parameterGroupFamily(engine: DatabaseEngine, engineVersion: string): string {
     const v = versionParts(engineVersion);
-    if (!v) throw new Error(`parameterGroupFamily: engineVersion must be MAJOR or MAJOR.MINOR (got ${show(engineVersion)})`);
+    if (!v)
+        throw new Error(
+            `parameterGroupFamily: engineVersion must be MAJOR or MAJOR.MINOR (got ${show(engineVersion)})`,
+        );
     return isAurora(engine) ? `aurora-postgresql${v.major}` : `postgres${v.major}`;
 }
 
@@ -533,7 +782,11 @@ export function performanceInsightsSupported(instanceClass: string): boolean {
 }
 
 /** Serverless v2 scaling block; `secondsUntilAutoPause` only with a 0 ACU minimum. */
-export function serverlessScaling(minCapacity: number, maxCapacity: number, secondsUntilAutoPause?: number): ServerlessScaling {
+export function serverlessScaling(
+    minCapacity: number,
+    maxCapacity: number,
+    secondsUntilAutoPause?: number,
+): ServerlessScaling {
     return minCapacity === 0
         ? { minCapacity, maxCapacity, secondsUntilAutoPause: secondsUntilAutoPause ?? DEFAULT_SECONDS_UNTIL_AUTO_PAUSE }
         : { minCapacity, maxCapacity };
@@ -553,7 +806,11 @@ export interface ClusterInstancePlan {
 }
 
 /** Aurora cluster instances: a writer, plus a reader when `multiAz`. */
-export function clusterInstancePlan(engine: DatabaseEngine, instanceClass: string, multiAz: boolean): ClusterInstancePlan[] {
+export function clusterInstancePlan(
+    engine: DatabaseEngine,
+    instanceClass: string,
+    multiAz: boolean,
+): ClusterInstancePlan[] {
     switch (engine) {
         case "postgres":
             return [];
@@ -591,8 +848,22 @@ export interface DataSafety {
  */
 export function dataSafety(deletionProtection: boolean): DataSafety {
     return deletionProtection
-        ? { deletionProtection: true, protect: true, skipFinalSnapshot: false, applyImmediately: false, deleteAutomatedBackups: false, secretRecoveryWindowDays: 30 }
-        : { deletionProtection: false, protect: false, skipFinalSnapshot: true, applyImmediately: true, deleteAutomatedBackups: true, secretRecoveryWindowDays: 7 };
+        ? {
+              deletionProtection: true,
+              protect: true,
+              skipFinalSnapshot: false,
+              applyImmediately: false,
+              deleteAutomatedBackups: false,
+              secretRecoveryWindowDays: 30,
+          }
+        : {
+              deletionProtection: false,
+              protect: false,
+              skipFinalSnapshot: true,
+              applyImmediately: true,
+              deleteAutomatedBackups: true,
+              secretRecoveryWindowDays: 7,
+          };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,9 +886,21 @@ function shortHash(s: string): string {
  * names stay distinct). Project and stack keep it from colliding across stacks in one
  * account and region; it never changes with a cosmetic option.
  */
-export function physicalIdentifier(project: string, stack: string, name: string, maxLength: number = MAX_DB_IDENTIFIER_LENGTH): string {
-    const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-    let id = [project, stack, name].map(clean).filter((p) => p.length > 0).join("-");
+export function physicalIdentifier(
+    project: string,
+    stack: string,
+    name: string,
+    maxLength: number = MAX_DB_IDENTIFIER_LENGTH,
+): string {
+    const clean = (s: string) =>
+        s
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-+|-+$/g, "");
+    let id = [project, stack, name]
+        .map(clean)
+        .filter((p) => p.length > 0)
+        .join("-");
     if (!/^[a-z]/.test(id)) id = `db-${id}`;
     id = id.replace(/-+$/, "");
     if (id.length > maxLength) {
@@ -680,45 +963,81 @@ export function alarmPlan(engine: DatabaseEngine, thresholds: AlarmThresholds, t
         case "postgres":
             dims = { DBInstanceIdentifier: required(targets.instanceIdentifier, "instanceIdentifier") };
             storage = {
-                ...base, key: "free-storage", metricName: "FreeStorageSpace", statistic: "Minimum", comparisonOperator: "LessThanThreshold",
-                threshold: mb(thresholds.dbFreeStorageMb), evaluationPeriods: 1, dimensions: dims,
+                ...base,
+                key: "free-storage",
+                metricName: "FreeStorageSpace",
+                statistic: "Minimum",
+                comparisonOperator: "LessThanThreshold",
+                threshold: mb(thresholds.dbFreeStorageMb),
+                evaluationPeriods: 1,
+                dimensions: dims,
                 description: `Free storage below ${thresholds.dbFreeStorageMb} MB (storage autoscaling may have reached maxAllocatedStorageGb)`,
             };
             break;
         case "aurora-postgresql":
             dims = { DBClusterIdentifier: required(targets.clusterIdentifier, "clusterIdentifier"), Role: "WRITER" };
             storage = {
-                ...base, key: "free-local-storage", metricName: "FreeLocalStorage", statistic: "Minimum", comparisonOperator: "LessThanThreshold",
-                threshold: mb(thresholds.dbFreeStorageMb), evaluationPeriods: 1, dimensions: dims,
+                ...base,
+                key: "free-local-storage",
+                metricName: "FreeLocalStorage",
+                statistic: "Minimum",
+                comparisonOperator: "LessThanThreshold",
+                threshold: mb(thresholds.dbFreeStorageMb),
+                evaluationPeriods: 1,
+                dimensions: dims,
                 description: `Writer's local (temporary) storage below ${thresholds.dbFreeStorageMb} MB`,
             };
             break;
         case "aurora-serverless":
             dims = { DBClusterIdentifier: required(targets.clusterIdentifier, "clusterIdentifier"), Role: "WRITER" };
             storage = {
-                ...base, key: "acu-utilization", metricName: "ACUUtilization", statistic: "Average", comparisonOperator: "GreaterThanThreshold",
-                threshold: ACU_UTILIZATION_ALARM_PERCENT, evaluationPeriods: 3, dimensions: dims,
+                ...base,
+                key: "acu-utilization",
+                metricName: "ACUUtilization",
+                statistic: "Average",
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: ACU_UTILIZATION_ALARM_PERCENT,
+                evaluationPeriods: 3,
+                dimensions: dims,
                 description: `Writer above ${ACU_UTILIZATION_ALARM_PERCENT}% of maxCapacityAcu for 15 minutes (raise maxCapacityAcu)`,
             };
             break;
     }
     const specs: AlarmSpec[] = [
         {
-            ...base, key: "cpu", metricName: "CPUUtilization", statistic: "Average", comparisonOperator: "GreaterThanThreshold",
-            threshold: thresholds.dbCpuPercent, evaluationPeriods: 3, dimensions: dims,
+            ...base,
+            key: "cpu",
+            metricName: "CPUUtilization",
+            statistic: "Average",
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: thresholds.dbCpuPercent,
+            evaluationPeriods: 3,
+            dimensions: dims,
             description: `Database CPU above ${thresholds.dbCpuPercent}% for 15 minutes`,
         },
         storage,
         {
-            ...base, key: "connections", metricName: "DatabaseConnections", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold",
-            threshold: thresholds.dbConnections, evaluationPeriods: 2, dimensions: dims,
+            ...base,
+            key: "connections",
+            metricName: "DatabaseConnections",
+            statistic: "Maximum",
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: thresholds.dbConnections,
+            evaluationPeriods: 2,
+            dimensions: dims,
             description: `More than ${thresholds.dbConnections} database connections for 10 minutes`,
         },
     ];
     if (targets.proxyName !== undefined) {
         specs.push({
-            ...base, key: "proxy-client-connections", metricName: "ClientConnections", statistic: "Maximum", comparisonOperator: "GreaterThanThreshold",
-            threshold: thresholds.proxyClientConnections, evaluationPeriods: 2, dimensions: { ProxyName: targets.proxyName },
+            ...base,
+            key: "proxy-client-connections",
+            metricName: "ClientConnections",
+            statistic: "Maximum",
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: thresholds.proxyClientConnections,
+            evaluationPeriods: 2,
+            dimensions: { ProxyName: targets.proxyName },
             description: `More than ${thresholds.proxyClientConnections} client connections to the RDS Proxy for 10 minutes`,
         });
     }
@@ -761,7 +1080,13 @@ export function proxyResourceId(proxyArn: string): string {
 }
 
 /** `arn:<partition>:rds-db:<region>:<account>:dbuser:<resource-id>/<user>`, the `rds-db:connect` resource. */
-export function rdsDbConnectArn(partition: string, region: string, account: string, resourceId: string, username: string): string {
+export function rdsDbConnectArn(
+    partition: string,
+    region: string,
+    account: string,
+    resourceId: string,
+    username: string,
+): string {
     return `arn:${partition}:rds-db:${region}:${account}:dbuser:${resourceId}/${username}`;
 }
 
@@ -786,7 +1111,16 @@ export function bastionAmiParameter(instanceType: string): string {
  * The command that forwards `localhost:<localPort>` to the database through the bastion
  * (Session Manager; no inbound rule, no key pair). Used in the README and as a stack output.
  */
-export function portForwardCommand(bastionInstanceId: string, dbHost: string, localPort: number = PORT_FORWARD_LOCAL_PORT, remotePort: number = DB_PORT): string {
-    const parameters = JSON.stringify({ host: [dbHost], portNumber: [String(remotePort)], localPortNumber: [String(localPort)] });
+export function portForwardCommand(
+    bastionInstanceId: string,
+    dbHost: string,
+    localPort: number = PORT_FORWARD_LOCAL_PORT,
+    remotePort: number = DB_PORT,
+): string {
+    const parameters = JSON.stringify({
+        host: [dbHost],
+        portNumber: [String(remotePort)],
+        localPortNumber: [String(localPort)],
+    });
     return `aws ssm start-session --target ${bastionInstanceId} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters '${parameters}'`;
 }

@@ -86,7 +86,10 @@ export function appUserAuth(iamAuth: boolean): "iam" | "secret" {
  * Environment of the API function. Never a password: either `DB_IAM_AUTH=true` (a token is
  * signed per connection) or `DB_SECRET_ARN`, the ARN of the app user's secret, read at run time.
  */
-export function apiEnvironment<T>(db: DatabaseEnvInputs<T>, options: { poolMax?: number; sourceMaps: boolean }): Record<string, T | string> {
+export function apiEnvironment<T>(
+    db: DatabaseEnvInputs<T>,
+    options: { poolMax?: number; sourceMaps: boolean },
+): Record<string, T | string> {
     const env: Record<string, T | string> = {
         DB_HOST: db.host,
         DB_PORT: db.port,
@@ -96,7 +99,8 @@ export function apiEnvironment<T>(db: DatabaseEnvInputs<T>, options: { poolMax?:
     if (db.iamAuth) {
         env.DB_IAM_AUTH = "true";
     } else {
-        if (db.appUserSecretArn === undefined) throw new Error("apiEnvironment: appUserSecretArn is required when iamAuth is false");
+        if (db.appUserSecretArn === undefined)
+            throw new Error("apiEnvironment: appUserSecretArn is required when iamAuth is false");
         env.DB_SECRET_ARN = db.appUserSecretArn;
     }
     if (options.poolMax !== undefined) env.DB_POOL_MAX = String(options.poolMax);
@@ -123,7 +127,8 @@ export function migrationEnvironment<T>(
         DB_STATEMENT_TIMEOUT_MS: String(migrationStatementTimeoutMs(options.timeoutSeconds)),
     };
     if (!db.iamAuth) {
-        if (db.appUserSecretArn === undefined) throw new Error("migrationEnvironment: appUserSecretArn is required when iamAuth is false");
+        if (db.appUserSecretArn === undefined)
+            throw new Error("migrationEnvironment: appUserSecretArn is required when iamAuth is false");
         env.APP_USER_SECRET_ARN = db.appUserSecretArn;
     }
     if (options.sourceMaps) env.NODE_OPTIONS = "--enable-source-maps";
@@ -233,7 +238,12 @@ export function functionPolicy(inputs: FunctionPolicyInputs): PolicyDocument {
     ];
     const secrets = unique(inputs.secretArns);
     if (secrets.length > 0) {
-        statements.push({ Sid: "ReadDatabaseSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets });
+        statements.push({
+            Sid: "ReadDatabaseSecrets",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue"],
+            Resource: secrets,
+        });
         const keys = unique(inputs.kmsKeyArns);
         if (keys.length > 0) statements.push(kmsDecryptStatement(keys));
     }
@@ -243,7 +253,12 @@ export function functionPolicy(inputs: FunctionPolicyInputs): PolicyDocument {
     }
     if (inputs.tracing) {
         // X-Ray's write actions do not support resource-level permissions.
-        statements.push({ Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" });
+        statements.push({
+            Sid: "WriteTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: "*",
+        });
     }
     return { Version: "2012-10-17", Statement: statements };
 }
@@ -256,13 +271,19 @@ export function functionPolicy(inputs: FunctionPolicyInputs): PolicyDocument {
 function kmsDecryptStatement(keyArns: string[]): PolicyStatement {
     const regions = keyArns.map((arn) => /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\//.exec(arn)?.[1]);
     const exact = regions.every((r): r is string => r !== undefined);
-    const services = exact ? unique(regions.map((r) => `secretsmanager.${r}.amazonaws.com`)) : ["secretsmanager.*.amazonaws.com"];
+    const services = exact
+        ? unique(regions.map((r) => `secretsmanager.${r}.amazonaws.com`))
+        : ["secretsmanager.*.amazonaws.com"];
     return {
         Sid: "DecryptDatabaseSecrets",
         Effect: "Allow",
         Action: ["kms:Decrypt"],
         Resource: keyArns,
-        Condition: { [exact ? "StringEquals" : "StringLike"]: { "kms:ViaService": services.length === 1 ? services[0] : services } },
+        Condition: {
+            [exact ? "StringEquals" : "StringLike"]: {
+                "kms:ViaService": services.length === 1 ? services[0] : services,
+            },
+        },
     };
 }
 
@@ -301,7 +322,10 @@ export function migrationInvocationInput<T>(t: MigrationTrigger<T>) {
         migrationsSha256: t.migrationsSha256,
         codeSha256: t.codeSha256,
         target: { host: t.host, port: t.port, database: t.databaseName },
-        appUser: t.appUserSecretArn === undefined ? { auth: appUserAuth(t.iamAuth) } : { auth: appUserAuth(t.iamAuth), secretArn: t.appUserSecretArn },
+        appUser:
+            t.appUserSecretArn === undefined
+                ? { auth: appUserAuth(t.iamAuth) }
+                : { auth: appUserAuth(t.iamAuth), secretArn: t.appUserSecretArn },
     };
 }
 
@@ -399,7 +423,8 @@ export function alarmSpecs<T>(t: AlarmTargets<T>): AlarmSpec<T>[] {
         {
             ...base,
             key: "api-throttles",
-            description: "Invocations of the API function were throttled (concurrency limit reached) in the last 5 minutes.",
+            description:
+                "Invocations of the API function were throttled (concurrency limit reached) in the last 5 minutes.",
             namespace: "AWS/Lambda",
             metricName: "Throttles",
             dimensions: { FunctionName: t.apiFunctionName },
@@ -407,7 +432,8 @@ export function alarmSpecs<T>(t: AlarmTargets<T>): AlarmSpec<T>[] {
         {
             ...base,
             key: "migrate-errors",
-            description: "A database migration run failed in the last 5 minutes; the deployment that triggered it failed too.",
+            description:
+                "A database migration run failed in the last 5 minutes; the deployment that triggered it failed too.",
             namespace: "AWS/Lambda",
             metricName: "Errors",
             dimensions: { FunctionName: t.migrationFunctionName },

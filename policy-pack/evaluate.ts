@@ -27,7 +27,14 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { makePolicyResources, makeResourceValidationArgs, makeStackValidationArgs, NotApplicableError, readonlyTags, StackResourceInput } from "./lib/args";
+import {
+    makePolicyResources,
+    makeResourceValidationArgs,
+    makeStackValidationArgs,
+    NotApplicableError,
+    readonlyTags,
+    StackResourceInput,
+} from "./lib/args";
 import { DEFAULT_PACK_ENFORCEMENT_LEVEL, resolvePolicyConfig, ResolvedPolicyConfig } from "./lib/config";
 import { isUnknownValueError } from "./lib/props";
 import { cloneJson, jsonEqual } from "./lib/schema";
@@ -91,7 +98,7 @@ function isResourcePolicy(p: AnyPolicy): p is ResourceValidationPolicy {
         return true;
     }
     if (Array.isArray(v)) {
-        return v.every(f => typeof f === "function");
+        return v.every((f) => typeof f === "function");
     }
     return typeof (p as ResourceValidationPolicy).remediateResource === "function";
 }
@@ -131,10 +138,13 @@ function checkInput(resources: unknown): asserts resources is PlannedResource[] 
         throw new TypeError("evaluate: resources must be an array of planned resources");
     }
     resources.forEach((r, i) => {
-        const ok = typeof r === "object" && r !== null &&
+        const ok =
+            typeof r === "object" &&
+            r !== null &&
             typeof (r as PlannedResource).type === "string" &&
             typeof (r as PlannedResource).name === "string" &&
-            typeof (r as PlannedResource).props === "object" && (r as PlannedResource).props !== null &&
+            typeof (r as PlannedResource).props === "object" &&
+            (r as PlannedResource).props !== null &&
             !Array.isArray((r as PlannedResource).props);
         if (!ok) {
             throw new TypeError(`evaluate: resources[${i}] must have a string type, a string name and an object props`);
@@ -157,7 +167,11 @@ export async function evaluatePolicies(
     options: EvaluateOptions = {},
 ): Promise<Violation[]> {
     checkInput(resources);
-    const resolved = resolvePolicyConfig(policies as readonly Policy[], config ?? {}, options.packEnforcementLevel ?? DEFAULT_PACK_ENFORCEMENT_LEVEL);
+    const resolved = resolvePolicyConfig(
+        policies as readonly Policy[],
+        config ?? {},
+        options.packEnforcementLevel ?? DEFAULT_PACK_ENFORCEMENT_LEVEL,
+    );
     const levelOf = (p: AnyPolicy) => (resolved.get(p.name) as ResolvedPolicyConfig).enforcementLevel;
     const configOf = (p: AnyPolicy) => (resolved.get(p.name) as ResolvedPolicyConfig).properties;
     const stack = options.stack ?? "offline";
@@ -171,40 +185,60 @@ export async function evaluatePolicies(
 
     for (const planned of resources) {
         const urn = urnOf(planned);
-        const argsFor = (p: AnyPolicy, props: Record<string, unknown>) => makeResourceValidationArgs({
-            type: planned.type,
-            name: planned.name,
-            urn,
-            props,
-            opts: planned.parent ? { parent: planned.parent } : {},
-            stackTags,
-            config: configOf(p),
-        });
+        const argsFor = (p: AnyPolicy, props: Record<string, unknown>) =>
+            makeResourceValidationArgs({
+                type: planned.type,
+                name: planned.name,
+                urn,
+                props,
+                opts: planned.parent ? { parent: planned.parent } : {},
+                stackTags,
+                config: configOf(p),
+            });
 
         /** Runs `p`'s validations on `props` at `level`; returns what they reported. */
-        const runValidations = async (p: ResourceValidationPolicy, props: Record<string, unknown>, level: string): Promise<Violation[]> => {
+        const runValidations = async (
+            p: ResourceValidationPolicy,
+            props: Record<string, unknown>,
+            level: string,
+        ): Promise<Violation[]> => {
             const out: Violation[] = [];
             const validations: ResourceValidation[] = Array.isArray(p.validateResource)
                 ? p.validateResource
-                : p.validateResource ? [p.validateResource] : [];
+                : p.validateResource
+                  ? [p.validateResource]
+                  : [];
             if (!Array.isArray(p.validateResource) && !mayApply(p.validateResource, planned.type)) {
                 return out;
             }
             for (const validation of validations) {
                 try {
-                    await Promise.resolve(validation(argsFor(p, freshProps(props)), (message: string) => {
-                        out.push({ policy: p.name, enforcementLevel: level, resource: urn, message: message || p.description });
-                    }));
+                    await Promise.resolve(
+                        validation(argsFor(p, freshProps(props)), (message: string) => {
+                            out.push({
+                                policy: p.name,
+                                enforcementLevel: level,
+                                resource: urn,
+                                message: message || p.description,
+                            });
+                        }),
+                    );
                 } catch (e) {
                     if (e instanceof NotApplicableError) {
                         continue;
                     }
                     if (isUnknownValueError(e)) {
-                        out.push({ policy: p.name, enforcementLevel: "advisory", resource: urn,
-                            message: `can't run policy '${p.name}' during preview: ${errorMessage(e)}` });
+                        out.push({
+                            policy: p.name,
+                            enforcementLevel: "advisory",
+                            resource: urn,
+                            message: `can't run policy '${p.name}' during preview: ${errorMessage(e)}`,
+                        });
                         continue;
                     }
-                    throw new Error(`Error validating resource ${urn} with policy '${p.name}': ${errorMessage(e)}`);
+                    throw new Error(`Error validating resource ${urn} with policy '${p.name}': ${errorMessage(e)}`, {
+                        cause: e,
+                    });
                 }
             }
             return out;
@@ -224,19 +258,30 @@ export async function evaluatePolicies(
                     continue;
                 }
                 if (isUnknownValueError(e)) {
-                    violations.push({ policy: p.name, enforcementLevel: "advisory", resource: urn,
-                        message: `can't run remediation '${p.name}' during preview: ${errorMessage(e)}` });
+                    violations.push({
+                        policy: p.name,
+                        enforcementLevel: "advisory",
+                        resource: urn,
+                        message: `can't run remediation '${p.name}' during preview: ${errorMessage(e)}`,
+                    });
                     continue;
                 }
-                throw new Error(`Error remediating resource ${urn} with policy '${p.name}': ${errorMessage(e)}`);
+                throw new Error(`Error remediating resource ${urn} with policy '${p.name}': ${errorMessage(e)}`, {
+                    cause: e,
+                });
             }
             if (!result || jsonEqual(result, props)) {
                 continue;
             }
             const fixed = await runValidations(p, props, "remediate");
-            const messages = fixed.length > 0 ? fixed.map(v => v.message) : [p.description];
+            const messages = fixed.length > 0 ? fixed.map((v) => v.message) : [p.description];
             for (const m of messages) {
-                violations.push({ policy: p.name, enforcementLevel: "remediate", resource: urn, message: `would remediate: ${m}` });
+                violations.push({
+                    policy: p.name,
+                    enforcementLevel: "remediate",
+                    resource: urn,
+                    message: `would remediate: ${m}`,
+                });
             }
             props = freshProps(result as Record<string, unknown>);
         }
@@ -248,14 +293,14 @@ export async function evaluatePolicies(
                 continue;
             }
             const level = configured === "remediate" ? "mandatory" : configured;
-            violations.push(...await runValidations(p, props, level));
+            violations.push(...(await runValidations(p, props, level)));
         }
     }
 
     // 3. Stack policies, on every resource with its id.
-    const active = stackPolicies.filter(p => levelOf(p) !== "disabled");
+    const active = stackPolicies.filter((p) => levelOf(p) !== "disabled");
     if (active.length > 0) {
-        const inputs: StackResourceInput[] = resources.map(r => {
+        const inputs: StackResourceInput[] = resources.map((r) => {
             const props = freshProps(r.props);
             if (typeof r.id === "string" && props.id === undefined) {
                 props.id = r.id;
@@ -267,25 +312,40 @@ export async function evaluatePolicies(
             const level = configured === "remediate" ? "mandatory" : configured;
             // The engine's fast path (`__pulumiType`), and the pack's own type hint: skip the policy
             // when no resource of its types exists (it would declare itself not applicable).
-            const fastTypes = taggedTypes(p.validateStack) ?? (pulumiTypeOf(p.validateStack) ? [pulumiTypeOf(p.validateStack) as string] : undefined);
-            if (fastTypes !== undefined && !resources.some(r => fastTypes.includes(r.type))) {
+            const fastTypes =
+                taggedTypes(p.validateStack) ??
+                (pulumiTypeOf(p.validateStack) ? [pulumiTypeOf(p.validateStack) as string] : undefined);
+            if (fastTypes !== undefined && !resources.some((r) => fastTypes.includes(r.type))) {
                 continue;
             }
-            const policyResources = makePolicyResources(inputs.map(i => ({ ...i, props: freshProps(i.props) })));
+            const policyResources = makePolicyResources(inputs.map((i) => ({ ...i, props: freshProps(i.props) })));
             try {
-                await Promise.resolve(p.validateStack(makeStackValidationArgs(policyResources, configOf(p), stackTags), (message: string, urn?: string) => {
-                    violations.push({ policy: p.name, enforcementLevel: level, ...(urn ? { resource: urn } : {}), message: message || p.description });
-                }));
+                await Promise.resolve(
+                    p.validateStack(
+                        makeStackValidationArgs(policyResources, configOf(p), stackTags),
+                        (message: string, urn?: string) => {
+                            violations.push({
+                                policy: p.name,
+                                enforcementLevel: level,
+                                ...(urn ? { resource: urn } : {}),
+                                message: message || p.description,
+                            });
+                        },
+                    ),
+                );
             } catch (e) {
                 if (e instanceof NotApplicableError) {
                     continue;
                 }
                 if (isUnknownValueError(e)) {
-                    violations.push({ policy: p.name, enforcementLevel: "advisory",
-                        message: `can't run policy '${p.name}' during preview: ${errorMessage(e)}` });
+                    violations.push({
+                        policy: p.name,
+                        enforcementLevel: "advisory",
+                        message: `can't run policy '${p.name}' during preview: ${errorMessage(e)}`,
+                    });
                     continue;
                 }
-                throw new Error(`Error validating stack with policy '${p.name}': ${errorMessage(e)}`);
+                throw new Error(`Error validating stack with policy '${p.name}': ${errorMessage(e)}`, { cause: e });
             }
         }
     }

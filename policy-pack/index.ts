@@ -6,7 +6,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies } from "./policies";
 
 new PolicyPack("private-app", {
-    description: "Guardrails for an app with a private PostgreSQL database on AWS: no public database, no world ingress to it, private compute, encrypted and recoverable data, no plain-text secrets.",
+    description:
+        "Guardrails for an app with a private PostgreSQL database on AWS: no public database, no world ingress to it, private compute, encrypted and recoverable data, no plain-text secrets.",
     displayName: "private-app",
     provider: "aws",
     tags: ["aws", "rds", "postgresql", "network"],

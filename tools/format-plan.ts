@@ -8,13 +8,16 @@ type Res = PlanDocument["resources"][number];
 
 /** A few words about the inputs that matter for a resource, shown beside it in the tree. */
 export function detail(r: Res, byId: Map<string, Res>): string {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a property bag of any resource type
     const i = r.inputs as Record<string, any>;
-    const name = (id: unknown) => (typeof id === "string" ? byId.get(id)?.name ?? id : String(id ?? "?"));
+    const name = (id: unknown) => (typeof id === "string" ? (byId.get(id)?.name ?? id) : String(id ?? "?"));
     switch (r.type) {
         case "aws:ec2/vpc:Vpc":
             return i.cidrBlock ?? "";
         case "aws:ec2/subnet:Subnet":
-            return [i.cidrBlock, i.availabilityZone, i.mapPublicIpOnLaunch ? "public IPs" : ""].filter(Boolean).join("  ");
+            return [i.cidrBlock, i.availabilityZone, i.mapPublicIpOnLaunch ? "public IPs" : ""]
+                .filter(Boolean)
+                .join("  ");
         case "aws:ec2/natGateway:NatGateway":
             return `in ${name(i.subnetId)}`;
         case "aws:ec2/route:Route": {
@@ -26,14 +29,23 @@ export function detail(r: Res, byId: Map<string, Res>): string {
         case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
         case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
             const dir = r.type.includes("Ingress") ? "from" : "to";
-            const peer = i.referencedSecurityGroupId ? name(i.referencedSecurityGroupId) : i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId;
-            const ports = i.ipProtocol === "-1" ? "all" : i.fromPort === i.toPort ? `${i.fromPort}` : `${i.fromPort}-${i.toPort}`;
+            const peer = i.referencedSecurityGroupId
+                ? name(i.referencedSecurityGroupId)
+                : (i.cidrIpv4 ?? i.cidrIpv6 ?? i.prefixListId);
+            const ports =
+                i.ipProtocol === "-1" ? "all" : i.fromPort === i.toPort ? `${i.fromPort}` : `${i.fromPort}-${i.toPort}`;
             return `${i.ipProtocol}/${ports} ${dir} ${peer} on ${name(i.securityGroupId)}`;
         }
         case "aws:ec2/vpcEndpoint:VpcEndpoint":
             return `${i.serviceName} (${i.vpcEndpointType ?? "Gateway"})`;
         case "aws:rds/instance:Instance":
-            return [i.engine, i.engineVersion, i.instanceClass, i.multiAz ? "Multi-AZ" : "single-AZ", `publiclyAccessible=${i.publiclyAccessible}`].join(" ");
+            return [
+                i.engine,
+                i.engineVersion,
+                i.instanceClass,
+                i.multiAz ? "Multi-AZ" : "single-AZ",
+                `publiclyAccessible=${i.publiclyAccessible}`,
+            ].join(" ");
         case "aws:rds/cluster:Cluster":
             return [i.engine, i.engineVersion, `deletionProtection=${i.deletionProtection}`].join(" ");
         case "aws:rds/clusterInstance:ClusterInstance":
@@ -65,7 +77,9 @@ export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; polic
     const cloud = doc.resources.filter((r) => r.id !== null).length;
     const components = doc.resources.filter((r) => r.id === null && r.type !== "pulumi:pulumi:Stack").length;
     const time = meta.durationMs !== undefined ? `, planned offline in ${(meta.durationMs / 1000).toFixed(1)} s` : "";
-    out.push(`Stack ${doc.stack}: ${cloud} resource${cloud === 1 ? "" : "s"} in ${components} component${components === 1 ? "" : "s"}${time}`);
+    out.push(
+        `Stack ${doc.stack}: ${cloud} resource${cloud === 1 ? "" : "s"} in ${components} component${components === 1 ? "" : "s"}${time}`,
+    );
     out.push("Ids, ARNs and endpoints below are placeholders from the offline mocks; AWS assigns the real ones.");
     out.push("");
 
@@ -104,15 +118,23 @@ export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; polic
     out.push(`Policies${cfg}:`);
     if (doc.violations.length === 0) out.push("  every policy passed");
     const levels = ["mandatory", "remediate", "advisory"];
-    const sorted = [...doc.violations].sort((a, b) => levels.indexOf(a.enforcementLevel) - levels.indexOf(b.enforcementLevel));
+    const sorted = [...doc.violations].sort(
+        (a, b) => levels.indexOf(a.enforcementLevel) - levels.indexOf(b.enforcementLevel),
+    );
     for (const v of sorted) {
         const who = v.resource ? byUrn.get(v.resource) : undefined;
-        out.push(`  [${v.enforcementLevel}] ${v.policy}${who ? `: ${who.type} ${who.name}` : v.resource ? `: ${v.resource}` : ""}`);
+        out.push(
+            `  [${v.enforcementLevel}] ${v.policy}${who ? `: ${who.type} ${who.name}` : v.resource ? `: ${v.resource}` : ""}`,
+        );
         out.push(`      ${v.message.split("\n").join("\n      ")}`);
     }
     const m = doc.violations.filter((v) => v.enforcementLevel === "mandatory").length;
     out.push("");
-    out.push(m > 0 ? `FAILED: ${m} mandatory policy violation${m === 1 ? "" : "s"}.` : `OK: no mandatory policy violation (${doc.violations.length} other finding${doc.violations.length === 1 ? "" : "s"}).`);
+    out.push(
+        m > 0
+            ? `FAILED: ${m} mandatory policy violation${m === 1 ? "" : "s"}.`
+            : `OK: no mandatory policy violation (${doc.violations.length} other finding${doc.violations.length === 1 ? "" : "s"}).`,
+    );
     return `${out.join("\n")}\n`;
 }
 

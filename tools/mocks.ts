@@ -64,7 +64,13 @@ const ID_PREFIX: Record<string, string> = {
 };
 
 /** The computed outputs a resource type needs so dependants can use them. */
-function computedState(type: string, name: string, id: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+function computedState(
+    type: string,
+    name: string,
+    id: string,
+    inputs: Record<string, any>,
+    region: string,
+): Record<string, unknown> {
     const physicalName: string = inputs.name ?? `${name}-${hex(name, 7)}`;
     const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${resource}`;
     const secretArn = (n: string) => arn("secretsmanager", `secret:${n}-${hex(n, 6)}`);
@@ -94,7 +100,13 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
                 arn: arn("rds", `db:${identifier}`),
                 resourceId: `db-${hex(identifier, 26).toUpperCase()}`,
                 masterUserSecrets: inputs.manageMasterUserPassword
-                    ? [{ secretArn: secretArn(`rds!db-${hex(identifier, 8)}`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
+                    ? [
+                          {
+                              secretArn: secretArn(`rds!db-${hex(identifier, 8)}`),
+                              kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                              secretStatus: "active",
+                          },
+                      ]
                     : [],
             };
         }
@@ -108,13 +120,24 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
                 arn: arn("rds", `cluster:${identifier}`),
                 clusterResourceId: `cluster-${hex(identifier, 26).toUpperCase()}`,
                 masterUserSecrets: inputs.manageMasterUserPassword
-                    ? [{ secretArn: secretArn(`rds!cluster-${hex(identifier, 8)}`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }]
+                    ? [
+                          {
+                              secretArn: secretArn(`rds!cluster-${hex(identifier, 8)}`),
+                              kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "",
+                              secretStatus: "active",
+                          },
+                      ]
                     : [],
             };
         }
         case "aws:rds/clusterInstance:ClusterInstance": {
             const identifier: string = inputs.identifier ?? physicalName;
-            return { identifier, arn: arn("rds", `db:${identifier}`), endpoint: `${identifier}.c${hex(region, 11)}.${region}.rds.amazonaws.com`, port: 5432 };
+            return {
+                identifier,
+                arn: arn("rds", `db:${identifier}`),
+                endpoint: `${identifier}.c${hex(region, 11)}.${region}.rds.amazonaws.com`,
+                port: 5432,
+            };
         }
         case "aws:rds/proxy:Proxy":
             return {
@@ -134,12 +157,23 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
                 name: physicalName,
             };
         case "aws:apigatewayv2/api:Api":
-            return { apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`, executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT}:${id}`, arn: `arn:aws:apigateway:${region}::/apis/${id}` };
+            return {
+                apiEndpoint: `https://${id}.execute-api.${region}.amazonaws.com`,
+                executionArn: `arn:aws:execute-api:${region}:${MOCK_ACCOUNT}:${id}`,
+                arn: `arn:aws:apigateway:${region}::/apis/${id}`,
+            };
         case "aws:apigatewayv2/stage:Stage":
             // The `$default` stage is served at the root of the API's URL.
-            return { invokeUrl: `https://${hex(id, 10)}.execute-api.${region}.amazonaws.com/${inputs.name === "$default" ? "" : inputs.name ?? ""}`, arn: `arn:aws:apigateway:${region}::/apis/x/stages/${inputs.name}` };
+            return {
+                invokeUrl: `https://${hex(id, 10)}.execute-api.${region}.amazonaws.com/${inputs.name === "$default" ? "" : (inputs.name ?? "")}`,
+                arn: `arn:aws:apigateway:${region}::/apis/x/stages/${inputs.name}`,
+            };
         case "aws:iam/role:Role":
-            return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physicalName}`, name: physicalName, uniqueId: `AROA${hex(id, 17).toUpperCase()}` };
+            return {
+                arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physicalName}`,
+                name: physicalName,
+                uniqueId: `AROA${hex(id, 17).toUpperCase()}`,
+            };
         case "aws:iam/policy:Policy":
             return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${physicalName}`, name: physicalName };
         case "aws:iam/instanceProfile:InstanceProfile":
@@ -161,7 +195,11 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
         case "random:index/randomPassword:RandomPassword":
             return { result: pulumi.secret(`mock-${hex(id, 24)}`), bcryptHash: pulumi.secret("mock") };
         case "random:index/randomId:RandomId":
-            return { hex: hex(id, (inputs.byteLength ?? 4) * 2), b64Url: hex(id, 8), dec: String(parseInt(hex(id, 8), 16)) };
+            return {
+                hex: hex(id, (inputs.byteLength ?? 4) * 2),
+                b64Url: hex(id, 8),
+                dec: String(parseInt(hex(id, 8), 16)),
+            };
         case "random:index/randomString:RandomString":
             return { result: hex(id, inputs.length ?? 8) };
         default:
@@ -254,7 +292,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         const inputs = args.inputs as Record<string, any>;
         const prefix = ID_PREFIX[args.type];
         const seed = `${args.type}::${args.name}`;
-        const id = args.custom === false ? undefined : args.id || (prefix ? `${prefix}-${hex(seed, 17)}` : `${args.name}-${hex(seed, 8)}`);
+        const id =
+            args.custom === false
+                ? undefined
+                : args.id || (prefix ? `${prefix}-${hex(seed, 17)}` : `${args.name}-${hex(seed, 8)}`);
         const record: RecordedResource = {
             urn: "", // filled in by the monitor wrapper
             type: args.type,
@@ -266,7 +307,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         };
         this.resources.push(record);
         this.pending.push(plain(inputs).then((p) => (record.inputs = p as Record<string, unknown>)));
-        const state = id === undefined ? { ...inputs } : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
+        const state =
+            id === undefined
+                ? { ...inputs }
+                : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
         return { id, state };
     }
 
@@ -283,13 +327,31 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     state: "available",
                 };
             case "aws:index/getRegion:getRegion":
-                return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+                return {
+                    id: region,
+                    name: region,
+                    region,
+                    endpoint: `ec2.${region}.amazonaws.com`,
+                    description: region,
+                };
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`, userId: "AIDAPLANMOCK" };
+                return {
+                    id: MOCK_ACCOUNT,
+                    accountId: MOCK_ACCOUNT,
+                    arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/plan`,
+                    userId: "AIDAPLANMOCK",
+                };
             case "aws:ec2/getVpc:getVpc": {
                 // An existing VPC given without its CIDR: answer with a plausible range.
                 const id = String(args.inputs.id ?? "vpc-existing");
-                return { id, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:vpc/${id}`, cidrBlock: "10.50.0.0/16", state: "available", enableDnsSupport: true, enableDnsHostnames: true };
+                return {
+                    id,
+                    arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT}:vpc/${id}`,
+                    cidrBlock: "10.50.0.0/16",
+                    state: "available",
+                    enableDnsSupport: true,
+                    enableDnsHostnames: true,
+                };
             }
             case "aws:index/getPartition:getPartition":
                 return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
@@ -298,8 +360,17 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 const value =
                     this.ssmParameters[name] ??
                     (name.includes("/ami/") || name.includes("ami-") ? `ami-${hex(name, 17)}` : undefined);
-                if (value === undefined) throw invokeError(`mocks: no SSM parameter ${name} (add it to RecordingMocks' ssmParameters)`);
-                return { id: name, name, type: "String", value, insecureValue: value, version: 1, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT}:parameter${name}` };
+                if (value === undefined)
+                    throw invokeError(`mocks: no SSM parameter ${name} (add it to RecordingMocks' ssmParameters)`);
+                return {
+                    id: name,
+                    name,
+                    type: "String",
+                    value,
+                    insecureValue: value,
+                    version: 1,
+                    arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT}:parameter${name}`,
+                };
             }
             default:
                 throw invokeError(`mocks: unmocked invoke ${args.token}; answer it in tools/mocks.ts`);
@@ -340,7 +411,9 @@ export async function installRecordingMocks(
                 const rec = mocks.resources[before];
                 if (rec && rec.name === req.getName() && rec.type === req.getType()) rec.urn = urn;
                 else {
-                    const match = mocks.resources.find((r) => r.urn === "" && r.name === req.getName() && r.type === req.getType());
+                    const match = mocks.resources.find(
+                        (r) => r.urn === "" && r.name === req.getName() && r.type === req.getType(),
+                    );
                     if (match) match.urn = urn;
                 }
                 mocks.noteParent(urn, parent || null);

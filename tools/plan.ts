@@ -22,7 +22,8 @@ interface Options {
     timeoutMs?: number;
 }
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>]";
+const USAGE =
+    "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>]";
 
 function parseArgs(argv: string[]): Options {
     const rest: string[] = [];
@@ -65,7 +66,8 @@ let writeStdout = (text: string, done: () => void) => process.stdout.write(text,
 function reserveStdout(): void {
     const original = process.stdout.write.bind(process.stdout);
     writeStdout = (text, done) => original(text, () => done());
-    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (process.stderr.write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
+        (process.stderr.write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
 }
 
 function exitAfter(text: string, code: number): void {
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
     const err = e as Error;
     // A PlanError is a diagnosis (the program hung or failed); anything else is a bug, with its stack.
-    const text = err?.name === "PlanError" ? err.message : err?.stack ?? String(e);
+    const text = err?.name === "PlanError" ? err.message : (err?.stack ?? String(e));
     process.stderr.write(`plan failed: ${text}\n`);
     process.exit(3);
 });

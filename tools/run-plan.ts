@@ -21,7 +21,14 @@ export interface PlanViolation {
 /** The `--json` document of CONTRACT.md. */
 export interface PlanDocument {
     stack: string;
-    resources: { urn: string; type: string; name: string; id: string | null; parent: string | null; inputs: Record<string, unknown> }[];
+    resources: {
+        urn: string;
+        type: string;
+        name: string;
+        id: string | null;
+        parent: string | null;
+        inputs: Record<string, unknown>;
+    }[];
     outputs: Record<string, unknown>;
     violations: PlanViolation[];
 }
@@ -103,7 +110,10 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             }
         });
         failOnAsyncErrors(asyncErrors);
-        if (log.hasErrors()) throw new PlanError("the program logged an error (the `error:` lines above); a deployment would fail the same way");
+        if (log.hasErrors())
+            throw new PlanError(
+                "the program logged an error (the `error:` lines above); a deployment would fail the same way",
+            );
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
         throw e;
@@ -124,7 +134,12 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
         stack: stack.name,
         resources: recorded.map(toDocumentResource),
         outputs,
-        violations: violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, resource: v.resource, message: v.message })),
+        violations: violations.map((v) => ({
+            policy: v.policy,
+            enforcementLevel: v.enforcementLevel,
+            resource: v.resource,
+            message: v.message,
+        })),
     };
     return { kind: "plan", document, durationMs: Date.now() - started, policyConfigFile };
 }
@@ -142,7 +157,11 @@ function toDocumentResource(r: RecordedResource): PlanDocument["resources"][numb
 async function resolveOutput(pulumi: typeof import("@pulumi/pulumi"), value: unknown): Promise<unknown> {
     if (pulumi.Resource.isInstance(value)) return resolveOutput(pulumi, value.urn);
     if (pulumi.Output.isInstance(value)) {
-        const o = value as any;
+        const o = value as unknown as {
+            isSecret: Promise<boolean>;
+            isKnown: Promise<boolean>;
+            promise(): Promise<unknown>;
+        };
         if (await o.isSecret) return "[secret]";
         if (!(await o.isKnown)) return null;
         return resolveOutput(pulumi, await o.promise());
@@ -158,8 +177,9 @@ async function resolveOutput(pulumi: typeof import("@pulumi/pulumi"), value: unk
     return value;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pulumiState = (): { getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string }> } } => require("@pulumi/pulumi/runtime/state");
+const pulumiState = (): { getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string }> } } =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require("@pulumi/pulumi/runtime/state");
 
 /** The Pulumi operations still waiting (registrations, invokes, outputs), by their labels. */
 function pending(): string[] {
@@ -197,11 +217,20 @@ async function guard(timeoutMs: number, asyncErrors: unknown[], body: () => Prom
     const stalled = new Promise<never>((_, reject) => {
         onDrain = () => {
             if (asyncErrors.length > 0) reject(asyncFailure(asyncErrors));
-            else reject(new PlanError(`the program can never finish: it waits on values that will never be available (a promise that never settles, or an output that depends on itself)${describePending()}`));
+            else
+                reject(
+                    new PlanError(
+                        `the program can never finish: it waits on values that will never be available (a promise that never settles, or an output that depends on itself)${describePending()}`,
+                    ),
+                );
         };
         process.once("beforeExit", onDrain);
         timer = setTimeout(() => {
-            reject(new PlanError(`the program did not finish within ${Math.round(timeoutMs / 1000)} s (raise the limit with --timeout <seconds>)${describePending()}`));
+            reject(
+                new PlanError(
+                    `the program did not finish within ${Math.round(timeoutMs / 1000)} s (raise the limit with --timeout <seconds>)${describePending()}`,
+                ),
+            );
         }, timeoutMs);
         timer.unref();
     });

@@ -40,7 +40,9 @@ function readYaml(file: string): Record<string, unknown> {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new StackFileError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new StackFileError(
+            `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
     }
     let doc: unknown;
     try {
@@ -49,7 +51,8 @@ function readYaml(file: string): Record<string, unknown> {
         throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
     if (doc === null || doc === undefined) return {};
-    if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML mapping at the top level`);
+    if (typeof doc !== "object" || Array.isArray(doc))
+        throw new StackFileError(`${file}: expected a YAML mapping at the top level`);
     return doc as Record<string, unknown>;
 }
 
@@ -59,7 +62,13 @@ function fullKey(project: string, key: string): string {
 
 /** `{ secure: "v1:..." }`: a value encrypted by the stack's secrets provider. */
 function isSecure(value: unknown): boolean {
-    return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as { secure?: unknown }).secure === "string"
+    );
 }
 
 /**
@@ -110,7 +119,9 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
         const candidates = [`Pulumi.${stackOrFile}.yaml`, `Pulumi.${stackOrFile}.yml`].map((f) => path.join(root, f));
         const found = candidates.find((f) => fs.existsSync(f));
         if (!found) {
-            throw new StackFileError(`unknown stack "${stackOrFile}": no Pulumi.${stackOrFile}.yaml in ${root} (stacks: ${availableStacks(root).join(", ") || "none"}; or give the path of a stack file)`);
+            throw new StackFileError(
+                `unknown stack "${stackOrFile}": no Pulumi.${stackOrFile}.yaml in ${root} (stacks: ${availableStacks(root).join(", ") || "none"}; or give the path of a stack file)`,
+            );
         }
         file = found;
         name = stackOrFile;
@@ -131,7 +142,8 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
     }
     const stackDoc = readYaml(file);
     const stackConfig = stackDoc.config ?? {};
-    if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) throw new StackFileError(`${file}: "config" must be a mapping`);
+    if (typeof stackConfig !== "object" || Array.isArray(stackConfig))
+        throw new StackFileError(`${file}: "config" must be a mapping`);
     for (const [key, value] of Object.entries(stackConfig as Record<string, unknown>)) {
         const k = fullKey(projectName, key);
         // Encrypted with the stack's secrets provider; offline there is no key to decrypt it.
@@ -141,10 +153,14 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
     }
     const warnings: string[] = [];
     if (stackDoc.environment !== undefined) {
-        warnings.push(`${path.basename(file)} imports ESC environment(s) ${JSON.stringify(stackDoc.environment)}; the offline plan cannot read them, so only the stack file's own config is used`);
+        warnings.push(
+            `${path.basename(file)} imports ESC environment(s) ${JSON.stringify(stackDoc.environment)}; the offline plan cannot read them, so only the stack file's own config is used`,
+        );
     }
     if (secretKeys.length > 0) {
-        warnings.push(`secure values of ${secretKeys.join(", ")} cannot be decrypted offline; the plan uses "[secret]" in their place`);
+        warnings.push(
+            `secure values of ${secretKeys.join(", ")} cannot be decrypted offline; the plan uses "[secret]" in their place`,
+        );
     }
     return { name, file, project: projectName, config, secretKeys, warnings };
 }

@@ -28,12 +28,14 @@ export const MAX_APP_PASSWORD_LENGTH = 1024;
  * leaves it unchanged and the verifier computed here matches what clients derive.
  */
 export function validateAppPassword(password: string): void {
-  if (password.length < MIN_APP_PASSWORD_LENGTH || password.length > MAX_APP_PASSWORD_LENGTH) {
-    throw new Error(`app user password must be ${MIN_APP_PASSWORD_LENGTH} to ${MAX_APP_PASSWORD_LENGTH} characters (got ${password.length})`);
-  }
-  if (!/^[\x20-\x7e]+$/.test(password)) {
-    throw new Error("app user password must contain printable ASCII characters only");
-  }
+    if (password.length < MIN_APP_PASSWORD_LENGTH || password.length > MAX_APP_PASSWORD_LENGTH) {
+        throw new Error(
+            `app user password must be ${MIN_APP_PASSWORD_LENGTH} to ${MAX_APP_PASSWORD_LENGTH} characters (got ${password.length})`,
+        );
+    }
+    if (!/^[\x20-\x7e]+$/.test(password)) {
+        throw new Error("app user password must contain printable ASCII characters only");
+    }
 }
 
 /**
@@ -41,12 +43,16 @@ export function validateAppPassword(password: string): void {
  * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`. PostgreSQL stores such a string
  * as is; the clear-text password never leaves this process.
  */
-export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
-  const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
-  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
-  const storedKey = createHash("sha256").update(clientKey).digest();
-  const serverKey = createHmac("sha256", salted).update("Server Key").digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+export function scramSha256Verifier(
+    password: string,
+    salt: Buffer = randomBytes(16),
+    iterations = SCRAM_ITERATIONS,
+): string {
+    const salted = pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, 32, "sha256");
+    const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+    const storedKey = createHash("sha256").update(clientKey).digest();
+    const serverKey = createHmac("sha256", salted).update("Server Key").digest();
+    return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
 
 const RDS_IAM_MEMBERSHIP = `
@@ -55,14 +61,18 @@ const RDS_IAM_MEMBERSHIP = `
             JOIN pg_roles u ON u.oid = m.member
            WHERE g.rolname = 'rds_iam' AND u.rolname = ${escapeLiteral(APP_DB_ROLE)})`;
 
-export async function configureAppRole(client: ClientBase, auth: AppRoleAuth, log: Logger = silentLogger): Promise<void> {
-  const role = escapeIdentifier(APP_DB_ROLE);
-  const exists = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [APP_DB_ROLE]);
-  if (exists.rowCount === 0) throw new Error(`role ${APP_DB_ROLE} does not exist; the migrations create it`);
-  switch (auth.kind) {
-    case "iam":
-      // rds_iam exists only on RDS/Aurora; elsewhere (local tests) IAM auth cannot apply anyway.
-      await client.query(`
+export async function configureAppRole(
+    client: ClientBase,
+    auth: AppRoleAuth,
+    log: Logger = silentLogger,
+): Promise<void> {
+    const role = escapeIdentifier(APP_DB_ROLE);
+    const exists = await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [APP_DB_ROLE]);
+    if (exists.rowCount === 0) throw new Error(`role ${APP_DB_ROLE} does not exist; the migrations create it`);
+    switch (auth.kind) {
+        case "iam":
+            // rds_iam exists only on RDS/Aurora; elsewhere (local tests) IAM auth cannot apply anyway.
+            await client.query(`
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam') AND NOT ${RDS_IAM_MEMBERSHIP} THEN
@@ -70,12 +80,12 @@ BEGIN
   END IF;
 END
 $$`);
-      await client.query(`ALTER ROLE ${role} PASSWORD NULL`);
-      log.info("app role configured for IAM authentication", { role: APP_DB_ROLE });
-      return;
-    case "password": {
-      validateAppPassword(auth.password);
-      await client.query(`
+            await client.query(`ALTER ROLE ${role} PASSWORD NULL`);
+            log.info("app role configured for IAM authentication", { role: APP_DB_ROLE });
+            return;
+        case "password": {
+            validateAppPassword(auth.password);
+            await client.query(`
 DO $$
 BEGIN
   IF ${RDS_IAM_MEMBERSHIP} THEN
@@ -83,9 +93,9 @@ BEGIN
   END IF;
 END
 $$`);
-      await client.query(`ALTER ROLE ${role} PASSWORD ${escapeLiteral(scramSha256Verifier(auth.password))}`);
-      log.info("app role configured for password authentication", { role: APP_DB_ROLE });
-      return;
+            await client.query(`ALTER ROLE ${role} PASSWORD ${escapeLiteral(scramSha256Verifier(auth.password))}`);
+            log.info("app role configured for password authentication", { role: APP_DB_ROLE });
+            return;
+        }
     }
-  }
 }

@@ -10,32 +10,36 @@ import { PgNotesRepository } from "./notes";
 import { type ApiRequest, type ApiResponse, handleRequest } from "./routes";
 
 export interface App {
-  handle(req: ApiRequest): Promise<ApiResponse>;
-  readonly db: Database;
-  readonly log: Logger;
-  close(): Promise<void>;
+    handle(req: ApiRequest): Promise<ApiResponse>;
+    readonly db: Database;
+    readonly log: Logger;
+    close(): Promise<void>;
 }
 
 export interface AppOverrides extends CredentialDeps {
-  /** Replaces the credential source the configuration describes (tests). */
-  readonly credentials?: CredentialSource;
-  readonly log?: Logger;
+    /** Replaces the credential source the configuration describes (tests). */
+    readonly credentials?: CredentialSource;
+    readonly log?: Logger;
 }
 
 /** Builds the app from the environment. Throws `ConfigError` (listing every problem) on bad configuration. */
 export function createApp(env: Env, overrides: AppOverrides = {}): App {
-  const config = loadApiConfig(env);
-  const log = overrides.log ?? createLogger({ service: "private-app-api" });
-  const credentials =
-    overrides.credentials ??
-    createCredentialSource(config.credentials, { host: config.connection.host, port: config.connection.port, user: config.user }, overrides);
-  const db = new Database({ connection: config.connection, user: config.user, credentials, pool: config.pool, log });
-  const notes = new PgNotesRepository(db);
-  const deps = { notes, checkDatabase: () => db.ping(), log };
-  return {
-    handle: (req) => handleRequest(req, deps),
-    db,
-    log,
-    close: () => db.close(),
-  };
+    const config = loadApiConfig(env);
+    const log = overrides.log ?? createLogger({ service: "private-app-api" });
+    const credentials =
+        overrides.credentials ??
+        createCredentialSource(
+            config.credentials,
+            { host: config.connection.host, port: config.connection.port, user: config.user },
+            overrides,
+        );
+    const db = new Database({ connection: config.connection, user: config.user, credentials, pool: config.pool, log });
+    const notes = new PgNotesRepository(db);
+    const deps = { notes, checkDatabase: () => db.ping(), log };
+    return {
+        handle: (req) => handleRequest(req, deps),
+        db,
+        log,
+        close: () => db.close(),
+    };
 }

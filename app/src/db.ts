@@ -18,7 +18,7 @@ export { DatabaseUnavailableError };
 const AUTH_FAILURE_CODES = new Set(["28P01", "28000"]);
 
 export function isAuthFailure(err: unknown): boolean {
-  return err instanceof DatabaseError && AUTH_FAILURE_CODES.has(err.code ?? "");
+    return err instanceof DatabaseError && AUTH_FAILURE_CODES.has(err.code ?? "");
 }
 
 /**
@@ -27,130 +27,134 @@ export function isAuthFailure(err: unknown): boolean {
  * statement timeout or admin shutdown), as opposed to a bug in the query.
  */
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof DatabaseUnavailableError) return true;
-  if (!(err instanceof DatabaseError)) return true;
-  const cls = (err.code ?? "").slice(0, 2);
-  return cls === "08" || cls === "53" || cls === "57" || AUTH_FAILURE_CODES.has(err.code ?? "");
+    if (err instanceof DatabaseUnavailableError) return true;
+    if (!(err instanceof DatabaseError)) return true;
+    const cls = (err.code ?? "").slice(0, 2);
+    return cls === "08" || cls === "53" || cls === "57" || AUTH_FAILURE_CODES.has(err.code ?? "");
 }
 
 export interface DatabaseOptions {
-  readonly connection: ConnectionSettings;
-  readonly user: string;
-  readonly credentials: CredentialSource;
-  readonly pool: PoolSettings;
-  readonly applicationName?: string;
-  readonly log?: Logger;
+    readonly connection: ConnectionSettings;
+    readonly user: string;
+    readonly credentials: CredentialSource;
+    readonly pool: PoolSettings;
+    readonly applicationName?: string;
+    readonly log?: Logger;
 }
 
 /** How long a pooled connection lives at most; bounds the reach of a failover or a revoked grant. */
 const MAX_CONNECTION_LIFETIME_SECONDS = 900;
 
 export class Database {
-  private pool: Pool | undefined;
-  private closed = false;
-  private warnedUserMismatch = false;
-  private readonly log: Logger;
+    private pool: Pool | undefined;
+    private closed = false;
+    private warnedUserMismatch = false;
+    private readonly log: Logger;
 
-  constructor(private readonly options: DatabaseOptions) {
-    this.log = options.log ?? silentLogger;
-  }
-
-  /** The `pg` pool options (without the password function); exposed for tests and diagnostics. */
-  poolConfig(): PoolConfig {
-    const { connection, pool } = this.options;
-    return {
-      host: connection.host,
-      port: connection.port,
-      database: connection.database,
-      user: this.options.user,
-      ssl: connection.ssl,
-      max: pool.max,
-      idleTimeoutMillis: pool.idleTimeoutMillis,
-      connectionTimeoutMillis: connection.connectionTimeoutMillis,
-      maxLifetimeSeconds: MAX_CONNECTION_LIFETIME_SECONDS,
-      keepAlive: true,
-      application_name: this.options.applicationName ?? "private-app-api",
-      ...(connection.statementTimeoutMillis > 0
-        ? {
-            statement_timeout: connection.statementTimeoutMillis,
-            // Client-side backstop for a server that stops answering (dead TCP peer).
-            query_timeout: connection.statementTimeoutMillis + 2_000,
-          }
-        : {}),
-    };
-  }
-
-  private getPool(): Pool {
-    if (this.closed) throw new Error("database pool is closed");
-    if (this.pool === undefined) {
-      const pool = new Pool({ ...this.poolConfig(), password: () => this.password() });
-      // An idle connection that breaks (server restart, failover, network) emits here; without a
-      // listener the process would crash. The pool drops the client by itself.
-      pool.on("error", (err) => this.log.warn("idle database connection failed", { error: describeError(err) }));
-      this.pool = pool;
+    constructor(private readonly options: DatabaseOptions) {
+        this.log = options.log ?? silentLogger;
     }
-    return this.pool;
-  }
 
-  private async password(): Promise<string> {
-    const credentials = await this.options.credentials.getCredentials();
-    registerSecret(credentials.password);
-    if (credentials.username !== this.options.user && !this.warnedUserMismatch) {
-      this.warnedUserMismatch = true;
-      this.log.warn("the secret names another user than DB_USER; connecting as DB_USER", { user: this.options.user });
+    /** The `pg` pool options (without the password function); exposed for tests and diagnostics. */
+    poolConfig(): PoolConfig {
+        const { connection, pool } = this.options;
+        return {
+            host: connection.host,
+            port: connection.port,
+            database: connection.database,
+            user: this.options.user,
+            ssl: connection.ssl,
+            max: pool.max,
+            idleTimeoutMillis: pool.idleTimeoutMillis,
+            connectionTimeoutMillis: connection.connectionTimeoutMillis,
+            maxLifetimeSeconds: MAX_CONNECTION_LIFETIME_SECONDS,
+            keepAlive: true,
+            application_name: this.options.applicationName ?? "private-app-api",
+            ...(connection.statementTimeoutMillis > 0
+                ? {
+                      statement_timeout: connection.statementTimeoutMillis,
+                      // Client-side backstop for a server that stops answering (dead TCP peer).
+                      query_timeout: connection.statementTimeoutMillis + 2_000,
+                  }
+                : {}),
+        };
     }
-    return credentials.password;
-  }
 
-  /** A pooled connection; release it. Retries once with fresh credentials after an auth failure. */
-  async connect(): Promise<PoolClient> {
-    const pool = this.getPool();
-    try {
-      return await pool.connect();
-    } catch (first) {
-      if (!isAuthFailure(first)) throw new DatabaseUnavailableError(describeError(first));
-      this.log.warn("database authentication failed; refreshing credentials and retrying once", { error: describeError(first) });
-      this.options.credentials.invalidate();
-      try {
-        return await pool.connect();
-      } catch (second) {
-        throw new DatabaseUnavailableError(describeError(second));
-      }
+    private getPool(): Pool {
+        if (this.closed) throw new Error("database pool is closed");
+        if (this.pool === undefined) {
+            const pool = new Pool({ ...this.poolConfig(), password: () => this.password() });
+            // An idle connection that breaks (server restart, failover, network) emits here; without a
+            // listener the process would crash. The pool drops the client by itself.
+            pool.on("error", (err) => this.log.warn("idle database connection failed", { error: describeError(err) }));
+            this.pool = pool;
+        }
+        return this.pool;
     }
-  }
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-    const client = await this.connect();
-    let broken: Error | undefined;
-    try {
-      return await client.query<R>(text, values);
-    } catch (err) {
-      if (!isUnavailable(err)) throw err;
-      // A connection-level failure: destroy the connection instead of returning it to the pool.
-      broken = err instanceof Error ? err : new Error(String(err));
-      throw new DatabaseUnavailableError(describeError(err));
-    } finally {
-      client.release(broken);
+    private async password(): Promise<string> {
+        const credentials = await this.options.credentials.getCredentials();
+        registerSecret(credentials.password);
+        if (credentials.username !== this.options.user && !this.warnedUserMismatch) {
+            this.warnedUserMismatch = true;
+            this.log.warn("the secret names another user than DB_USER; connecting as DB_USER", {
+                user: this.options.user,
+            });
+        }
+        return credentials.password;
     }
-  }
 
-  /** True when `SELECT 1` succeeds. Never throws; the reason is logged without details that could hold secrets. */
-  async ping(): Promise<boolean> {
-    try {
-      await this.query("SELECT 1");
-      return true;
-    } catch (err) {
-      const reason = err instanceof DatabaseUnavailableError ? err.reason : describeError(err);
-      this.log.warn("database health check failed", { error: reason });
-      return false;
+    /** A pooled connection; release it. Retries once with fresh credentials after an auth failure. */
+    async connect(): Promise<PoolClient> {
+        const pool = this.getPool();
+        try {
+            return await pool.connect();
+        } catch (first) {
+            if (!isAuthFailure(first)) throw new DatabaseUnavailableError(describeError(first));
+            this.log.warn("database authentication failed; refreshing credentials and retrying once", {
+                error: describeError(first),
+            });
+            this.options.credentials.invalidate();
+            try {
+                return await pool.connect();
+            } catch (second) {
+                throw new DatabaseUnavailableError(describeError(second));
+            }
+        }
     }
-  }
 
-  /** Closes the pool (graceful shutdown). Idempotent. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const pool = this.pool;
-    this.pool = undefined;
-    if (pool !== undefined) await pool.end();
-  }
+    async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+        const client = await this.connect();
+        let broken: Error | undefined;
+        try {
+            return await client.query<R>(text, values);
+        } catch (err) {
+            if (!isUnavailable(err)) throw err;
+            // A connection-level failure: destroy the connection instead of returning it to the pool.
+            broken = err instanceof Error ? err : new Error(String(err));
+            throw new DatabaseUnavailableError(describeError(err));
+        } finally {
+            client.release(broken);
+        }
+    }
+
+    /** True when `SELECT 1` succeeds. Never throws; the reason is logged without details that could hold secrets. */
+    async ping(): Promise<boolean> {
+        try {
+            await this.query("SELECT 1");
+            return true;
+        } catch (err) {
+            const reason = err instanceof DatabaseUnavailableError ? err.reason : describeError(err);
+            this.log.warn("database health check failed", { error: reason });
+            return false;
+        }
+    }
+
+    /** Closes the pool (graceful shutdown). Idempotent. */
+    async close(): Promise<void> {
+        this.closed = true;
+        const pool = this.pool;
+        this.pool = undefined;
+        if (pool !== undefined) await pool.end();
+    }
 }

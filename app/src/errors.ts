@@ -2,8 +2,8 @@
 
 /** The database cannot be reached, refused us, or gave up on a query: the API answers 503, not 500. */
 export class DatabaseUnavailableError extends Error {
-  constructor(readonly reason: { name: string; message: string; code?: string }) {
-    super(`database unavailable: ${reason.code ?? reason.name}`);
-    this.name = "DatabaseUnavailableError";
-  }
+    constructor(readonly reason: { name: string; message: string; code?: string }) {
+        super(`database unavailable: ${reason.code ?? reason.name}`);
+        this.name = "DatabaseUnavailableError";
+    }
 }

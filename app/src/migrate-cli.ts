@@ -10,11 +10,11 @@
 import { handler } from "./migrate-lambda";
 
 handler().then(
-  (result) => {
-    console.log(JSON.stringify(result));
-  },
-  () => {
-    // Already logged (without secrets) by the handler.
-    process.exitCode = 1;
-  },
+    (result) => {
+        console.log(JSON.stringify(result));
+    },
+    () => {
+        // Already logged (without secrets) by the handler.
+        process.exitCode = 1;
+    },
 );

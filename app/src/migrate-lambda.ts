@@ -15,12 +15,12 @@ import { Client } from "pg";
 import { type AppRoleAuth, configureAppRole } from "./app-role";
 import { APP_DB_ROLE, type ConnectionSettings, type Env, loadMigrateConfig, type MigrateConfig } from "./config";
 import {
-  type CredentialSource,
-  parseCredentialSecret,
-  type SecretFetcher,
-  SecretsManagerCredentialSource,
-  secretsManagerFetcher,
-  StaticCredentialSource,
+    type CredentialSource,
+    parseCredentialSecret,
+    type SecretFetcher,
+    SecretsManagerCredentialSource,
+    secretsManagerFetcher,
+    StaticCredentialSource,
 } from "./credentials";
 import { isAuthFailure } from "./db";
 import { createLogger, describeError, type Logger, registerSecret } from "./log";
@@ -28,81 +28,93 @@ import { runMigrations, type MigrationResult } from "./migrate";
 import { defaultMigrationsDir, loadMigrationsFromDir, type Migration } from "./migrations";
 
 export interface MigrateHandlerDeps {
-  readonly env?: Env;
-  readonly fetchSecret?: SecretFetcher;
-  readonly log?: Logger;
-  /** Clock for the secret cache (tests). */
-  readonly now?: () => number;
+    readonly env?: Env;
+    readonly fetchSecret?: SecretFetcher;
+    readonly log?: Logger;
+    /** Clock for the secret cache (tests). */
+    readonly now?: () => number;
 }
 
 export type MigrateHandler = (event?: unknown) => Promise<MigrationResult>;
 
 /** Opens one connection; after an authentication failure, refreshes the credentials and tries once more. */
-export async function connectWithRetry(settings: ConnectionSettings, source: CredentialSource, log: Logger): Promise<Client> {
-  for (let attempt = 1; ; attempt++) {
-    const credentials = await source.getCredentials();
-    const client = new Client({
-      host: settings.host,
-      port: settings.port,
-      database: settings.database,
-      ssl: settings.ssl,
-      user: credentials.username,
-      password: credentials.password,
-      connectionTimeoutMillis: settings.connectionTimeoutMillis,
-      application_name: "private-app-migrate",
-      ...(settings.statementTimeoutMillis > 0 ? { statement_timeout: settings.statementTimeoutMillis } : {}),
-    });
-    client.on("error", (err) => log.warn("migration connection error", { error: describeError(err) }));
-    try {
-      await client.connect();
-      return client;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      if (attempt === 1 && isAuthFailure(err)) {
-        log.warn("master authentication failed; refreshing the secret and retrying once", { error: describeError(err) });
-        source.invalidate();
-        continue;
-      }
-      throw err;
+export async function connectWithRetry(
+    settings: ConnectionSettings,
+    source: CredentialSource,
+    log: Logger,
+): Promise<Client> {
+    for (let attempt = 1; ; attempt++) {
+        const credentials = await source.getCredentials();
+        const client = new Client({
+            host: settings.host,
+            port: settings.port,
+            database: settings.database,
+            ssl: settings.ssl,
+            user: credentials.username,
+            password: credentials.password,
+            connectionTimeoutMillis: settings.connectionTimeoutMillis,
+            application_name: "private-app-migrate",
+            ...(settings.statementTimeoutMillis > 0 ? { statement_timeout: settings.statementTimeoutMillis } : {}),
+        });
+        client.on("error", (err) => log.warn("migration connection error", { error: describeError(err) }));
+        try {
+            await client.connect();
+            return client;
+        } catch (err) {
+            await client.end().catch(() => undefined);
+            if (attempt === 1 && isAuthFailure(err)) {
+                log.warn("master authentication failed; refreshing the secret and retrying once", {
+                    error: describeError(err),
+                });
+                source.invalidate();
+                continue;
+            }
+            throw err;
+        }
     }
-  }
 }
 
-function masterCredentials(spec: MigrateConfig["master"], fetchSecret: SecretFetcher, now?: () => number): CredentialSource {
-  switch (spec.kind) {
-    case "secretsManager":
-      // The RDS-managed master secret carries the username; no fallback.
-      return new SecretsManagerCredentialSource({
-        secretArn: spec.secretArn,
-        fetchSecret,
-        ttlMillis: spec.ttlSeconds * 1000,
-        ...(now !== undefined ? { now } : {}),
-      });
-    case "static":
-      return new StaticCredentialSource({ username: spec.user ?? "", password: spec.password });
-    case "iam":
-      throw new Error("the migration function authenticates with the master secret, not IAM");
-  }
+function masterCredentials(
+    spec: MigrateConfig["master"],
+    fetchSecret: SecretFetcher,
+    now?: () => number,
+): CredentialSource {
+    switch (spec.kind) {
+        case "secretsManager":
+            // The RDS-managed master secret carries the username; no fallback.
+            return new SecretsManagerCredentialSource({
+                secretArn: spec.secretArn,
+                fetchSecret,
+                ttlMillis: spec.ttlSeconds * 1000,
+                ...(now !== undefined ? { now } : {}),
+            });
+        case "static":
+            return new StaticCredentialSource({ username: spec.user ?? "", password: spec.password });
+        case "iam":
+            throw new Error("the migration function authenticates with the master secret, not IAM");
+    }
 }
 
 async function resolveAppRoleAuth(config: MigrateConfig, fetchSecret: SecretFetcher): Promise<AppRoleAuth> {
-  switch (config.appUser.kind) {
-    case "iam":
-      return { kind: "iam" };
-    case "static":
-      registerSecret(config.appUser.password);
-      return { kind: "password", password: config.appUser.password };
-    case "secretsManager": {
-      const secretString = await fetchSecret(config.appUser.secretArn);
-      registerSecret(secretString);
-      const { username, password } = parseCredentialSecret(secretString, APP_DB_ROLE);
-      registerSecret(password);
-      if (username !== APP_DB_ROLE) {
-        throw new Error(`APP_USER_SECRET_ARN: the secret's username must be "${APP_DB_ROLE}" (the role the migrations create)`);
-      }
-      return { kind: "password", password };
+    switch (config.appUser.kind) {
+        case "iam":
+            return { kind: "iam" };
+        case "static":
+            registerSecret(config.appUser.password);
+            return { kind: "password", password: config.appUser.password };
+        case "secretsManager": {
+            const secretString = await fetchSecret(config.appUser.secretArn);
+            registerSecret(secretString);
+            const { username, password } = parseCredentialSecret(secretString, APP_DB_ROLE);
+            registerSecret(password);
+            if (username !== APP_DB_ROLE) {
+                throw new Error(
+                    `APP_USER_SECRET_ARN: the secret's username must be "${APP_DB_ROLE}" (the role the migrations create)`,
+                );
+            }
+            return { kind: "password", password };
+        }
     }
-  }
 }
 
 /**
@@ -110,43 +122,54 @@ async function resolveAppRoleAuth(config: MigrateConfig, fetchSecret: SecretFetc
  * invocation; the master secret is cached between warm invocations (TTL) and refreshed
  * after an authentication failure.
  */
-export function createMigrateHandler(migrations: readonly Migration[] | (() => readonly Migration[]), deps: MigrateHandlerDeps = {}): MigrateHandler {
-  const log = deps.log ?? createLogger({ service: "private-app-migrate" });
-  let fetchSecret: SecretFetcher | undefined = deps.fetchSecret;
-  let master: { key: string; source: CredentialSource } | undefined;
-  return async () => {
-    const started = Date.now();
-    try {
-      const config = loadMigrateConfig(deps.env ?? process.env);
-      const list = typeof migrations === "function" ? migrations() : migrations;
-      fetchSecret ??= secretsManagerFetcher();
-      // Keep the secret cache across warm invocations while the secret stays the same.
-      const key = config.master.kind === "secretsManager" ? `${config.master.secretArn}|${config.master.ttlSeconds}` : undefined;
-      if (key === undefined || master?.key !== key) master = { key: key ?? "", source: masterCredentials(config.master, fetchSecret, deps.now) };
-      const appRole = await resolveAppRoleAuth(config, fetchSecret);
-      const client = await connectWithRetry(config.connection, master.source, log);
-      try {
-        const result = await runMigrations(client, list, {
-          log,
-          lockTimeoutMillis: config.lockTimeoutMillis,
-          afterMigrations: (c) => configureAppRole(c, appRole, log),
-        });
-        log.info("migrations finished", { applied: result.applied, skipped: result.skipped, ms: Date.now() - started });
-        return result;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    } catch (err) {
-      log.error("migrations failed", { error: describeError(err), ms: Date.now() - started });
-      throw err;
-    }
-  };
+export function createMigrateHandler(
+    migrations: readonly Migration[] | (() => readonly Migration[]),
+    deps: MigrateHandlerDeps = {},
+): MigrateHandler {
+    const log = deps.log ?? createLogger({ service: "private-app-migrate" });
+    let fetchSecret: SecretFetcher | undefined = deps.fetchSecret;
+    let master: { key: string; source: CredentialSource } | undefined;
+    return async () => {
+        const started = Date.now();
+        try {
+            const config = loadMigrateConfig(deps.env ?? process.env);
+            const list = typeof migrations === "function" ? migrations() : migrations;
+            fetchSecret ??= secretsManagerFetcher();
+            // Keep the secret cache across warm invocations while the secret stays the same.
+            const key =
+                config.master.kind === "secretsManager"
+                    ? `${config.master.secretArn}|${config.master.ttlSeconds}`
+                    : undefined;
+            if (key === undefined || master?.key !== key)
+                master = { key: key ?? "", source: masterCredentials(config.master, fetchSecret, deps.now) };
+            const appRole = await resolveAppRoleAuth(config, fetchSecret);
+            const client = await connectWithRetry(config.connection, master.source, log);
+            try {
+                const result = await runMigrations(client, list, {
+                    log,
+                    lockTimeoutMillis: config.lockTimeoutMillis,
+                    afterMigrations: (c) => configureAppRole(c, appRole, log),
+                });
+                log.info("migrations finished", {
+                    applied: result.applied,
+                    skipped: result.skipped,
+                    ms: Date.now() - started,
+                });
+                return result;
+            } finally {
+                await client.end().catch(() => undefined);
+            }
+        } catch (err) {
+            log.error("migrations failed", { error: describeError(err), ms: Date.now() - started });
+            throw err;
+        }
+    };
 }
 
 let fromDisk: MigrateHandler | undefined;
 
 /** Unbundled entry point: migrations read from `app/migrations/` on first use. */
 export async function handler(event?: unknown): Promise<MigrationResult> {
-  fromDisk ??= createMigrateHandler(() => loadMigrationsFromDir(defaultMigrationsDir()));
-  return fromDisk(event);
+    fromDisk ??= createMigrateHandler(() => loadMigrationsFromDir(defaultMigrationsDir()));
+    return fromDisk(event);
 }

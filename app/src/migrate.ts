@@ -25,47 +25,49 @@ export const MIGRATION_LOCK_KEY = "-1288179622605164807";
 export const MIGRATIONS_TABLE = "public.schema_migrations";
 
 export interface MigrationResult {
-  /** Ids (`0001_create_notes`) applied by this run, in order. */
-  readonly applied: string[];
-  /** Migrations that were already applied. */
-  readonly skipped: number;
+    /** Ids (`0001_create_notes`) applied by this run, in order. */
+    readonly applied: string[];
+    /** Migrations that were already applied. */
+    readonly skipped: number;
 }
 
 export interface RunMigrationsOptions {
-  readonly log?: Logger;
-  /** How long to wait for another run's lock (ms). Default 120 000. */
-  readonly lockTimeoutMillis?: number;
-  /** Runs after the migrations, still holding the lock (e.g. configuring the app role). */
-  readonly afterMigrations?: (client: ClientBase) => Promise<void>;
+    readonly log?: Logger;
+    /** How long to wait for another run's lock (ms). Default 120 000. */
+    readonly lockTimeoutMillis?: number;
+    /** Runs after the migrations, still holding the lock (e.g. configuring the app role). */
+    readonly afterMigrations?: (client: ClientBase) => Promise<void>;
 }
 
 /** A migration failed; it was rolled back. */
 export class MigrationError extends Error {
-  constructor(
-    readonly migration: string,
-    readonly reason: { name: string; message: string; code?: string },
-    readonly line?: number,
-  ) {
-    super(
-      `migration ${migration} failed${line !== undefined ? ` at line ${line}` : ""}: ${reason.message}` +
-        `${reason.code !== undefined ? ` (SQLSTATE ${reason.code})` : ""}; it was rolled back`,
-    );
-    this.name = "MigrationError";
-  }
+    constructor(
+        readonly migration: string,
+        readonly reason: { name: string; message: string; code?: string },
+        readonly line?: number,
+    ) {
+        super(
+            `migration ${migration} failed${line !== undefined ? ` at line ${line}` : ""}: ${reason.message}` +
+                `${reason.code !== undefined ? ` (SQLSTATE ${reason.code})` : ""}; it was rolled back`,
+        );
+        this.name = "MigrationError";
+    }
 }
 
 /** The recorded history does not match the migration files; nothing was applied. */
 export class MigrationHistoryError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Migration history does not match the migration files; nothing was applied:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
-    this.name = "MigrationHistoryError";
-  }
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `Migration history does not match the migration files; nothing was applied:\n${problems.map((p) => ` - ${p}`).join("\n")}`,
+        );
+        this.name = "MigrationHistoryError";
+    }
 }
 
 interface AppliedRow {
-  version: string;
-  name: string;
-  checksum: string;
+    version: string;
+    name: string;
+    checksum: string;
 }
 
 const CREATE_TABLE = `
@@ -78,119 +80,141 @@ CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
 
 /** Runs `migrations` on `target` (a Pool: one connection is checked out for the run). */
 export async function runMigrations(
-  target: Pool | ClientBase,
-  migrations: readonly Migration[],
-  options: RunMigrationsOptions = {},
+    target: Pool | ClientBase,
+    migrations: readonly Migration[],
+    options: RunMigrationsOptions = {},
 ): Promise<MigrationResult> {
-  const log = options.log ?? silentLogger;
-  const ordered = validateMigrations(migrations);
-  const pooled = target instanceof Pool;
-  const client: ClientBase = pooled ? await target.connect() : target;
-  let broken: Error | undefined;
-  try {
-    await acquireLock(client, options.lockTimeoutMillis ?? 120_000, log);
+    const log = options.log ?? silentLogger;
+    const ordered = validateMigrations(migrations);
+    const pooled = target instanceof Pool;
+    const client: ClientBase = pooled ? await target.connect() : target;
+    let broken: Error | undefined;
     try {
-      const result = await migrateLocked(client, ordered, log);
-      if (options.afterMigrations !== undefined) await options.afterMigrations(client);
-      return result;
+        await acquireLock(client, options.lockTimeoutMillis ?? 120_000, log);
+        try {
+            const result = await migrateLocked(client, ordered, log);
+            if (options.afterMigrations !== undefined) await options.afterMigrations(client);
+            return result;
+        } finally {
+            try {
+                await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+            } catch (err) {
+                // The session is gone, and the lock with it.
+                broken = err instanceof Error ? err : new Error(String(err));
+            }
+        }
     } finally {
-      try {
-        await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
-      } catch (err) {
-        // The session is gone, and the lock with it.
-        broken = err instanceof Error ? err : new Error(String(err));
-      }
+        if (pooled) (client as PoolClient).release(broken);
     }
-  } finally {
-    if (pooled) (client as PoolClient).release(broken);
-  }
 }
 
 async function acquireLock(client: ClientBase, timeoutMillis: number, log: Logger): Promise<void> {
-  const got = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [MIGRATION_LOCK_KEY]);
-  if (got.rows[0]?.locked === true) return;
-  log.info("another migration run holds the lock; waiting", { lockKey: MIGRATION_LOCK_KEY, timeoutMillis });
-  const previous = await client.query<{ value: string }>("SELECT current_setting('statement_timeout') AS value");
-  await client.query("SELECT set_config('statement_timeout', $1, false)", [String(Math.max(1, Math.floor(timeoutMillis)))]);
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-  } catch (err) {
-    if (err instanceof DatabaseError && err.code === "57014") {
-      throw new Error(`timed out after ${timeoutMillis} ms waiting for the migration lock (another migration run is in progress)`);
+    const got = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+        MIGRATION_LOCK_KEY,
+    ]);
+    if (got.rows[0]?.locked === true) return;
+    log.info("another migration run holds the lock; waiting", { lockKey: MIGRATION_LOCK_KEY, timeoutMillis });
+    const previous = await client.query<{ value: string }>("SELECT current_setting('statement_timeout') AS value");
+    await client.query("SELECT set_config('statement_timeout', $1, false)", [
+        String(Math.max(1, Math.floor(timeoutMillis))),
+    ]);
+    try {
+        await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    } catch (err) {
+        if (err instanceof DatabaseError && err.code === "57014") {
+            throw new Error(
+                `timed out after ${timeoutMillis} ms waiting for the migration lock (another migration run is in progress)`,
+                { cause: err },
+            );
+        }
+        throw err;
+    } finally {
+        await client.query("SELECT set_config('statement_timeout', $1, false)", [previous.rows[0]?.value ?? "0"]);
     }
-    throw err;
-  } finally {
-    await client.query("SELECT set_config('statement_timeout', $1, false)", [previous.rows[0]?.value ?? "0"]);
-  }
 }
 
-async function migrateLocked(client: ClientBase, migrations: readonly Migration[], log: Logger): Promise<MigrationResult> {
-  await client.query(CREATE_TABLE);
-  const { rows } = await client.query<AppliedRow>(`SELECT version, name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY version`);
-  const pending = checkHistory(migrations, rows);
-  const applied: string[] = [];
-  for (const migration of pending) {
-    const id = migrationId(migration);
-    const started = Date.now();
-    await applyOne(client, migration);
-    log.info("migration applied", { migration: id, ms: Date.now() - started });
-    applied.push(id);
-  }
-  return { applied, skipped: migrations.length - pending.length };
+async function migrateLocked(
+    client: ClientBase,
+    migrations: readonly Migration[],
+    log: Logger,
+): Promise<MigrationResult> {
+    await client.query(CREATE_TABLE);
+    const { rows } = await client.query<AppliedRow>(
+        `SELECT version, name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY version`,
+    );
+    const pending = checkHistory(migrations, rows);
+    const applied: string[] = [];
+    for (const migration of pending) {
+        const id = migrationId(migration);
+        const started = Date.now();
+        await applyOne(client, migration);
+        log.info("migration applied", { migration: id, ms: Date.now() - started });
+        applied.push(id);
+    }
+    return { applied, skipped: migrations.length - pending.length };
 }
 
 /** Compares the recorded history with the files; returns the pending migrations or throws. */
 export function checkHistory(migrations: readonly Migration[], appliedRows: readonly AppliedRow[]): Migration[] {
-  const problems: string[] = [];
-  const byVersion = new Map(migrations.map((m) => [m.version, m]));
-  const applied = new Set<string>();
-  let newestApplied = "";
-  for (const row of appliedRows) {
-    applied.add(row.version);
-    if (row.version > newestApplied) newestApplied = row.version;
-    const file = byVersion.get(row.version);
-    const recorded = `${row.version}_${row.name}`;
-    if (file === undefined) {
-      problems.push(`${recorded} is recorded as applied but is not among the migration files (was it deleted or renamed, or is this an older build?)`);
-      continue;
+    const problems: string[] = [];
+    const byVersion = new Map(migrations.map((m) => [m.version, m]));
+    const applied = new Set<string>();
+    let newestApplied = "";
+    for (const row of appliedRows) {
+        applied.add(row.version);
+        if (row.version > newestApplied) newestApplied = row.version;
+        const file = byVersion.get(row.version);
+        const recorded = `${row.version}_${row.name}`;
+        if (file === undefined) {
+            problems.push(
+                `${recorded} is recorded as applied but is not among the migration files (was it deleted or renamed, or is this an older build?)`,
+            );
+            continue;
+        }
+        if (file.name !== row.name)
+            problems.push(`${recorded} was applied under another name; the file is now ${migrationId(file)}.sql`);
+        const checksum = migrationChecksum(file);
+        if (checksum !== row.checksum) {
+            problems.push(
+                `${migrationId(file)} was changed after it was applied (checksum recorded ${row.checksum.slice(0, 12)}..., file ${checksum.slice(0, 12)}...); ` +
+                    "add a new migration instead of editing an applied one",
+            );
+        }
     }
-    if (file.name !== row.name) problems.push(`${recorded} was applied under another name; the file is now ${migrationId(file)}.sql`);
-    const checksum = migrationChecksum(file);
-    if (checksum !== row.checksum) {
-      problems.push(
-        `${migrationId(file)} was changed after it was applied (checksum recorded ${row.checksum.slice(0, 12)}..., file ${checksum.slice(0, 12)}...); ` +
-          "add a new migration instead of editing an applied one",
-      );
+    const pending = migrations.filter((m) => !applied.has(m.version));
+    for (const m of pending) {
+        if (m.version < newestApplied)
+            problems.push(
+                `${migrationId(m)} is pending but the newer ${newestApplied} is already applied; give it a version above ${newestApplied}`,
+            );
     }
-  }
-  const pending = migrations.filter((m) => !applied.has(m.version));
-  for (const m of pending) {
-    if (m.version < newestApplied) problems.push(`${migrationId(m)} is pending but the newer ${newestApplied} is already applied; give it a version above ${newestApplied}`);
-  }
-  if (problems.length > 0) throw new MigrationHistoryError(problems);
-  return pending;
+    if (problems.length > 0) throw new MigrationHistoryError(problems);
+    return pending;
 }
 
 async function applyOne(client: ClientBase, migration: Migration): Promise<void> {
-  const id = migrationId(migration);
-  await client.query("BEGIN");
-  try {
-    await client.query(migration.sql);
-    await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, checksum) VALUES ($1, $2, $3)`, [
-      migration.version,
-      migration.name,
-      migrationChecksum(migration),
-    ]);
-    await client.query("COMMIT");
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw new MigrationError(id, describeError(err), errorLine(migration.sql, err));
-  }
+    const id = migrationId(migration);
+    await client.query("BEGIN");
+    try {
+        await client.query(migration.sql);
+        await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, name, checksum) VALUES ($1, $2, $3)`, [
+            migration.version,
+            migration.name,
+            migrationChecksum(migration),
+        ]);
+        await client.query("COMMIT");
+    } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new MigrationError(id, describeError(err), errorLine(migration.sql, err));
+    }
 }
 
 /** 1-based line of a PostgreSQL error position within `sql`, when the server reported one. */
 function errorLine(sql: string, err: unknown): number | undefined {
-  const position = err instanceof DatabaseError ? Number(err.position) : NaN;
-  if (!Number.isInteger(position) || position < 1) return undefined;
-  return [...sql].slice(0, position - 1).join("").split("\n").length;
+    const position = err instanceof DatabaseError ? Number(err.position) : NaN;
+    if (!Number.isInteger(position) || position < 1) return undefined;
+    return [...sql]
+        .slice(0, position - 1)
+        .join("")
+        .split("\n").length;
 }

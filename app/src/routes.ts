@@ -17,28 +17,28 @@ import { describeError, type Logger, silentLogger } from "./log";
 import type { Note, NotesRepository } from "./notes";
 
 export interface ApiRequest {
-  readonly method: string;
-  /** Path without query string, e.g. `/api/notes/3`. */
-  readonly path: string;
-  readonly query: URLSearchParams;
-  /** Header names in lower case. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body?: Uint8Array | undefined;
-  /** For log correlation (API Gateway request id, or one the server makes up). */
-  readonly requestId?: string | undefined;
+    readonly method: string;
+    /** Path without query string, e.g. `/api/notes/3`. */
+    readonly path: string;
+    readonly query: URLSearchParams;
+    /** Header names in lower case. */
+    readonly headers: Readonly<Record<string, string | undefined>>;
+    readonly body?: Uint8Array | undefined;
+    /** For log correlation (API Gateway request id, or one the server makes up). */
+    readonly requestId?: string | undefined;
 }
 
 export interface ApiResponse {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+    readonly statusCode: number;
+    readonly headers: Readonly<Record<string, string>>;
+    readonly body: string;
 }
 
 export interface RouterDeps {
-  readonly notes: NotesRepository;
-  /** True when the database answers. Must not throw. */
-  checkDatabase(): Promise<boolean>;
-  readonly log?: Logger;
+    readonly notes: NotesRepository;
+    /** True when the database answers. Must not throw. */
+    checkDatabase(): Promise<boolean>;
+    readonly log?: Logger;
 }
 
 export const MAX_NOTE_LENGTH = 1000;
@@ -48,151 +48,173 @@ export const MAX_LIST_LIMIT = 100;
 export const MAX_BODY_BYTES = 16 * 1024;
 
 const BASE_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json; charset=utf-8",
-  "cache-control": "no-store",
-  "x-content-type-options": "nosniff",
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
 };
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
-  return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
+    return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
 function problem(statusCode: number, error: string, message: string, headers?: Record<string, string>): ApiResponse {
-  return json(statusCode, { error, message }, headers);
+    return json(statusCode, { error, message }, headers);
 }
 
 type Handler = (req: ApiRequest, deps: RouterDeps, params: readonly string[]) => Promise<ApiResponse>;
 
 interface Route {
-  readonly pattern: RegExp;
-  readonly methods: Readonly<Record<string, Handler>>;
+    readonly pattern: RegExp;
+    readonly methods: Readonly<Record<string, Handler>>;
 }
 
 async function health(_req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
-  let ok = false;
-  try {
-    ok = await deps.checkDatabase();
-  } catch {
-    ok = false;
-  }
-  return ok ? json(200, { status: "ok", database: "ok" }) : json(503, { status: "error", database: "unavailable" });
+    let ok: boolean;
+    try {
+        ok = await deps.checkDatabase();
+    } catch {
+        ok = false;
+    }
+    return ok ? json(200, { status: "ok", database: "ok" }) : json(503, { status: "error", database: "unavailable" });
 }
 
 /** Parses `limit`: absent = default; otherwise exactly one decimal integer 1..MAX. */
 export function parseLimit(query: URLSearchParams): number | undefined {
-  const values = query.getAll("limit");
-  if (values.length === 0) return DEFAULT_LIST_LIMIT;
-  if (values.length > 1 || !/^[0-9]{1,4}$/.test(values[0]!)) return undefined;
-  const limit = Number(values[0]);
-  return limit >= 1 && limit <= MAX_LIST_LIMIT ? limit : undefined;
+    const values = query.getAll("limit");
+    if (values.length === 0) return DEFAULT_LIST_LIMIT;
+    if (values.length > 1 || !/^[0-9]{1,4}$/.test(values[0]!)) return undefined;
+    const limit = Number(values[0]);
+    return limit >= 1 && limit <= MAX_LIST_LIMIT ? limit : undefined;
 }
 
 async function listNotes(req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
-  const limit = parseLimit(req.query);
-  if (limit === undefined) {
-    return problem(400, "invalid_limit", `limit must be a single integer from 1 to ${MAX_LIST_LIMIT}`);
-  }
-  const notes = await deps.notes.list(limit);
-  return json(200, { notes });
+    const limit = parseLimit(req.query);
+    if (limit === undefined) {
+        return problem(400, "invalid_limit", `limit must be a single integer from 1 to ${MAX_LIST_LIMIT}`);
+    }
+    const notes = await deps.notes.list(limit);
+    return json(200, { notes });
 }
 
 /** True for `application/json` with no charset or a UTF-8 one. */
 export function isJsonContentType(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const [type, ...params] = value.split(";").map((part) => part.trim().toLowerCase());
-  if (type !== "application/json") return false;
-  for (const param of params) {
-    const [name, raw = ""] = param.split("=").map((s) => s.trim());
-    if (name === "charset" && raw.replace(/^"|"$/g, "") !== "utf-8" && raw.replace(/^"|"$/g, "") !== "utf8") return false;
-  }
-  return true;
+    if (value === undefined) return false;
+    const [type, ...params] = value.split(";").map((part) => part.trim().toLowerCase());
+    if (type !== "application/json") return false;
+    for (const param of params) {
+        const [name, raw = ""] = param.split("=").map((s) => s.trim());
+        if (name === "charset" && raw.replace(/^"|"$/g, "") !== "utf-8" && raw.replace(/^"|"$/g, "") !== "utf8")
+            return false;
+    }
+    return true;
 }
 
 export type NoteInput = { ok: true; text: string } | { ok: false; message: string };
 
 /** Validates a decoded JSON body for POST /api/notes. */
 export function validateNoteInput(value: unknown): NoteInput {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, message: 'body must be a JSON object {"text": string}' };
-  }
-  const unknownKeys = Object.keys(value).filter((k) => k !== "text");
-  if (unknownKeys.length > 0) {
-    return { ok: false, message: `unknown field(s): ${unknownKeys.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(", ")}` };
-  }
-  const text = (value as { text?: unknown }).text;
-  if (typeof text !== "string") return { ok: false, message: "text must be a string" };
-  if (text.trim() === "") return { ok: false, message: "text must not be empty" };
-  // Characters as PostgreSQL's char_length counts them (code points, not UTF-16 units).
-  if ([...text].length > MAX_NOTE_LENGTH) return { ok: false, message: `text must be at most ${MAX_NOTE_LENGTH} characters` };
-  if (text.includes("\u0000")) return { ok: false, message: "text must not contain NUL characters" };
-  return { ok: true, text };
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return { ok: false, message: 'body must be a JSON object {"text": string}' };
+    }
+    const unknownKeys = Object.keys(value).filter((k) => k !== "text");
+    if (unknownKeys.length > 0) {
+        return {
+            ok: false,
+            message: `unknown field(s): ${unknownKeys
+                .slice(0, 5)
+                .map((k) => JSON.stringify(k.slice(0, 40)))
+                .join(", ")}`,
+        };
+    }
+    const text = (value as { text?: unknown }).text;
+    if (typeof text !== "string") return { ok: false, message: "text must be a string" };
+    if (text.trim() === "") return { ok: false, message: "text must not be empty" };
+    // Characters as PostgreSQL's char_length counts them (code points, not UTF-16 units).
+    if ([...text].length > MAX_NOTE_LENGTH)
+        return { ok: false, message: `text must be at most ${MAX_NOTE_LENGTH} characters` };
+    if (text.includes("\u0000")) return { ok: false, message: "text must not contain NUL characters" };
+    return { ok: true, text };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 async function createNote(req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
-  if (!isJsonContentType(req.headers["content-type"])) {
-    return problem(415, "unsupported_media_type", "Content-Type must be application/json (UTF-8)");
-  }
-  const body = req.body ?? new Uint8Array();
-  if (body.byteLength > MAX_BODY_BYTES) {
-    return problem(413, "payload_too_large", `body must be at most ${MAX_BODY_BYTES} bytes`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(utf8.decode(body));
-  } catch {
-    return problem(400, "invalid_json", "body must be valid UTF-8 JSON");
-  }
-  const input = validateNoteInput(parsed);
-  if (!input.ok) return problem(400, "invalid_note", input.message);
-  const note: Note = await deps.notes.create(input.text);
-  return json(201, note, { location: `/api/notes/${note.id}` });
+    if (!isJsonContentType(req.headers["content-type"])) {
+        return problem(415, "unsupported_media_type", "Content-Type must be application/json (UTF-8)");
+    }
+    const body = req.body ?? new Uint8Array();
+    if (body.byteLength > MAX_BODY_BYTES) {
+        return problem(413, "payload_too_large", `body must be at most ${MAX_BODY_BYTES} bytes`);
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(utf8.decode(body));
+    } catch {
+        return problem(400, "invalid_json", "body must be valid UTF-8 JSON");
+    }
+    const input = validateNoteInput(parsed);
+    if (!input.ok) return problem(400, "invalid_note", input.message);
+    const note: Note = await deps.notes.create(input.text);
+    return json(201, note, { location: `/api/notes/${note.id}` });
 }
 
 async function getNote(_req: ApiRequest, deps: RouterDeps, params: readonly string[]): Promise<ApiResponse> {
-  const raw = params[0]!;
-  if (!/^[1-9][0-9]*$/.test(raw)) return problem(400, "invalid_id", "id must be a positive integer");
-  const id = Number(raw);
-  const note = Number.isSafeInteger(id) ? await deps.notes.get(id) : undefined;
-  return note === undefined ? problem(404, "not_found", "note not found") : json(200, note);
+    const raw = params[0]!;
+    if (!/^[1-9][0-9]*$/.test(raw)) return problem(400, "invalid_id", "id must be a positive integer");
+    const id = Number(raw);
+    const note = Number.isSafeInteger(id) ? await deps.notes.get(id) : undefined;
+    return note === undefined ? problem(404, "not_found", "note not found") : json(200, note);
 }
 
 const ROUTES: readonly Route[] = [
-  { pattern: /^\/health$/, methods: { GET: health } },
-  { pattern: /^\/api\/notes$/, methods: { GET: listNotes, POST: createNote } },
-  { pattern: /^\/api\/notes\/([^/]+)$/, methods: { GET: getNote } },
+    { pattern: /^\/health$/, methods: { GET: health } },
+    { pattern: /^\/api\/notes$/, methods: { GET: listNotes, POST: createNote } },
+    { pattern: /^\/api\/notes\/([^/]+)$/, methods: { GET: getNote } },
 ];
 
 /** Routes one request. Never throws: unexpected errors become 500 (or 503 when the database is unavailable). */
 export async function handleRequest(req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
-  const log = deps.log ?? silentLogger;
-  for (const route of ROUTES) {
-    const match = route.pattern.exec(req.path);
-    if (match === null) continue;
-    const handler = route.methods[req.method];
-    if (handler === undefined) {
-      const allow = Object.keys(route.methods).join(", ");
-      return problem(405, "method_not_allowed", `method ${req.method} is not allowed here; use ${allow}`, { allow });
+    const log = deps.log ?? silentLogger;
+    for (const route of ROUTES) {
+        const match = route.pattern.exec(req.path);
+        if (match === null) continue;
+        const handler = route.methods[req.method];
+        if (handler === undefined) {
+            const allow = Object.keys(route.methods).join(", ");
+            return problem(405, "method_not_allowed", `method ${req.method} is not allowed here; use ${allow}`, {
+                allow,
+            });
+        }
+        try {
+            return await handler(req, deps, match.slice(1).map(decodeSegment));
+        } catch (err) {
+            if (err instanceof DatabaseUnavailableError) {
+                log.warn("database unavailable", {
+                    requestId: req.requestId,
+                    method: req.method,
+                    route: route.pattern.source,
+                    error: err.reason,
+                });
+                return problem(503, "service_unavailable", "the database is unavailable; retry later", {
+                    "retry-after": "1",
+                });
+            }
+            log.error("unhandled error", {
+                requestId: req.requestId,
+                method: req.method,
+                route: route.pattern.source,
+                error: describeError(err),
+            });
+            return problem(500, "internal_error", "internal error");
+        }
     }
-    try {
-      return await handler(req, deps, match.slice(1).map(decodeSegment));
-    } catch (err) {
-      if (err instanceof DatabaseUnavailableError) {
-        log.warn("database unavailable", { requestId: req.requestId, method: req.method, route: route.pattern.source, error: err.reason });
-        return problem(503, "service_unavailable", "the database is unavailable; retry later", { "retry-after": "1" });
-      }
-      log.error("unhandled error", { requestId: req.requestId, method: req.method, route: route.pattern.source, error: describeError(err) });
-      return problem(500, "internal_error", "internal error");
-    }
-  }
-  return problem(404, "not_found", "no such route");
+    return problem(404, "not_found", "no such route");
 }
 
 function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return segment;
+    }
 }

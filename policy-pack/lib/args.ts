@@ -55,7 +55,9 @@ export function readonlyTags(tags?: ReadonlyMap<string, string> | Record<string,
     if (tags !== undefined && frozenViews.has(tags)) {
         return tags as ReadonlyMap<string, string>;
     }
-    const isMapLike = tags !== undefined && typeof (tags as ReadonlyMap<string, string>).entries === "function" &&
+    const isMapLike =
+        tags !== undefined &&
+        typeof (tags as ReadonlyMap<string, string>).entries === "function" &&
         typeof (tags as ReadonlyMap<string, string>).get === "function";
     const map = isMapLike
         ? new Map((tags as ReadonlyMap<string, string>).entries())
@@ -117,8 +119,9 @@ export function makeResourceValidationArgs(input: ResourceArgsInput): ResourceVa
         name: input.name,
         opts: defaultResourceOptions(input.opts),
         stackTags: readonlyTags(input.stackTags),
-        isType: resourceClass => isTypeOf(type, resourceClass),
-        asType: (resourceClass => (isTypeOf(type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
+        isType: (resourceClass) => isTypeOf(type, resourceClass),
+        asType: ((resourceClass) =>
+            isTypeOf(type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
         getConfig: makeGetConfig(input.config ?? {}),
         notApplicable: throwNotApplicable,
     };
@@ -148,7 +151,7 @@ export interface StackResourceInput {
  * property dependencies resolved to the resource objects (unknown URNs dropped).
  */
 export function makePolicyResources(inputs: readonly StackResourceInput[]): PolicyResource[] {
-    const resources = inputs.map(i => {
+    const resources = inputs.map((i) => {
         const { type, props } = i;
         const r: PolicyResource = {
             type,
@@ -158,8 +161,9 @@ export function makePolicyResources(inputs: readonly StackResourceInput[]): Poli
             opts: defaultResourceOptions({ ...i.opts, parent: i.parent ?? i.opts?.parent }),
             dependencies: [],
             propertyDependencies: {},
-            isType: resourceClass => isTypeOf(type, resourceClass),
-            asType: (resourceClass => (isTypeOf(type, resourceClass) ? props : undefined)) as PolicyResource["asType"],
+            isType: (resourceClass) => isTypeOf(type, resourceClass),
+            asType: ((resourceClass) =>
+                isTypeOf(type, resourceClass) ? props : undefined) as PolicyResource["asType"],
         };
         if (i.provider) {
             r.provider = i.provider;
@@ -167,16 +171,20 @@ export function makePolicyResources(inputs: readonly StackResourceInput[]): Poli
         return r;
     });
     const byUrn = new Map<string, PolicyResource>();
-    resources.forEach(r => byUrn.set(r.urn, r));
+    resources.forEach((r) => byUrn.set(r.urn, r));
     inputs.forEach((i, idx) => {
         const r = resources[idx];
         const parent = i.parent !== undefined ? byUrn.get(i.parent) : undefined;
         if (parent) {
             r.parent = parent;
         }
-        r.dependencies = (i.dependencies ?? []).map(d => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        r.dependencies = (i.dependencies ?? [])
+            .map((d) => byUrn.get(d))
+            .filter((d): d is PolicyResource => d !== undefined);
         for (const [k, urns] of Object.entries(i.propertyDependencies ?? {})) {
-            r.propertyDependencies[k] = urns.map(d => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+            r.propertyDependencies[k] = urns
+                .map((d) => byUrn.get(d))
+                .filter((d): d is PolicyResource => d !== undefined);
         }
     });
     return resources;

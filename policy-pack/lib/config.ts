@@ -37,7 +37,7 @@ export interface ResolvedPolicyConfig {
 /** Thrown for an invalid policy pack config; `problems` has one line per problem. */
 export class PolicyConfigError extends Error {
     constructor(readonly problems: string[]) {
-        super(`Invalid policy pack config:\n${problems.map(p => ` - ${p}`).join("\n")}`);
+        super(`Invalid policy pack config:\n${problems.map((p) => ` - ${p}`).join("\n")}`);
         this.name = "PolicyConfigError";
     }
 }
@@ -54,7 +54,7 @@ export function schemaDefaults(policy: Policy): Record<string, unknown> {
 }
 
 function levelsText(): string {
-    return ENFORCEMENT_LEVELS.map(l => `"${l}"`).join(", ");
+    return ENFORCEMENT_LEVELS.map((l) => `"${l}"`).join(", ");
 }
 
 /**
@@ -151,14 +151,18 @@ export function resolvePolicyConfig(
             if (isEnforcementLevel(enforcementLevel)) {
                 resolved.enforcementLevel = enforcementLevel;
             } else {
-                problems.push(`${key}.enforcementLevel: must be one of ${levelsText()} (got ${show(enforcementLevel)})`);
+                problems.push(
+                    `${key}.enforcementLevel: must be one of ${levelsText()} (got ${show(enforcementLevel)})`,
+                );
             }
         }
         const declared = policy.configSchema?.properties ?? {};
         for (const [k, v] of Object.entries(props)) {
             if (!Object.prototype.hasOwnProperty.call(declared, k)) {
                 const known = Object.keys(declared);
-                problems.push(`${key}.${k}: not a config property of this policy (${known.length > 0 ? `known: ${known.join(", ")}` : "it takes none"})`);
+                problems.push(
+                    `${key}.${k}: not a config property of this policy (${known.length > 0 ? `known: ${known.join(", ")}` : "it takes none"})`,
+                );
                 continue;
             }
             resolved.properties[k] = cloneJson(v);

@@ -19,15 +19,18 @@ function typesOf(p: AnyPolicy): readonly string[] {
         return taggedTypes(p.validateStack) ?? [];
     }
     const v = (p as ResourceValidationPolicy).validateResource;
-    return (Array.isArray(v) ? v.flatMap(f => taggedTypes(f) ?? []) : taggedTypes(v)) ?? [];
+    return (Array.isArray(v) ? v.flatMap((f) => taggedTypes(f) ?? []) : taggedTypes(v)) ?? [];
 }
 
 /** One row per policy: name, default level, kind, resource types, what it checks. */
 export function renderPolicyTable(policies: readonly AnyPolicy[]): string {
-    const rows = policies.map(p => {
+    const rows = policies.map((p) => {
         const kind = "validateStack" in p && typeof p.validateStack === "function" ? "stack" : "resource";
-        const remediates = typeof (p as ResourceValidationPolicy).remediateResource === "function" ? " (remediates)" : "";
-        const types = typesOf(p).map(t => `\`${t}\``).join("<br>");
+        const remediates =
+            typeof (p as ResourceValidationPolicy).remediateResource === "function" ? " (remediates)" : "";
+        const types = typesOf(p)
+            .map((t) => `\`${t}\``)
+            .join("<br>");
         return `| \`${p.name}\` | ${p.enforcementLevel ?? "advisory"} | ${kind}${remediates} | ${types} | ${cell(p.description)} |`;
     });
     return ["| Policy | Default level | Kind | Resource types | Rule |", "|---|---|---|---|---|", ...rows].join("\n");
@@ -40,7 +43,10 @@ export function renderConfigTable(policies: readonly Policy[]): string {
         for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
             const s = typeof schema === "object" ? schema : {};
             const type = Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "any");
-            const items = s.type === "array" && typeof s.items === "object" && !Array.isArray(s.items) && s.items.type ? ` of ${s.items.type}` : "";
+            const items =
+                s.type === "array" && typeof s.items === "object" && !Array.isArray(s.items) && s.items.type
+                    ? ` of ${s.items.type}`
+                    : "";
             const def = s.default === undefined ? "—" : `\`${JSON.stringify(s.default)}\``;
             rows.push(`| \`${p.name}\` | \`${key}\` | ${type}${items} | ${cell(def)} | ${cell(s.description ?? "")} |`);
         }

@@ -255,7 +255,7 @@ export const NON_PUBLIC_BLOCKS: readonly string[] = [
     "2001:db8::/32", // documentation
 ];
 
-const NON_PUBLIC: readonly Cidr[] = NON_PUBLIC_BLOCKS.map(b => {
+const NON_PUBLIC: readonly Cidr[] = NON_PUBLIC_BLOCKS.map((b) => {
     const c = parseCidr(b);
     if (!c) {
         throw new Error(`internal: bad block ${b}`);
@@ -276,7 +276,7 @@ export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
 /** True when `value` is a valid CIDR that includes globally reachable addresses (the world included). */
 export function isPublicCidr(value: unknown): boolean {
     const c = parseCidr(value);
-    return c !== undefined && !NON_PUBLIC.some(block => cidrWithin(c, block));
+    return c !== undefined && !NON_PUBLIC.some((block) => cidrWithin(c, block));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -338,22 +338,26 @@ export function ingressRulesOf(type: string, props: unknown): IngressRule[] {
             if (asLowerString(get(props, "type")) !== "ingress") {
                 return [];
             }
-            return [{
-                location: "rule",
-                protocol: get(props, "protocol"),
-                fromPort: get(props, "fromPort"),
-                toPort: get(props, "toPort"),
-                cidrs: [...cidrList(get(props, "cidrBlocks")), ...cidrList(get(props, "ipv6CidrBlocks"))],
-            }];
+            return [
+                {
+                    location: "rule",
+                    protocol: get(props, "protocol"),
+                    fromPort: get(props, "fromPort"),
+                    toPort: get(props, "toPort"),
+                    cidrs: [...cidrList(get(props, "cidrBlocks")), ...cidrList(get(props, "ipv6CidrBlocks"))],
+                },
+            ];
         }
         case T.securityGroupIngressRule:
-            return [{
-                location: "rule",
-                protocol: get(props, "ipProtocol"),
-                fromPort: get(props, "fromPort"),
-                toPort: get(props, "toPort"),
-                cidrs: [...single(get(props, "cidrIpv4")), ...single(get(props, "cidrIpv6"))],
-            }];
+            return [
+                {
+                    location: "rule",
+                    protocol: get(props, "ipProtocol"),
+                    fromPort: get(props, "fromPort"),
+                    toPort: get(props, "toPort"),
+                    cidrs: [...single(get(props, "cidrIpv4")), ...single(get(props, "cidrIpv6"))],
+                },
+            ];
         default:
             return [];
     }
@@ -381,7 +385,7 @@ export function findExposures(
         if (cidrs.length === 0) {
             continue;
         }
-        const reached = ports.filter(p => reachesTcpPort(rule.protocol, rule.fromPort, rule.toPort, p) === "yes");
+        const reached = ports.filter((p) => reachesTcpPort(rule.protocol, rule.fromPort, rule.toPort, p) === "yes");
         if (reached.length > 0) {
             out.push({ rule, ports: [...new Set(reached)].sort((a, b) => a - b), cidrs });
         }
@@ -392,14 +396,18 @@ export function findExposures(
 /** "protocol \"tcp\", ports 0-65535" / "protocol \"-1\" (all traffic)" — the rule as the user wrote it. */
 export function describeRule(rule: IngressRule): string {
     const kind = normaliseProtocol(rule.protocol);
-    const spelled = typeof rule.protocol === "string" || typeof rule.protocol === "number" ? String(rule.protocol) : "?";
+    const spelled =
+        typeof rule.protocol === "string" || typeof rule.protocol === "number" ? String(rule.protocol) : "?";
     if (kind === "all") {
         return `protocol "${spelled}" (all traffic)`;
     }
     const from = asNumber(rule.fromPort);
     const to = asNumber(rule.toPort);
-    const range = typeof from === "number" && typeof to === "number"
-        ? (from === to ? `port ${from}` : `ports ${from}-${to}`)
-        : "ports ?";
+    const range =
+        typeof from === "number" && typeof to === "number"
+            ? from === to
+                ? `port ${from}`
+                : `ports ${from}-${to}`
+            : "ports ?";
     return `protocol "${spelled}"${kind === "tcp" && spelled.toLowerCase() !== "tcp" ? " (TCP)" : ""}, ${range}`;
 }

@@ -109,7 +109,8 @@ class NetworkIndex {
                     if (own) {
                         ids.add(own);
                     }
-                    const adopted = r.type === T.defaultRouteTable ? knownString(get(r.props, "defaultRouteTableId")) : undefined;
+                    const adopted =
+                        r.type === T.defaultRouteTable ? knownString(get(r.props, "defaultRouteTableId")) : undefined;
                     if (adopted) {
                         ids.add(adopted);
                     }
@@ -124,8 +125,15 @@ class NetworkIndex {
                         this.routeTablesById.set(table, r);
                         if (routes !== UNKNOWN && routes !== undefined) {
                             for (const route of routes) {
-                                this.addRoute(table, get(route, "gatewayId"),
-                                    firstKnownString(get(route, "cidrBlock"), get(route, "ipv6CidrBlock"), get(route, "destinationPrefixListId")));
+                                this.addRoute(
+                                    table,
+                                    get(route, "gatewayId"),
+                                    firstKnownString(
+                                        get(route, "cidrBlock"),
+                                        get(route, "ipv6CidrBlock"),
+                                        get(route, "destinationPrefixListId"),
+                                    ),
+                                );
                             }
                         }
                     }
@@ -134,8 +142,15 @@ class NetworkIndex {
                 case T.route: {
                     const table = knownString(get(r.props, "routeTableId"));
                     if (table) {
-                        this.addRoute(table, get(r.props, "gatewayId"), firstKnownString(
-                            get(r.props, "destinationCidrBlock"), get(r.props, "destinationIpv6CidrBlock"), get(r.props, "destinationPrefixListId")));
+                        this.addRoute(
+                            table,
+                            get(r.props, "gatewayId"),
+                            firstKnownString(
+                                get(r.props, "destinationCidrBlock"),
+                                get(r.props, "destinationIpv6CidrBlock"),
+                                get(r.props, "destinationPrefixListId"),
+                            ),
+                        );
                     }
                     break;
                 }
@@ -206,9 +221,14 @@ class NetworkIndex {
         if (!routes || routes.length === 0) {
             return undefined;
         }
-        const routeText = [...new Set(routes
-            .map(r => `${r.destination} to internet gateway ${describe(this.igwById.get(r.gatewayId), r.gatewayId)}`))]
-            .join(", ");
+        const routeText = [
+            ...new Set(
+                routes.map(
+                    (r) =>
+                        `${r.destination} to internet gateway ${describe(this.igwById.get(r.gatewayId), r.gatewayId)}`,
+                ),
+            ),
+        ].join(", ");
         return `${how} route table ${describe(this.routeTablesById.get(table), table)}, which routes ${routeText}`;
     }
 
@@ -231,7 +251,9 @@ class NetworkIndex {
             const main = vpc
                 ? (this.mainTableByVpc.get(vpc) ?? this.vpcMainTableByVpc.get(vpc) ?? this.defaultTableByVpc.get(vpc))
                 : undefined;
-            const reason = main ? this.tableReason(main, "has no route table association, so it uses its VPC's main") : undefined;
+            const reason = main
+                ? this.tableReason(main, "has no route table association, so it uses its VPC's main")
+                : undefined;
             if (reason) {
                 reasons.push(reason);
             }
@@ -245,7 +267,7 @@ class NetworkIndex {
  * name no subnet of the stack (an imported VPC) are skipped.
  */
 export function findPublicSubnetsInDbSubnetGroups(resources: readonly StackResourceView[]): PublicSubnetFinding[] {
-    const groups = resources.filter(r => r.type === T.rdsSubnetGroup);
+    const groups = resources.filter((r) => r.type === T.rdsSubnetGroup);
     if (groups.length === 0) {
         return [];
     }

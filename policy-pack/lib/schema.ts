@@ -35,9 +35,29 @@ export interface JsonSchema {
 export type JsonType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "null";
 
 const SUPPORTED = new Set<string>([
-    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minLength", "maxLength", "pattern", "format", "items", "minItems", "maxItems", "uniqueItems",
-    "properties", "required", "additionalProperties", "description", "default", "title", "examples",
+    "type",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "properties",
+    "required",
+    "additionalProperties",
+    "description",
+    "default",
+    "title",
+    "examples",
 ]);
 
 const SUPPORTED_FORMATS = new Set<string>(["regex"]);
@@ -86,9 +106,14 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     }
     const ka = Object.keys(a as object);
     const kb = Object.keys(b as object);
-    return ka.length === kb.length &&
-        ka.every(k => Object.prototype.hasOwnProperty.call(b, k) &&
-            jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+        ka.length === kb.length &&
+        ka.every(
+            (k) =>
+                Object.prototype.hasOwnProperty.call(b, k) &&
+                jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+        )
+    );
 }
 
 /** Short JSON rendering of a rejected value for error messages. */
@@ -148,13 +173,15 @@ export function validate(value: unknown, schema: JsonSchema | boolean, path: str
 
     if (schema.type !== undefined) {
         const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-        if (!types.some(t => matchesType(value, t))) {
-            fail(`must be ${types.map(t => (t === "integer" ? "an integer" : t === "array" || t === "object" ? `an ${t}` : `a ${t}`)).join(" or ")}`);
+        if (!types.some((t) => matchesType(value, t))) {
+            fail(
+                `must be ${types.map((t) => (t === "integer" ? "an integer" : t === "array" || t === "object" ? `an ${t}` : `a ${t}`)).join(" or ")}`,
+            );
             return errors; // further checks would only repeat the type error
         }
     }
-    if (schema.enum !== undefined && !schema.enum.some(e => jsonEqual(e, value))) {
-        fail(`must be one of ${schema.enum.map(e => show(e)).join(", ")}`);
+    if (schema.enum !== undefined && !schema.enum.some((e) => jsonEqual(e, value))) {
+        fail(`must be one of ${schema.enum.map((e) => show(e)).join(", ")}`);
     }
     if (schema.const !== undefined && !jsonEqual(schema.const, value)) {
         fail(`must be ${show(schema.const)}`);
@@ -203,7 +230,7 @@ export function validate(value: unknown, schema: JsonSchema | boolean, path: str
             fail(`must have at most ${schema.maxItems} item${schema.maxItems === 1 ? "" : "s"}`);
         }
         if (schema.uniqueItems === true) {
-            const dup = value.findIndex((v, i) => value.findIndex(w => jsonEqual(v, w)) !== i);
+            const dup = value.findIndex((v, i) => value.findIndex((w) => jsonEqual(v, w)) !== i);
             if (dup >= 0) {
                 fail(`must not repeat items (${show(value[dup])} appears twice)`);
             }
@@ -238,7 +265,7 @@ export function cloneJson<V>(v: V): V {
         return v;
     }
     if (Array.isArray(v)) {
-        return v.map(x => cloneJson(x)) as unknown as V;
+        return v.map((x) => cloneJson(x)) as unknown as V;
     }
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {

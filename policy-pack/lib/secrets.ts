@@ -28,10 +28,13 @@ export interface SecretMatchers {
 }
 
 /** Compiles the configured patterns (case-insensitive). Throws on an invalid pattern. */
-export function compileMatchers(namePatterns: readonly string[], referenceNamePatterns: readonly string[]): SecretMatchers {
+export function compileMatchers(
+    namePatterns: readonly string[],
+    referenceNamePatterns: readonly string[],
+): SecretMatchers {
     return {
-        names: namePatterns.map(p => new RegExp(p, "i")),
-        referenceNames: referenceNamePatterns.map(p => new RegExp(p, "i")),
+        names: namePatterns.map((p) => new RegExp(p, "i")),
+        referenceNames: referenceNamePatterns.map((p) => new RegExp(p, "i")),
     };
 }
 
@@ -57,7 +60,7 @@ export function secretReason(v: EnvVar, m: SecretMatchers): SecretReason | undef
     if (isArn(value)) {
         return undefined;
     }
-    if (m.names.some(r => r.test(v.name)) && !m.referenceNames.some(r => r.test(v.name))) {
+    if (m.names.some((r) => r.test(v.name)) && !m.referenceNames.some((r) => r.test(v.name))) {
         return "secret-name";
     }
     return undefined;
@@ -69,7 +72,7 @@ export function lambdaEnv(props: unknown): EnvVar[] {
     if (vars === UNKNOWN || vars === undefined) {
         return [];
     }
-    return Object.keys(vars).map(name => ({
+    return Object.keys(vars).map((name) => ({
         location: `environment.variables.${name}`,
         name,
         value: get(vars, name),

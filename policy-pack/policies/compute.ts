@@ -28,9 +28,7 @@ export const DEFAULT_SECRET_NAME_PATTERNS: readonly string[] = [
 ];
 
 /** Names that look like they hold a reference to a secret, not the secret (case-insensitive). */
-export const DEFAULT_REFERENCE_NAME_PATTERNS: readonly string[] = [
-    "(^|_)(arn|id|name|path|param|parameter|ref)$",
-];
+export const DEFAULT_REFERENCE_NAME_PATTERNS: readonly string[] = ["(^|_)(arn|id|name|path|param|parameter|ref)$"];
 
 export interface SecretsInEnvConfig {
     /** Regular expressions (case-insensitive) for variable names that hold secrets. */
@@ -54,11 +52,14 @@ function reportSecrets(args: ResourceValidationArgs, report: (m: string) => void
         if (reason === undefined) {
             continue;
         }
-        const why = reason === "credentials-in-url"
-            ? `${v.location} is a URL with a password in it`
-            : `${v.location} ("${v.name}") has a literal value`;
-        report(`${labelOf(args.type)} must not hold secrets in plain-text environment variables: ${why}; ` +
-            "keep the secret in Secrets Manager or SSM Parameter Store and pass its ARN (or use the container's secrets).");
+        const why =
+            reason === "credentials-in-url"
+                ? `${v.location} is a URL with a password in it`
+                : `${v.location} ("${v.name}") has a literal value`;
+        report(
+            `${labelOf(args.type)} must not hold secrets in plain-text environment variables: ${why}; ` +
+                "keep the secret in Secrets Manager or SSM Parameter Store and pass its ARN (or use the container's secrets).",
+        );
     }
 }
 
@@ -68,11 +69,18 @@ export const noPlaintextSecretsInEnv: ResourceValidationPolicy = {
     description: "Lambda and ECS environment variables must not hold secrets in plain text.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Store the value in Secrets Manager (or the RDS-managed master secret) and pass its ARN; read it at run time or use ECS `secrets`.",
+    remediationSteps:
+        "Store the value in Secrets Manager (or the RDS-managed master secret) and pass its ARN; read it at run time or use ECS `secrets`.",
     configSchema: {
         properties: {
-            namePatterns: regexList("Regular expressions (case-insensitive) for environment variable names that hold secrets.", DEFAULT_SECRET_NAME_PATTERNS),
-            referenceNamePatterns: regexList("Regular expressions (case-insensitive) for names that hold a reference to a secret (an ARN, id, name or path); such variables are exempt.", DEFAULT_REFERENCE_NAME_PATTERNS),
+            namePatterns: regexList(
+                "Regular expressions (case-insensitive) for environment variable names that hold secrets.",
+                DEFAULT_SECRET_NAME_PATTERNS,
+            ),
+            referenceNamePatterns: regexList(
+                "Regular expressions (case-insensitive) for names that hold a reference to a secret (an ARN, id, name or path); such variables are exempt.",
+                DEFAULT_REFERENCE_NAME_PATTERNS,
+            ),
         },
     },
     validateResource: validateTypes([T.lambdaFunction, T.ecsTaskDefinition], (args, report) => {
@@ -90,7 +98,8 @@ export const lambdaInVpc: ResourceValidationPolicy = {
     description: "Lambda functions should run in the VPC's private subnets (vpcConfig with subnetIds).",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set vpcConfig.subnetIds to the private subnets and vpcConfig.securityGroupIds to the app security group.",
+    remediationSteps:
+        "Set vpcConfig.subnetIds to the private subnets and vpcConfig.securityGroupIds to the app security group.",
     validateResource: validateTypes([T.lambdaFunction], (args, report) => {
         const vpcConfig = asRecord(get(args.props, "vpcConfig"));
         if (vpcConfig === UNKNOWN) {
@@ -101,7 +110,9 @@ export const lambdaInVpc: ResourceValidationPolicy = {
             return;
         }
         if (vpcConfig === undefined || subnets === undefined || subnets.length === 0) {
-            report(`${labelOf(args.type)} must run in a VPC: vpcConfig.subnetIds is ${vpcConfig === undefined ? "not set" : "empty"}.`);
+            report(
+                `${labelOf(args.type)} must run in a VPC: vpcConfig.subnetIds is ${vpcConfig === undefined ? "not set" : "empty"}.`,
+            );
         }
     }),
 };
@@ -116,10 +127,13 @@ export const ecsServiceNoPublicIp: ResourceValidationPolicy = {
     description: "ECS services must not assign public IP addresses to their tasks.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set networkConfiguration.assignPublicIp to false and run tasks in private subnets (NAT or VPC endpoints for egress).",
+    remediationSteps:
+        "Set networkConfiguration.assignPublicIp to false and run tasks in private subnets (NAT or VPC endpoints for egress).",
     validateResource: validateTypes([T.ecsService], (args, report) => {
         if (asBool(get(get(args.props, "networkConfiguration"), "assignPublicIp")) === true) {
-            report(`${labelOf(args.type)} must not assign public IPs to its tasks (networkConfiguration.assignPublicIp: true).`);
+            report(
+                `${labelOf(args.type)} must not assign public IPs to its tasks (networkConfiguration.assignPublicIp: true).`,
+            );
         }
     }),
 };
@@ -149,7 +163,9 @@ export const ec2NoPublicIp: ResourceValidationPolicy = {
         }
         interfaces.forEach((ni, i) => {
             if (asBool(get(ni, "associatePublicIpAddress")) === true) {
-                report(`${label} must not associate public IP addresses (networkInterfaces[${i}].associatePublicIpAddress: "true").`);
+                report(
+                    `${label} must not associate public IP addresses (networkInterfaces[${i}].associatePublicIpAddress: "true").`,
+                );
             }
         });
     }),
@@ -176,17 +192,20 @@ function imdsProblem(props: unknown): string | undefined {
 /** IMDSv2 only: session tokens block SSRF-style credential theft through the metadata service. */
 export const ec2Imdsv2Required: ResourceValidationPolicy = {
     name: "ec2-imdsv2-required",
-    description: "EC2 instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = \"required\").",
+    description: 'EC2 instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = "required").',
     enforcementLevel: "remediate",
     severity: "medium",
-    remediationSteps: "Set metadataOptions.httpTokens to \"required\"; with enforcement level remediate the pack does it for you.",
+    remediationSteps:
+        'Set metadataOptions.httpTokens to "required"; with enforcement level remediate the pack does it for you.',
     validateResource: validateTypes([T.ec2Instance, T.launchTemplate], (args, report) => {
         const problem = imdsProblem(args.props);
         if (problem !== undefined) {
-            report(`${labelOf(args.type)} must require IMDSv2 (metadataOptions.httpTokens must be "required"; it is ${problem}).`);
+            report(
+                `${labelOf(args.type)} must require IMDSv2 (metadataOptions.httpTokens must be "required"; it is ${problem}).`,
+            );
         }
     }),
-    remediateResource: remediateTypes([T.ec2Instance, T.launchTemplate], args => {
+    remediateResource: remediateTypes([T.ec2Instance, T.launchTemplate], (args) => {
         if (imdsProblem(args.props) === undefined) {
             return undefined;
         }

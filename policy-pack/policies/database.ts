@@ -32,12 +32,14 @@ export const rdsNotPubliclyAccessible: ResourceValidationPolicy = {
 /** A DB subnet group must contain only subnets without a path from the internet. */
 export const dbSubnetGroupNotPublic: StackValidationPolicy = {
     name: "db-subnet-group-not-public",
-    description: "DB subnet groups must contain only private subnets (no public IPs on launch, no route to an internet gateway).",
+    description:
+        "DB subnet groups must contain only private subnets (no public IPs on launch, no route to an internet gateway).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Build the DB subnet group from isolated subnets whose route tables have no internet gateway route.",
+    remediationSteps:
+        "Build the DB subnet group from isolated subnets whose route tables have no internet gateway route.",
     validateStack: stackValidation([T.rdsSubnetGroup], (args, report) => {
-        if (!args.resources.some(r => r.type === T.rdsSubnetGroup)) {
+        if (!args.resources.some((r) => r.type === T.rdsSubnetGroup)) {
             args.notApplicable(`Policy only applies to stacks with a '${T.rdsSubnetGroup}'`);
         }
         for (const f of findPublicSubnetsInDbSubnetGroups(args.resources)) {
@@ -65,13 +67,15 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
     description: "RDS instances and Aurora/Multi-AZ clusters must have storage encryption enabled.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set storageEncrypted: true (this replaces an existing database: restore from an encrypted snapshot copy).",
+    remediationSteps:
+        "Set storageEncrypted: true (this replaces an existing database: restore from an encrypted snapshot copy).",
     configSchema: {
         properties: {
             requireCustomerManagedKey: {
                 type: "boolean",
                 default: false,
-                description: "Also require a customer-managed KMS key (kmsKeyId) instead of the AWS-managed aws/rds key.",
+                description:
+                    "Also require a customer-managed KMS key (kmsKeyId) instead of the AWS-managed aws/rds key.",
             },
         },
     },
@@ -97,7 +101,9 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
                     return; // Aurora Serverless v1 is always encrypted
                 }
             }
-            report(`${label} must have storage encryption enabled (storageEncrypted is not set; the default is false).`);
+            report(
+                `${label} must have storage encryption enabled (storageEncrypted is not set; the default is false).`,
+            );
             return;
         }
         if (!encrypted) {
@@ -158,7 +164,9 @@ export const rdsBackupRetention: ResourceValidationPolicy = {
         const effective = days ?? BACKUP_RETENTION_DEFAULT[args.type];
         if (effective < minDays) {
             const actual = days === undefined ? `not set; the default is ${effective}` : `${days}`;
-            report(`${labelOf(args.type)} must keep automated backups for at least ${minDays} days (backupRetentionPeriod is ${actual}).`);
+            report(
+                `${labelOf(args.type)} must keep automated backups for at least ${minDays} days (backupRetentionPeriod is ${actual}).`,
+            );
         }
     }),
 };
@@ -187,19 +195,22 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
     description: "In production, RDS instances and clusters must have deletion protection and keep a final snapshot.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set deletionProtection: true and leave skipFinalSnapshot false (with a finalSnapshotIdentifier).",
+    remediationSteps:
+        "Set deletionProtection: true and leave skipFinalSnapshot false (with a finalSnapshotIdentifier).",
     configSchema: {
         properties: {
             requireDeletionProtection: {
                 type: "boolean",
                 default: false,
-                description: "Require deletion protection and a kept final snapshot on every RDS instance and cluster. Set true in the production config.",
+                description:
+                    "Require deletion protection and a kept final snapshot on every RDS instance and cluster. Set true in the production config.",
             },
             productionTagKey: {
                 type: "string",
                 minLength: 1,
                 default: DEFAULT_PRODUCTION_TAG_KEY,
-                description: "Stack tag that marks a production stack; the requirement also applies when this tag has one of productionTagValues.",
+                description:
+                    "Stack tag that marks a production stack; the requirement also applies when this tag has one of productionTagValues.",
             },
             productionTagValues: {
                 type: "array",
@@ -213,15 +224,19 @@ export const rdsDeletionProtection: ResourceValidationPolicy = {
     validateResource: validateTypes([T.rdsInstance, T.rdsCluster], (args, report) => {
         const cfg = args.getConfig<DeletionProtectionConfig>();
         const tag = args.stackTags.get(cfg.productionTagKey);
-        const taggedProduction = tag !== undefined &&
-            cfg.productionTagValues.some(v => v.toLowerCase() === tag.trim().toLowerCase());
+        const taggedProduction =
+            tag !== undefined && cfg.productionTagValues.some((v) => v.toLowerCase() === tag.trim().toLowerCase());
         if (!cfg.requireDeletionProtection && !taggedProduction) {
-            args.notApplicable(`Deletion protection is only required when requireDeletionProtection is true or the stack tag ${cfg.productionTagKey} marks production`);
+            args.notApplicable(
+                `Deletion protection is only required when requireDeletionProtection is true or the stack tag ${cfg.productionTagKey} marks production`,
+            );
         }
         const label = labelOf(args.type);
         const protectedFlag = asBool(get(args.props, "deletionProtection"));
         if (protectedFlag === false || protectedFlag === undefined) {
-            report(`${label} must have deletion protection enabled in production (deletionProtection is ${protectedFlag === false ? "false" : "not set"}).`);
+            report(
+                `${label} must have deletion protection enabled in production (deletionProtection is ${protectedFlag === false ? "false" : "not set"}).`,
+            );
         }
         if (asBool(get(args.props, "skipFinalSnapshot")) === true) {
             report(`${label} must keep a final snapshot in production (skipFinalSnapshot: true).`);
@@ -253,7 +268,9 @@ export const rdsIamAuthentication: ResourceValidationPolicy = {
         }
         const enabled = asBool(get(args.props, "iamDatabaseAuthenticationEnabled"));
         if (enabled === false || enabled === undefined) {
-            report(`${labelOf(args.type)} must enable IAM database authentication (iamDatabaseAuthenticationEnabled is ${enabled === false ? "false" : "not set"}).`);
+            report(
+                `${labelOf(args.type)} must enable IAM database authentication (iamDatabaseAuthenticationEnabled is ${enabled === false ? "false" : "not set"}).`,
+            );
         }
     }),
 };

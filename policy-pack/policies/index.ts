@@ -19,4 +19,7 @@ export const allPolicies: readonly (ResourceValidationPolicy | StackValidationPo
 ]);
 
 /** The policies that must stay mandatory by default (CONTRACT.md, "Policy pack"). */
-export const MANDATORY_POLICY_NAMES: readonly string[] = ["rds-not-publicly-accessible", "no-world-ingress-to-postgres"];
+export const MANDATORY_POLICY_NAMES: readonly string[] = [
+    "rds-not-publicly-accessible",
+    "no-world-ingress-to-postgres",
+];

@@ -1,8 +1,21 @@
 /**
  * Network policies: who may reach the database ports, and plain HTTP at the public entry.
  */
-import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { describeRule, Exposure, findExposures, INGRESS_TYPES, ingressRulesOf, isPublicCidr, isWorldCidr } from "../lib/ingress";
+import type {
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+    describeRule,
+    Exposure,
+    findExposures,
+    INGRESS_TYPES,
+    ingressRulesOf,
+    isPublicCidr,
+    isWorldCidr,
+} from "../lib/ingress";
 import { asArray, asLowerString, asNumber, get, UNKNOWN } from "../lib/props";
 import { labelOf, T } from "../lib/types";
 import { portsSchema, stackValidation, validateTypes } from "./util";
@@ -23,12 +36,19 @@ function where(e: Exposure): string {
     return e.rule.location === "rule" ? "the rule" : e.rule.location;
 }
 
-function reportExposures(args: ResourceValidationArgs, report: ReportViolation, exposures: Exposure[], who: string): void {
+function reportExposures(
+    args: ResourceValidationArgs,
+    report: ReportViolation,
+    exposures: Exposure[],
+    who: string,
+): void {
     for (const e of exposures) {
         const sources = e.cidrs.length === 1 ? "this source" : "these sources";
-        report(`${labelOf(args.type)} must not allow ${who} to reach ${portsText(e.ports)}: ` +
-            `${where(e)} allows ${describeRule(e.rule)} from ${e.cidrs.join(", ")}. ` +
-            `Remove ${sources} and allow the port only from the application's security group or a private range.`);
+        report(
+            `${labelOf(args.type)} must not allow ${who} to reach ${portsText(e.ports)}: ` +
+                `${where(e)} allows ${describeRule(e.rule)} from ${e.cidrs.join(", ")}. ` +
+                `Remove ${sources} and allow the port only from the application's security group or a private range.`,
+        );
     }
 }
 
@@ -39,13 +59,17 @@ function reportExposures(args: ResourceValidationArgs, report: ReportViolation, 
 /** No ingress rule, in any of the resource kinds that declare them, opens the database port to the world. */
 export const noWorldIngressToPostgres: ResourceValidationPolicy = {
     name: "no-world-ingress-to-postgres",
-    description: "No security group ingress may let 0.0.0.0/0 or ::/0 reach PostgreSQL (TCP 5432, or the configured ports).",
+    description:
+        "No security group ingress may let 0.0.0.0/0 or ::/0 reach PostgreSQL (TCP 5432, or the configured ports).",
     enforcementLevel: "mandatory",
     severity: "critical",
     remediationSteps: "Allow the database port only from the application's (or the RDS proxy's) security group.",
     configSchema: {
         properties: {
-            ports: portsSchema("TCP ports that must never be reachable from the world (0.0.0.0/0 or ::/0).", DEFAULT_DATABASE_PORTS),
+            ports: portsSchema(
+                "TCP ports that must never be reachable from the world (0.0.0.0/0 or ::/0).",
+                DEFAULT_DATABASE_PORTS,
+            ),
         },
     },
     validateResource: validateTypes(INGRESS_TYPES, (args, report) => {
@@ -62,13 +86,18 @@ export const noWorldIngressToPostgres: ResourceValidationPolicy = {
 /** Wider net, advisory: any globally reachable range (not only the world) reaching a database port. */
 export const noPublicIngressToDatabasePorts: ResourceValidationPolicy = {
     name: "no-public-ingress-to-database-ports",
-    description: "No security group ingress should let a public (globally reachable) address range reach a database port.",
+    description:
+        "No security group ingress should let a public (globally reachable) address range reach a database port.",
     enforcementLevel: "advisory",
     severity: "high",
-    remediationSteps: "Reach the database from inside the VPC (application security group, VPN, SSM port forwarding), never from public addresses.",
+    remediationSteps:
+        "Reach the database from inside the VPC (application security group, VPN, SSM port forwarding), never from public addresses.",
     configSchema: {
         properties: {
-            ports: portsSchema("TCP ports that should not be reachable from any public address range.", DEFAULT_DATABASE_PORTS),
+            ports: portsSchema(
+                "TCP ports that should not be reachable from any public address range.",
+                DEFAULT_DATABASE_PORTS,
+            ),
         },
     },
     validateResource: validateTypes(INGRESS_TYPES, (args, report) => {
@@ -89,7 +118,7 @@ const LISTENER_TYPES: readonly string[] = [T.lbListener, T.albListener];
 
 /** True when the stack holds a TLS certificate or a TLS listener. */
 function stackHasCertificate(resources: readonly { type: string; props: unknown }[]): boolean {
-    return resources.some(r => {
+    return resources.some((r) => {
         if (r.type === T.acmCertificate || r.type === T.lbListenerCertificate || r.type === T.albListenerCertificate) {
             return true;
         }
@@ -129,10 +158,11 @@ function redirectsToHttps(props: unknown): boolean | typeof UNKNOWN {
 
 function actionsText(props: unknown): string {
     const actions = asArray(get(props, "defaultActions"));
-    const types = actions === UNKNOWN || actions === undefined
-        ? []
-        : actions.map(a => asLowerString(get(a, "type"))).filter((t): t is string => typeof t === "string");
-    return types.length === 0 ? "no default action" : `default action ${types.map(t => `"${t}"`).join(", ")}`;
+    const types =
+        actions === UNKNOWN || actions === undefined
+            ? []
+            : actions.map((a) => asLowerString(get(a, "type"))).filter((t): t is string => typeof t === "string");
+    return types.length === 0 ? "no default action" : `default action ${types.map((t) => `"${t}"`).join(", ")}`;
 }
 
 export interface HttpRedirectConfig {
@@ -146,14 +176,15 @@ export const lbHttpRedirectsToHttps: StackValidationPolicy = {
     description: "When the stack has a TLS certificate, load balancer HTTP listeners must redirect to HTTPS.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Give the HTTP listener a single default action { type: \"redirect\", redirect: { protocol: \"HTTPS\", port: \"443\", statusCode: \"HTTP_301\" } }.",
+    remediationSteps:
+        'Give the HTTP listener a single default action { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }.',
     configSchema: {
         properties: {
             ports: portsSchema("Listener ports on which plain HTTP must redirect to HTTPS.", DEFAULT_HTTP_PORTS),
         },
     },
     validateStack: stackValidation(LISTENER_TYPES, (args, report) => {
-        const listeners = args.resources.filter(r => LISTENER_TYPES.includes(r.type));
+        const listeners = args.resources.filter((r) => LISTENER_TYPES.includes(r.type));
         if (listeners.length === 0) {
             args.notApplicable("Policy only applies to stacks with load balancer listeners");
         }
@@ -165,11 +196,19 @@ export const lbHttpRedirectsToHttps: StackValidationPolicy = {
             const port = asNumber(get(l.props, "port"));
             const protocol = asLowerString(get(l.props, "protocol"));
             // Application load balancer listeners default to HTTP; network load balancers require a protocol.
-            if (typeof port !== "number" || !ports.includes(port) || protocol === UNKNOWN || (protocol !== undefined && protocol !== "http")) {
+            if (
+                typeof port !== "number" ||
+                !ports.includes(port) ||
+                protocol === UNKNOWN ||
+                (protocol !== undefined && protocol !== "http")
+            ) {
                 continue;
             }
             if (redirectsToHttps(l.props) === false) {
-                report(`${labelOf(l.type)} must redirect HTTP to HTTPS: port ${port} (HTTP) has ${actionsText(l.props)}, and the stack has a TLS certificate.`, l.urn);
+                report(
+                    `${labelOf(l.type)} must redirect HTTP to HTTPS: port ${port} (HTTP) has ${actionsText(l.props)}, and the stack has a TLS certificate.`,
+                    l.urn,
+                );
             }
         }
     }),

@@ -32,7 +32,7 @@ export function taggedTypes(fn: unknown): readonly string[] | undefined {
 function notApplicableReason(types: readonly string[]): string {
     return types.length === 1
         ? `Policy only applies to resources of type '${types[0]}'`
-        : `Policy only applies to resources of types ${types.map(t => `'${t}'`).join(", ")}`;
+        : `Policy only applies to resources of types ${types.map((t) => `'${t}'`).join(", ")}`;
 }
 
 /** `validateResourceOfType` for one or more type tokens. */

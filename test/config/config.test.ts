@@ -11,6 +11,8 @@ import {
     SCHEMAS,
     Settings,
 } from "../../lib/config";
+import * as fs from "fs";
+import * as configReference from "../../lib/config-reference";
 import { CONFIG_REFERENCE } from "../../lib/config-reference";
 import { loadStack } from "../../tools/stack-files";
 
@@ -94,7 +96,10 @@ describe("config: defaults", () => {
     });
 
     it("instance class depends on the engine", () => {
-        assert.strictEqual(parseConfig(withField("database", { engine: "aurora-postgresql" })).database.instanceClass, "db.t4g.medium");
+        assert.strictEqual(
+            parseConfig(withField("database", { engine: "aurora-postgresql" })).database.instanceClass,
+            "db.t4g.medium",
+        );
         const sls = parseConfig(withField("database", { engine: "aurora-serverless" })).database;
         assert.strictEqual(sls.instanceClass, "db.serverless");
         assert.strictEqual(sls.minCapacityAcu, 0.5);
@@ -103,82 +108,258 @@ describe("config: defaults", () => {
 });
 
 describe("config: every invalid value is rejected with its key, the value and what is allowed", () => {
-    it("an unknown compute.mode", () => expectOne(withField("compute", { mode: "k8s" }), "compute.mode", '"k8s"', /lambda, ecs, ec2/));
-    it("compute.mode ecs is not available yet", () => expectOne(withField("compute", { mode: "ecs" }), "compute.mode", '"ecs"', /not available yet/));
-    it("compute.mode ec2 is not available yet", () => expectOne(withField("compute", { mode: "ec2" }), "compute.mode", '"ec2"', /not available yet/));
+    it("an unknown compute.mode", () =>
+        expectOne(withField("compute", { mode: "k8s" }), "compute.mode", '"k8s"', /lambda, ecs, ec2/));
+    it("compute.mode ecs is not available yet", () =>
+        expectOne(withField("compute", { mode: "ecs" }), "compute.mode", '"ecs"', /not available yet/));
+    it("compute.mode ec2 is not available yet", () =>
+        expectOne(withField("compute", { mode: "ec2" }), "compute.mode", '"ec2"', /not available yet/));
     it("azCount 5", () => expectOne(withField("network", { azCount: 5 }), "network.azCount", "5", /2 or 3/));
-    it("azCount as a string", () => expectOne(withField("network", { azCount: "3" }), "network.azCount", '"3"', /2 or 3/));
-    it("a CIDR that is not a CIDR", () => expectOne(withField("network", { cidr: "10.0.0.0" }), "network.cidr", '"10.0.0.0"', /IPv4 CIDR/));
-    it("a CIDR with an octet over 255", () => expectOne(withField("network", { cidr: "10.300.0.0/16" }), "network.cidr", '"10.300.0.0/16"', /IPv4 CIDR/));
-    it("a /28 VPC", () => expectOne(withField("network", { cidr: "10.0.0.0/28" }), "network.cidr", '"10.0.0.0/28"', /\/16 to \/24/));
-    it("a /12 VPC", () => expectOne(withField("network", { cidr: "10.0.0.0/12" }), "network.cidr", '"10.0.0.0/12"', /\/16 to \/24/));
-    it("host bits set", () => expectOne(withField("network", { cidr: "10.0.1.0/16" }), "network.cidr", '"10.0.1.0/16"', /network address/));
-    it("natGateways two", () => expectOne(withField("network", { natGateways: "two" }), "network.natGateways", '"two"', /none, single, perAz/));
-    it("an unknown interface endpoint", () => expectOne(withField("network", { interfaceEndpoints: ["s3"] }), "network.interfaceEndpoints[0]", '"s3"', /secretsmanager/));
-    it("a boolean given as a string", () => expectOne(withField("database", { deletionProtection: "yes" }), "database.deletionProtection", '"yes"', /true or false/));
+    it("azCount as a string", () =>
+        expectOne(withField("network", { azCount: "3" }), "network.azCount", '"3"', /2 or 3/));
+    it("a CIDR that is not a CIDR", () =>
+        expectOne(withField("network", { cidr: "10.0.0.0" }), "network.cidr", '"10.0.0.0"', /IPv4 CIDR/));
+    it("a CIDR with an octet over 255", () =>
+        expectOne(withField("network", { cidr: "10.300.0.0/16" }), "network.cidr", '"10.300.0.0/16"', /IPv4 CIDR/));
+    it("a /28 VPC", () =>
+        expectOne(withField("network", { cidr: "10.0.0.0/28" }), "network.cidr", '"10.0.0.0/28"', /\/16 to \/24/));
+    it("a /12 VPC", () =>
+        expectOne(withField("network", { cidr: "10.0.0.0/12" }), "network.cidr", '"10.0.0.0/12"', /\/16 to \/24/));
+    it("host bits set", () =>
+        expectOne(withField("network", { cidr: "10.0.1.0/16" }), "network.cidr", '"10.0.1.0/16"', /network address/));
+    it("natGateways two", () =>
+        expectOne(withField("network", { natGateways: "two" }), "network.natGateways", '"two"', /none, single, perAz/));
+    it("an unknown interface endpoint", () =>
+        expectOne(
+            withField("network", { interfaceEndpoints: ["s3"] }),
+            "network.interfaceEndpoints[0]",
+            '"s3"',
+            /secretsmanager/,
+        ));
+    it("a boolean given as a string", () =>
+        expectOne(
+            withField("database", { deletionProtection: "yes" }),
+            "database.deletionProtection",
+            '"yes"',
+            /true or false/,
+        ));
     it("a missing required key (database)", () => {
         const ps = problems({ compute: { mode: "lambda" } });
         assert.strictEqual(ps.length, 1);
         assert.match(ps[0], /^private-app:database: got nothing \(unset\); this key is required/);
     });
-    it("a missing required field (database.engine)", () => expectOne({ database: {}, compute: { mode: "lambda" } }, "database.engine", "nothing (unset)", /required/));
-    it("a whole key of the wrong type", () => expectOne({ database: "postgres", compute: { mode: "lambda" } } as RawConfig, "database", '"postgres"', /object/));
-    it("an unknown field (a typo)", () => expectOne(withField("network", { azcount: 3 }), "network.azcount", "3", /unknown key; allowed keys here: cidr, azCount/));
-    it("backupRetentionDays 0", () => expectOne(withField("database", { backupRetentionDays: 0 }), "database.backupRetentionDays", "0", /1 to 35/));
-    it("backupRetentionDays 40", () => expectOne(withField("database", { backupRetentionDays: 40 }), "database.backupRetentionDays", "40", /1 to 35/));
-    it("backupRetentionDays 7.5", () => expectOne(withField("database", { backupRetentionDays: 7.5 }), "database.backupRetentionDays", "7.5", /whole number/));
-    it("instanceClass without db.", () => expectOne(withField("database", { instanceClass: "t4g.micro" }), "database.instanceClass", '"t4g.micro"', /starting with "db\."/));
+    it("a missing required field (database.engine)", () =>
+        expectOne({ database: {}, compute: { mode: "lambda" } }, "database.engine", "nothing (unset)", /required/));
+    it("a whole key of the wrong type", () =>
+        expectOne(
+            { database: "postgres", compute: { mode: "lambda" } } as RawConfig,
+            "database",
+            '"postgres"',
+            /object/,
+        ));
+    it("an unknown field (a typo)", () =>
+        expectOne(
+            withField("network", { azcount: 3 }),
+            "network.azcount",
+            "3",
+            /unknown key; allowed keys here: cidr, azCount/,
+        ));
+    it("backupRetentionDays 0", () =>
+        expectOne(withField("database", { backupRetentionDays: 0 }), "database.backupRetentionDays", "0", /1 to 35/));
+    it("backupRetentionDays 40", () =>
+        expectOne(withField("database", { backupRetentionDays: 40 }), "database.backupRetentionDays", "40", /1 to 35/));
+    it("backupRetentionDays 7.5", () =>
+        expectOne(
+            withField("database", { backupRetentionDays: 7.5 }),
+            "database.backupRetentionDays",
+            "7.5",
+            /whole number/,
+        ));
+    it("instanceClass without db.", () =>
+        expectOne(
+            withField("database", { instanceClass: "t4g.micro" }),
+            "database.instanceClass",
+            '"t4g.micro"',
+            /starting with "db\."/,
+        ));
     it("an Aurora class too small", () =>
-        expectOne(withField("database", { engine: "aurora-postgresql", instanceClass: "db.t4g.micro" }), "database.instanceClass", '"db.t4g.micro"', /db\.t4g\.medium or larger/));
-    it("an unsupported major version", () => expectOne(withField("database", { engineVersion: "12.22" }), "database.engineVersion", '"12.22"', /13, 14, 15, 16, 17/));
+        expectOne(
+            withField("database", { engine: "aurora-postgresql", instanceClass: "db.t4g.micro" }),
+            "database.instanceClass",
+            '"db.t4g.micro"',
+            /db\.t4g\.medium or larger/,
+        ));
+    it("an unsupported major version", () =>
+        expectOne(
+            withField("database", { engineVersion: "12.22" }),
+            "database.engineVersion",
+            '"12.22"',
+            /13, 14, 15, 16, 17/,
+        ));
     it("ACU min above max", () =>
-        expectOne(withField("database", { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 4 }), "database.minCapacityAcu", "8", /must not exceed maxCapacityAcu \(4\)/));
+        expectOne(
+            withField("database", { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 4 }),
+            "database.minCapacityAcu",
+            "8",
+            /must not exceed maxCapacityAcu \(4\)/,
+        ));
     it("ACU not in steps of 0.5", () =>
-        expectOne(withField("database", { engine: "aurora-serverless", minCapacityAcu: 0.7 }), "database.minCapacityAcu", "0.7", /steps of 0\.5/));
+        expectOne(
+            withField("database", { engine: "aurora-serverless", minCapacityAcu: 0.7 }),
+            "database.minCapacityAcu",
+            "0.7",
+            /steps of 0\.5/,
+        ));
     it("ACU min 0 where the engine version cannot auto-pause", () =>
-        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16.2", minCapacityAcu: 0 }), "database.minCapacityAcu", "0", /auto-pause.*16\.3/));
+        expectOne(
+            withField("database", { engine: "aurora-serverless", engineVersion: "16.2", minCapacityAcu: 0 }),
+            "database.minCapacityAcu",
+            "0",
+            /auto-pause.*16\.3/,
+        ));
     it("ACU min 0 is fine from the first auto-pause version on", () => {
         for (const [major, minor] of Object.entries(AUTO_PAUSE_MIN_VERSION)) {
-            const s = parseConfig(withField("database", { engine: "aurora-serverless", engineVersion: `${major}.${minor}`, minCapacityAcu: 0 }));
+            const s = parseConfig(
+                withField("database", {
+                    engine: "aurora-serverless",
+                    engineVersion: `${major}.${minor}`,
+                    minCapacityAcu: 0,
+                }),
+            );
             assert.strictEqual(s.database.minCapacityAcu, 0);
-            problems(withField("database", { engine: "aurora-serverless", engineVersion: `${major}.${minor - 1}`, minCapacityAcu: 0 }));
+            problems(
+                withField("database", {
+                    engine: "aurora-serverless",
+                    engineVersion: `${major}.${minor - 1}`,
+                    minCapacityAcu: 0,
+                }),
+            );
         }
     });
-    it("ACUs on an engine that has none", () => expectOne(withField("database", { minCapacityAcu: 1 }), "database.minCapacityAcu", "1", /only to engine aurora-serverless/));
+    it("ACUs on an engine that has none", () =>
+        expectOne(
+            withField("database", { minCapacityAcu: 1 }),
+            "database.minCapacityAcu",
+            "1",
+            /only to engine aurora-serverless/,
+        ));
     it("a proxy in front of an auto-pausing cluster", () =>
-        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16.4", minCapacityAcu: 0, proxy: true }), "database.proxy", "true", /never pause/));
+        expectOne(
+            withField("database", {
+                engine: "aurora-serverless",
+                engineVersion: "16.4",
+                minCapacityAcu: 0,
+                proxy: true,
+            }),
+            "database.proxy",
+            "true",
+            /never pause/,
+        ));
     it("storage settings on Aurora", () =>
-        expectOne(withField("database", { engine: "aurora-postgresql", allocatedStorageGb: 50 }), "database.allocatedStorageGb", "50", /only to engine postgres/));
+        expectOne(
+            withField("database", { engine: "aurora-postgresql", allocatedStorageGb: 50 }),
+            "database.allocatedStorageGb",
+            "50",
+            /only to engine postgres/,
+        ));
     it("max storage below the allocated storage", () =>
-        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 50 }), "database.maxAllocatedStorageGb", "50", /at least 10% above allocatedStorageGb \(100\), i\.e\. 110/));
+        expectOne(
+            withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 50 }),
+            "database.maxAllocatedStorageGb",
+            "50",
+            /at least 10% above allocatedStorageGb \(100\), i\.e\. 110/,
+        ));
     it("max storage less than 10% above the allocated storage (AWS rejects it)", () => {
-        expectOne(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 }), "database.maxAllocatedStorageGb", "109", /110 or more/);
-        assert.strictEqual(parseConfig(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 110 })).database.maxAllocatedStorageGb, 110);
+        expectOne(
+            withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 }),
+            "database.maxAllocatedStorageGb",
+            "109",
+            /110 or more/,
+        );
+        assert.strictEqual(
+            parseConfig(withField("database", { allocatedStorageGb: 100, maxAllocatedStorageGb: 110 })).database
+                .maxAllocatedStorageGb,
+            110,
+        );
     });
-    it("a reserved master user name", () => expectOne(withField("database", { masterUsername: "postgres" }), "database.masterUsername", '"postgres"', /reserved/));
-    it("lambda behind an ALB", () => expectOne(withField("compute", { ingress: "alb" }), "compute.ingress", '"alb"', /HTTP API/));
+    it("a reserved master user name", () =>
+        expectOne(
+            withField("database", { masterUsername: "postgres" }),
+            "database.masterUsername",
+            '"postgres"',
+            /reserved/,
+        ));
+    it("lambda behind an ALB", () =>
+        expectOne(withField("compute", { ingress: "alb" }), "compute.ingress", '"alb"', /HTTP API/));
     it("a lambda timeout the HTTP API cannot wait for", () =>
-        expectOne(withField("compute", { lambda: { timeoutSeconds: 60 } }), "compute.lambda.timeoutSeconds", "60", /1 to 29/));
-    it("a bad alarm email", () => expectOne({ ...minimal(), alarms: { emails: ["oncall"] } }, "alarms.emails[0]", '"oncall"', /email/));
+        expectOne(
+            withField("compute", { lambda: { timeoutSeconds: 60 } }),
+            "compute.lambda.timeoutSeconds",
+            "60",
+            /1 to 29/,
+        ));
+    it("a bad alarm email", () =>
+        expectOne({ ...minimal(), alarms: { emails: ["oncall"] } }, "alarms.emails[0]", '"oncall"', /email/));
     it("no NAT and no way to reach Secrets Manager", () =>
-        expectOne({ ...minimal(), network: { natGateways: "none" }, database: { engine: "postgres", iamAuth: false } }, "network.interfaceEndpoints", "[]", /interface endpoint/));
+        expectOne(
+            { ...minimal(), network: { natGateways: "none" }, database: { engine: "postgres", iamAuth: false } },
+            "network.interfaceEndpoints",
+            "[]",
+            /interface endpoint/,
+        ));
     it("an existing VPC with too few isolated subnets", () => {
-        const raw = withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000"] } });
+        const raw = withField("network", {
+            existingVpc: {
+                vpcId: "vpc-0123456789abcdef0",
+                privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                isolatedSubnetIds: ["subnet-0c000000"],
+            },
+        });
         const ps = problems(raw);
-        assert.ok(ps.some((p) => p.startsWith("private-app:network.existingVpc.isolatedSubnetIds: ") && /2 or 3 subnet ids/.test(p)), ps.join("\n"));
+        assert.ok(
+            ps.some(
+                (p) =>
+                    p.startsWith("private-app:network.existingVpc.isolatedSubnetIds: ") && /2 or 3 subnet ids/.test(p),
+            ),
+            ps.join("\n"),
+        );
     });
     it("an existing VPC with a subnet in two tiers", () => {
-        const raw = withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0a000000", "subnet-0c000000"] } });
+        const raw = withField("network", {
+            existingVpc: {
+                vpcId: "vpc-0123456789abcdef0",
+                privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                isolatedSubnetIds: ["subnet-0a000000", "subnet-0c000000"],
+            },
+        });
         const ps = problems(raw);
         assert.strictEqual(ps.length, 1, ps.join("\n"));
-        assert.match(ps[0], /^private-app:network\.existingVpc\.isolatedSubnetIds: got "subnet-0a000000"; this subnet is also listed in privateSubnetIds/);
+        assert.match(
+            ps[0],
+            /^private-app:network\.existingVpc\.isolatedSubnetIds: got "subnet-0a000000"; this subnet is also listed in privateSubnetIds/,
+        );
     });
     it("an existing VPC with settings it does not use", () => {
-        const raw = withField("network", { natGateways: "perAz", existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } });
+        const raw = withField("network", {
+            natGateways: "perAz",
+            existingVpc: {
+                vpcId: "vpc-0123456789abcdef0",
+                privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"],
+            },
+        });
         expectOne(raw, "network.natGateways", '"perAz"', /not used with network.existingVpc/);
     });
     it("an existing VPC that is valid", () => {
-        const s = parseConfig(withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } }));
+        const s = parseConfig(
+            withField("network", {
+                existingVpc: {
+                    vpcId: "vpc-0123456789abcdef0",
+                    privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                    isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"],
+                },
+            }),
+        );
         assert.deepStrictEqual(s.network.existingVpc?.isolatedSubnetIds, ["subnet-0c000000", "subnet-0d000000"]);
     });
 });
@@ -207,7 +388,7 @@ describe("config: every problem at once", () => {
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
             assert.strictEqual((e as { __pulumiRunError?: boolean }).__pulumiRunError, true);
-            assert.match((e as Error).message, /^Invalid configuration \(2 problems\):\n  private-app:database: /);
+            assert.match((e as Error).message, /^Invalid configuration \(2 problems\):\n {2}private-app:database: /);
         }
     });
 });
@@ -223,17 +404,28 @@ describe("config: the raw stack config map", () => {
     });
     it("rejects an unknown key of the namespace and still reports the others", () => {
         try {
-            parseStackConfig({ "aws:region": "eu-west-1", "private-app:netwrok": "{}", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            parseStackConfig({
+                "aws:region": "eu-west-1",
+                "private-app:netwrok": "{}",
+                "private-app:compute": JSON.stringify({ mode: "lambda" }),
+            });
             assert.fail("expected an error");
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
-            assert.match(e.problems[0], /^private-app:netwrok: got \{\}; unknown key; allowed keys: private-app:network/);
+            assert.match(
+                e.problems[0],
+                /^private-app:netwrok: got \{\}; unknown key; allowed keys: private-app:network/,
+            );
             assert.match(e.problems[1], /^private-app:database: /);
         }
     });
     it("a plain string where an object is expected", () => {
         try {
-            parseStackConfig({ "aws:region": "eu-west-1", "private-app:database": "postgres", "private-app:compute": JSON.stringify({ mode: "lambda" }) });
+            parseStackConfig({
+                "aws:region": "eu-west-1",
+                "private-app:database": "postgres",
+                "private-app:compute": JSON.stringify({ mode: "lambda" }),
+            });
             assert.fail("expected an error");
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
@@ -254,7 +446,8 @@ function schemaPaths(): string[] {
     const walk = (prefix: string, schema: z.ZodType) => {
         paths.push(prefix);
         const s = unwrap(schema);
-        if (s instanceof z.ZodObject) for (const [k, v] of Object.entries(s.shape)) walk(`${prefix}.${k}`, v as z.ZodType);
+        if (s instanceof z.ZodObject)
+            for (const [k, v] of Object.entries(s.shape)) walk(`${prefix}.${k}`, v as z.ZodType);
     };
     for (const top of CONFIG_KEYS) walk(top, SCHEMAS[top].schema as z.ZodType);
     return paths;
@@ -269,8 +462,19 @@ describe("config: the reference in README.md", () => {
 
     it("documents the defaults the code applies", () => {
         const base = parseConfig(minimal()) as unknown as Record<string, unknown>;
-        const serverless = parseConfig(withField("database", { engine: "aurora-serverless" })) as unknown as Record<string, unknown>;
-        const existing = parseConfig(withField("network", { existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"], isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"] } })) as unknown as Record<string, unknown>;
+        const serverless = parseConfig(withField("database", { engine: "aurora-serverless" })) as unknown as Record<
+            string,
+            unknown
+        >;
+        const existing = parseConfig(
+            withField("network", {
+                existingVpc: {
+                    vpcId: "vpc-0123456789abcdef0",
+                    privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                    isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"],
+                },
+            }),
+        ) as unknown as Record<string, unknown>;
         let checked = 0;
         for (const row of CONFIG_REFERENCE) {
             let expected: unknown;
@@ -279,22 +483,39 @@ describe("config: the reference in README.md", () => {
             } catch {
                 continue; // a sentence: checked by its own test
             }
-            const settings = row.key.startsWith("network.existingVpc.") ? existing : /CapacityAcu$/.test(row.key) ? serverless : base;
-            const actual = row.key.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], settings);
+            const settings = row.key.startsWith("network.existingVpc.")
+                ? existing
+                : /CapacityAcu$/.test(row.key)
+                  ? serverless
+                  : base;
+            const actual = row.key
+                .split(".")
+                .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], settings);
             if (typeof expected === "object" && expected !== null && !Array.isArray(expected)) continue; // whole objects
             assert.deepStrictEqual(actual, expected, `documented default of ${row.key}`);
             checked++;
         }
         assert.ok(checked >= 40, `only ${checked} defaults checked`);
         const required = CONFIG_REFERENCE.filter((r) => r.default === "required").map((r) => r.key);
-        assert.deepStrictEqual(required, ["network.existingVpc.vpcId", "network.existingVpc.privateSubnetIds", "network.existingVpc.isolatedSubnetIds", "database", "database.engine", "compute", "compute.mode"]);
+        assert.deepStrictEqual(required, [
+            "network.existingVpc.vpcId",
+            "network.existingVpc.privateSubnetIds",
+            "network.existingVpc.isolatedSubnetIds",
+            "database",
+            "database.engine",
+            "compute",
+            "compute.mode",
+        ]);
     });
 
     it("README.md holds the generated table", () => {
-        const fs = require("fs") as typeof import("fs");
-        const { withReference } = require("../../lib/config-reference") as typeof import("../../lib/config-reference");
+        const { withReference } = configReference;
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-        assert.strictEqual(withReference(readme), readme, "README.md's config reference is out of date: run `npm run docs`");
+        assert.strictEqual(
+            withReference(readme),
+            readme,
+            "README.md's config reference is out of date: run `npm run docs`",
+        );
     });
 });
 
@@ -302,14 +523,36 @@ describe("config: engine versions", () => {
     it("postgres takes a major alone (AWS upgrades minors) or a pinned MAJOR.MINOR", () => {
         assert.strictEqual(parseConfig(minimal()).database.engineVersion, "16");
         assert.strictEqual(parseConfig(withField("database", { engineVersion: "17" })).database.engineVersion, "17");
-        assert.strictEqual(parseConfig(withField("database", { engineVersion: "16.6" })).database.engineVersion, "16.6");
+        assert.strictEqual(
+            parseConfig(withField("database", { engineVersion: "16.6" })).database.engineVersion,
+            "16.6",
+        );
     });
     it("Aurora defaults to a pinned MAJOR.MINOR and rejects a major alone, once", () => {
-        assert.strictEqual(parseConfig(withField("database", { engine: "aurora-postgresql" })).database.engineVersion, "16.6");
-        expectOne(withField("database", { engine: "aurora-serverless", engineVersion: "16" }), "database.engineVersion", '"16"', /Aurora needs MAJOR\.MINOR/);
-        expectOne(withField("database", { engine: "aurora-postgresql", engineVersion: "16" }), "database.engineVersion", '"16"', /Aurora needs MAJOR\.MINOR/);
+        assert.strictEqual(
+            parseConfig(withField("database", { engine: "aurora-postgresql" })).database.engineVersion,
+            "16.6",
+        );
+        expectOne(
+            withField("database", { engine: "aurora-serverless", engineVersion: "16" }),
+            "database.engineVersion",
+            '"16"',
+            /Aurora needs MAJOR\.MINOR/,
+        );
+        expectOne(
+            withField("database", { engine: "aurora-postgresql", engineVersion: "16" }),
+            "database.engineVersion",
+            '"16"',
+            /Aurora needs MAJOR\.MINOR/,
+        );
     });
-    it("rejects a three-part version", () => expectOne(withField("database", { engineVersion: "16.4.1" }), "database.engineVersion", '"16.4.1"', /MAJOR or MAJOR\.MINOR/));
+    it("rejects a three-part version", () =>
+        expectOne(
+            withField("database", { engineVersion: "16.4.1" }),
+            "database.engineVersion",
+            '"16.4.1"',
+            /MAJOR or MAJOR\.MINOR/,
+        ));
 });
 
 describe("config: the region", () => {
@@ -328,27 +571,58 @@ describe("config: the region", () => {
         } catch (e) {
             assert.ok(ConfigError.isInstance(e));
             assert.strictEqual(e.problems.length, 1);
-            assert.match(e.problems[0], /^aws:region: got "il-central-1"; the app's RDS certificate bundle .* covers only .*eu-west-1.*\. Fix: /);
+            assert.match(
+                e.problems[0],
+                /^aws:region: got "il-central-1"; the app's RDS certificate bundle .* covers only .*eu-west-1.*\. Fix: /,
+            );
         }
     });
 });
 
 describe("config: odd inputs still give one clear line each", () => {
-    const fields = (top: "network" | "database") => (top === "network" ? /expected an object with the fields cidr, azCount, natGateways, / : /expected an object with the fields engine, /);
-    for (const [title, value] of [["an array", [1, 2]], ["null", null], ["a number", 3], ["an empty string", ""]] as const) {
-        it(`a whole key given as ${title}`, () => expectOne({ ...minimal(), network: value }, "network", JSON.stringify(value), fields("network")));
+    const fields = (top: "network" | "database") =>
+        top === "network"
+            ? /expected an object with the fields cidr, azCount, natGateways, /
+            : /expected an object with the fields engine, /;
+    for (const [title, value] of [
+        ["an array", [1, 2]],
+        ["null", null],
+        ["a number", 3],
+        ["an empty string", ""],
+    ] as const) {
+        it(`a whole key given as ${title}`, () =>
+            expectOne({ ...minimal(), network: value }, "network", JSON.stringify(value), fields("network")));
     }
     it("a nested object given as a list names its fields", () =>
-        expectOne(withField("network", { existingVpc: ["vpc-12345678"] }), "network.existingVpc", '["vpc-12345678"]', /fields vpcId, cidr, publicSubnetIds/));
+        expectOne(
+            withField("network", { existingVpc: ["vpc-12345678"] }),
+            "network.existingVpc",
+            '["vpc-12345678"]',
+            /fields vpcId, cidr, publicSubnetIds/,
+        ));
     it("a number given as a quoted string says so, with the command", () => {
         const [p] = problems(withField("network", { azCount: "3" }));
-        assert.match(p, /^private-app:network\.azCount: got "3"; expected 2 or 3, as a number rather than a quoted string\. Fix: remove the quotes in the stack file, or: pulumi config set --path 'network\.azCount' 3$/);
+        assert.match(
+            p,
+            /^private-app:network\.azCount: got "3"; expected 2 or 3, as a number rather than a quoted string\. Fix: remove the quotes in the stack file, or: pulumi config set --path 'network\.azCount' 3$/,
+        );
     });
     it("a boolean given as a quoted string says so", () =>
-        expectOne(withField("database", { multiAz: "true" }), "database.multiAz", '"true"', /as a boolean rather than a quoted string/));
+        expectOne(
+            withField("database", { multiAz: "true" }),
+            "database.multiAz",
+            '"true"',
+            /as a boolean rather than a quoted string/,
+        ));
     it("a nested unknown key names its full path and the keys allowed there", () =>
-        expectOne(withField("network", { existingVpc: { vpcId: "vpc-12345678", privateSubnetIds: [], isolatedSubnetIds: [], extra: { deep: 1 } } }),
-            "network.existingVpc.extra", '{"deep":1}', /unknown key; allowed keys here: vpcId, cidr, publicSubnetIds/));
+        expectOne(
+            withField("network", {
+                existingVpc: { vpcId: "vpc-12345678", privateSubnetIds: [], isolatedSubnetIds: [], extra: { deep: 1 } },
+            }),
+            "network.existingVpc.extra",
+            '{"deep":1}',
+            /unknown key; allowed keys here: vpcId, cidr, publicSubnetIds/,
+        ));
     it("a very long value is cut, a very long or odd key is quoted and cut: still one line", () => {
         const long = problems(withField("network", { cidr: "x".repeat(5000) }));
         assert.strictEqual(long.length, 1);
@@ -361,7 +635,10 @@ describe("config: odd inputs still give one clear line each", () => {
     });
     it("zod's own wording never leaks through (api throttling, CORS origins)", () => {
         const ps = problems(withField("compute", { api: { throttlingRateLimit: 0, corsAllowOrigins: [42] } }));
-        assert.deepStrictEqual(ps.map((p) => p.split(": ")[0]).sort(), ["private-app:compute.api.corsAllowOrigins[0]", "private-app:compute.api.throttlingRateLimit"]);
+        assert.deepStrictEqual(ps.map((p) => p.split(": ")[0]).sort(), [
+            "private-app:compute.api.corsAllowOrigins[0]",
+            "private-app:compute.api.throttlingRateLimit",
+        ]);
         for (const p of ps) assert.ok(!/Invalid input|Too small|expected number to be/.test(p), p);
     });
 });
@@ -373,9 +650,14 @@ describe("config: aws:region", () => {
         delete process.env.AWS_DEFAULT_REGION;
     });
     after(() => {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+        for (const [k, v] of Object.entries(saved))
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
     });
-    const base = { "private-app:database": JSON.stringify({ engine: "postgres" }), "private-app:compute": JSON.stringify({ mode: "lambda" }) };
+    const base = {
+        "private-app:database": JSON.stringify({ engine: "postgres" }),
+        "private-app:compute": JSON.stringify({ mode: "lambda" }),
+    };
     const problemsOf = (all: Record<string, string>): readonly string[] => {
         try {
             parseStackConfig(all);
@@ -395,9 +677,19 @@ describe("config: aws:region", () => {
         assert.deepStrictEqual(problemsOf(base), []);
     });
     it("reported together with the other problems, not after they are fixed", () => {
-        const ps = problemsOf({ ...base, "aws:region": "il-central-1", "private-app:network": JSON.stringify({ azCount: 5 }) });
-        assert.deepStrictEqual(ps.map((p) => p.split(": ")[0]), ["private-app:network.azCount", "aws:region"]);
+        const ps = problemsOf({
+            ...base,
+            "aws:region": "il-central-1",
+            "private-app:network": JSON.stringify({ azCount: 5 }),
+        });
+        assert.deepStrictEqual(
+            ps.map((p) => p.split(": ")[0]),
+            ["private-app:network.azCount", "aws:region"],
+        );
         const unset = problemsOf({ ...base, "private-app:network": JSON.stringify({ azCount: 5 }) });
-        assert.deepStrictEqual(unset.map((p) => p.split(": ")[0]), ["private-app:network.azCount", "aws:region"]);
+        assert.deepStrictEqual(
+            unset.map((p) => p.split(": ")[0]),
+            ["private-app:network.azCount", "aws:region"],
+        );
     });
 });

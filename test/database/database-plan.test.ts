@@ -87,7 +87,11 @@ describe("lib/database-plan", () => {
         it("resolves the same defaults as the config schema for every engine", () => {
             for (const engine of DATABASE_ENGINES) {
                 const settings = parseConfig({ database: { engine }, compute: { mode: "lambda" } });
-                const { plan, problems } = planDatabase("db", { ...VALID, ...settings.database, alarms: settings.alarms });
+                const { plan, problems } = planDatabase("db", {
+                    ...VALID,
+                    ...settings.database,
+                    alarms: settings.alarms,
+                });
                 assert.deepEqual(problems, []);
                 assert.ok(plan);
                 const db = settings.database;
@@ -161,8 +165,14 @@ describe("lib/database-plan", () => {
                     proxyClientConnections: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
                 },
             });
-            assert.equal(planDatabase("db", { ...VALID, engine: "aurora-postgresql" }).plan?.instanceClass, DEFAULT_INSTANCE_CLASS_AURORA);
-            assert.deepEqual(planDatabase("db", { ...VALID, engine: "aurora-serverless" }).plan?.scaling, { minCapacity: DEFAULT_MIN_ACU, maxCapacity: DEFAULT_MAX_ACU });
+            assert.equal(
+                planDatabase("db", { ...VALID, engine: "aurora-postgresql" }).plan?.instanceClass,
+                DEFAULT_INSTANCE_CLASS_AURORA,
+            );
+            assert.deepEqual(planDatabase("db", { ...VALID, engine: "aurora-serverless" }).plan?.scaling, {
+                minCapacity: DEFAULT_MIN_ACU,
+                maxCapacity: DEFAULT_MAX_ACU,
+            });
         });
     });
 
@@ -176,40 +186,148 @@ describe("lib/database-plan", () => {
             ["unsupported major", "postgres", { engineVersion: "12.9" }, "engineVersion", "12.9"],
             ["class without db.", "postgres", { instanceClass: "t4g.micro" }, "instanceClass", "t4g.micro"],
             ["db.serverless on RDS", "postgres", { instanceClass: "db.serverless" }, "instanceClass", "db.serverless"],
-            ["micro class on Aurora", "aurora-postgresql", { instanceClass: "db.t4g.micro" }, "instanceClass", "db.t4g.micro"],
-            ["provisioned class on Serverless", "aurora-serverless", { instanceClass: "db.r7g.large" }, "instanceClass", "db.r7g.large"],
+            [
+                "micro class on Aurora",
+                "aurora-postgresql",
+                { instanceClass: "db.t4g.micro" },
+                "instanceClass",
+                "db.t4g.micro",
+            ],
+            [
+                "provisioned class on Serverless",
+                "aurora-serverless",
+                { instanceClass: "db.r7g.large" },
+                "instanceClass",
+                "db.r7g.large",
+            ],
             ["storage below 20 GiB", "postgres", { allocatedStorageGb: 10 }, "allocatedStorageGb", 10],
-            ["max storage below allocated", "postgres", { allocatedStorageGb: 50, maxAllocatedStorageGb: 40 }, "maxAllocatedStorageGb", 40],
+            [
+                "max storage below allocated",
+                "postgres",
+                { allocatedStorageGb: 50, maxAllocatedStorageGb: 40 },
+                "maxAllocatedStorageGb",
+                40,
+            ],
             // AWS: the autoscaling limit must be at least 10% above the allocated storage.
-            ["max storage equal to allocated", "postgres", { allocatedStorageGb: 100, maxAllocatedStorageGb: 100 }, "maxAllocatedStorageGb", 100],
-            ["max storage less than 10% above allocated", "postgres", { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 }, "maxAllocatedStorageGb", 109],
+            [
+                "max storage equal to allocated",
+                "postgres",
+                { allocatedStorageGb: 100, maxAllocatedStorageGb: 100 },
+                "maxAllocatedStorageGb",
+                100,
+            ],
+            [
+                "max storage less than 10% above allocated",
+                "postgres",
+                { allocatedStorageGb: 100, maxAllocatedStorageGb: 109 },
+                "maxAllocatedStorageGb",
+                109,
+            ],
             ["ACU min above max", "aurora-serverless", { minCapacityAcu: 8, maxCapacityAcu: 4 }, "minCapacityAcu", 8],
             ["ACU not in steps of 0.5", "aurora-serverless", { minCapacityAcu: 0.7 }, "minCapacityAcu", 0.7],
-            ["ACU max below 1", "aurora-serverless", { minCapacityAcu: 0.5, maxCapacityAcu: 0.5 }, "maxCapacityAcu", 0.5],
+            [
+                "ACU max below 1",
+                "aurora-serverless",
+                { minCapacityAcu: 0.5, maxCapacityAcu: 0.5 },
+                "maxCapacityAcu",
+                0.5,
+            ],
             ["ACU on RDS", "postgres", { minCapacityAcu: 1 }, "minCapacityAcu", 1],
-            ["auto-pause seconds without min 0", "aurora-serverless", { secondsUntilAutoPause: 600 }, "secondsUntilAutoPause", 600],
-            ["auto-pause seconds out of range", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.6", secondsUntilAutoPause: 60 }, "secondsUntilAutoPause", 60],
-            ["min 0 on an old minor", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.1" }, "minCapacityAcu", 0],
-            ["min 0 with the proxy", "aurora-serverless", { minCapacityAcu: 0, engineVersion: "16.6", proxy: true }, "proxy", true],
-            ["Serverless v2 on a too old minor", "aurora-serverless", { engineVersion: "14.2" }, "engineVersion", "14.2"],
+            [
+                "auto-pause seconds without min 0",
+                "aurora-serverless",
+                { secondsUntilAutoPause: 600 },
+                "secondsUntilAutoPause",
+                600,
+            ],
+            [
+                "auto-pause seconds out of range",
+                "aurora-serverless",
+                { minCapacityAcu: 0, engineVersion: "16.6", secondsUntilAutoPause: 60 },
+                "secondsUntilAutoPause",
+                60,
+            ],
+            [
+                "min 0 on an old minor",
+                "aurora-serverless",
+                { minCapacityAcu: 0, engineVersion: "16.1" },
+                "minCapacityAcu",
+                0,
+            ],
+            [
+                "min 0 with the proxy",
+                "aurora-serverless",
+                { minCapacityAcu: 0, engineVersion: "16.6", proxy: true },
+                "proxy",
+                true,
+            ],
+            [
+                "Serverless v2 on a too old minor",
+                "aurora-serverless",
+                { engineVersion: "14.2" },
+                "engineVersion",
+                "14.2",
+            ],
             ["retention 0 (backups off)", "postgres", { backupRetentionDays: 0 }, "backupRetentionDays", 0],
             ["retention 40", "postgres", { backupRetentionDays: 40 }, "backupRetentionDays", 40],
             ["backup window too short", "postgres", { backupWindow: "03:00-03:10" }, "backupWindow", "03:00-03:10"],
-            ["maintenance window malformed", "postgres", { maintenanceWindow: "sunday 4am" }, "maintenanceWindow", "sunday 4am"],
-            ["windows overlap", "postgres", { backupWindow: "04:00-05:00", maintenanceWindow: "sun:04:30-sun:05:30" }, "maintenanceWindow", "sun:04:30-sun:05:30"],
+            [
+                "maintenance window malformed",
+                "postgres",
+                { maintenanceWindow: "sunday 4am" },
+                "maintenanceWindow",
+                "sunday 4am",
+            ],
+            [
+                "windows overlap",
+                "postgres",
+                { backupWindow: "04:00-05:00", maintenanceWindow: "sun:04:30-sun:05:30" },
+                "maintenanceWindow",
+                "sun:04:30-sun:05:30",
+            ],
             ["monitoring interval 2", "postgres", { monitoringIntervalSeconds: 2 }, "monitoringIntervalSeconds", 2],
             ["log retention 10", "postgres", { logRetentionDays: 10 }, "logRetentionDays", 10],
             ["proxy pool 0%", "postgres", { proxyMaxConnectionsPercent: 0 }, "proxyMaxConnectionsPercent", 0],
-            ["bastion type is an RDS class", "postgres", { bastionInstanceType: "db.t4g.micro" }, "bastionInstanceType", "db.t4g.micro"],
+            [
+                "bastion type is an RDS class",
+                "postgres",
+                { bastionInstanceType: "db.t4g.micro" },
+                "bastionInstanceType",
+                "db.t4g.micro",
+            ],
             ["KMS alias instead of ARN", "postgres", { kmsKeyArn: "alias/app" }, "kmsKeyArn", "alias/app"],
             ["database name with capitals", "postgres", { databaseName: "App" }, "databaseName", "App"],
             ["master user reserved", "postgres", { masterUsername: "postgres" }, "masterUsername", "postgres"],
             ["app user with rds prefix", "postgres", { appUsername: "rds_app" }, "appUsername", "rds_app"],
             ["app user equals master", "postgres", { appUsername: "app_admin" }, "appUsername", "app_admin"],
-            ["one isolated subnet", "postgres", { isolatedSubnetIds: ["subnet-iso0"] }, "isolatedSubnetIds", ["subnet-iso0"]],
-            ["a private subnet in the DB subnet group", "postgres", { isolatedSubnetIds: ["subnet-iso0", "subnet-prv0"] }, "isolatedSubnetIds", ["subnet-prv0"]],
-            ["proxy with one private subnet", "postgres", { proxy: true, privateSubnetIds: ["subnet-prv0"] }, "privateSubnetIds", ["subnet-prv0"]],
-            ["Aurora reader with one AZ", "aurora-postgresql", { multiAz: true, availabilityZones: ["eu-west-1a", "eu-west-1a"] }, "availabilityZones", ["eu-west-1a", "eu-west-1a"]],
+            [
+                "one isolated subnet",
+                "postgres",
+                { isolatedSubnetIds: ["subnet-iso0"] },
+                "isolatedSubnetIds",
+                ["subnet-iso0"],
+            ],
+            [
+                "a private subnet in the DB subnet group",
+                "postgres",
+                { isolatedSubnetIds: ["subnet-iso0", "subnet-prv0"] },
+                "isolatedSubnetIds",
+                ["subnet-prv0"],
+            ],
+            [
+                "proxy with one private subnet",
+                "postgres",
+                { proxy: true, privateSubnetIds: ["subnet-prv0"] },
+                "privateSubnetIds",
+                ["subnet-prv0"],
+            ],
+            [
+                "Aurora reader with one AZ",
+                "aurora-postgresql",
+                { multiAz: true, availabilityZones: ["eu-west-1a", "eu-west-1a"] },
+                "availabilityZones",
+                ["eu-west-1a", "eu-west-1a"],
+            ],
             ["no alarm topic", "postgres", { alarmTopicArn: "" }, "alarmTopicArn", ""],
             ["CPU alarm above 100%", "postgres", { alarms: { dbCpuPercent: 120 } }, "alarms.dbCpuPercent", 120],
         ];
@@ -221,31 +339,76 @@ describe("lib/database-plan", () => {
         }
 
         it("accepts what AWS accepts at the edges", () => {
-            assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 0, engineVersion: `16.${AUTO_PAUSE_MIN_VERSION[16]}`, secondsUntilAutoPause: 86400 }), []);
+            assert.deepEqual(
+                problemsOf("aurora-serverless", {
+                    minCapacityAcu: 0,
+                    engineVersion: `16.${AUTO_PAUSE_MIN_VERSION[16]}`,
+                    secondsUntilAutoPause: 86400,
+                }),
+                [],
+            );
             assert.deepEqual(problemsOf("aurora-serverless", { minCapacityAcu: 256, maxCapacityAcu: 256 }), []);
-            assert.deepEqual(problemsOf("postgres", { backupRetentionDays: 35, allocatedStorageGb: 100, maxAllocatedStorageGb: 110 }), []);
-            assert.deepEqual(problemsOf("postgres", { allocatedStorageGb: 21, maxAllocatedStorageGb: 24 }), [], "ceil(21 * 1.1) = 24");
+            assert.deepEqual(
+                problemsOf("postgres", {
+                    backupRetentionDays: 35,
+                    allocatedStorageGb: 100,
+                    maxAllocatedStorageGb: 110,
+                }),
+                [],
+            );
+            assert.deepEqual(
+                problemsOf("postgres", { allocatedStorageGb: 21, maxAllocatedStorageGb: 24 }),
+                [],
+                "ceil(21 * 1.1) = 24",
+            );
             const full = problemsOf("postgres", { allocatedStorageGb: 65536, maxAllocatedStorageGb: 65536 });
-            assert.deepEqual(full.map((p) => p.split(":")[0]), ["maxAllocatedStorageGb"]);
+            assert.deepEqual(
+                full.map((p) => p.split(":")[0]),
+                ["maxAllocatedStorageGb"],
+            );
             assert.match(full[0], /lower allocatedStorageGb/);
-            assert.deepEqual(problemsOf("postgres", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }), []);
-            assert.deepEqual(problemsOf("aurora-postgresql", { allocatedStorageGb: 20, maxAllocatedStorageGb: 100 }), [], "Aurora ignores the storage defaults the config carries");
-            assert.deepEqual(problemsOf("postgres", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" }), []);
+            assert.deepEqual(
+                problemsOf("postgres", { backupWindow: "23:30-00:30", maintenanceWindow: "mon:01:00-mon:02:00" }),
+                [],
+            );
+            assert.deepEqual(
+                problemsOf("aurora-postgresql", { allocatedStorageGb: 20, maxAllocatedStorageGb: 100 }),
+                [],
+                "Aurora ignores the storage defaults the config carries",
+            );
+            assert.deepEqual(
+                problemsOf("postgres", {
+                    kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+                }),
+                [],
+            );
         });
 
         it("reports every problem at once, and the error names the component", () => {
             const problems = problemsOf("aurora-serverless", {
-                minCapacityAcu: 8, maxCapacityAcu: 4, backupRetentionDays: 0, logRetentionDays: 10, appUsername: "app_admin",
+                minCapacityAcu: 8,
+                maxCapacityAcu: 4,
+                backupRetentionDays: 0,
+                logRetentionDays: 10,
+                appUsername: "app_admin",
             });
             assert.equal(problems.length, 4, problems.join("\n"));
             const message = databaseArgsError("db", problems).message;
             assert.match(message, /^Database "db": invalid arguments \(4 problems\):\n {2}- minCapacityAcu: got 8;/);
-            for (const key of ["minCapacityAcu", "backupRetentionDays", "logRetentionDays", "appUsername"]) assert.match(message, new RegExp(`- ${key}: got`));
+            for (const key of ["minCapacityAcu", "backupRetentionDays", "logRetentionDays", "appUsername"])
+                assert.match(message, new RegExp(`- ${key}: got`));
         });
 
         it("skips the checks of subnet ids it cannot see (Outputs)", () => {
             const unknown = { apply: () => undefined };
-            assert.deepEqual(problemsOf("postgres", { isolatedSubnetIds: unknown, privateSubnetIds: [unknown, "subnet-prv1"], proxy: true }), []);
+            assert.deepEqual(
+                problemsOf("postgres", {
+                    isolatedSubnetIds: unknown,
+                    privateSubnetIds: [unknown, "subnet-prv1"],
+                    proxy: true,
+                }),
+                [],
+            );
         });
     });
 
@@ -258,10 +421,20 @@ describe("lib/database-plan", () => {
                 ["aurora-serverless", "17.4", "aurora-postgresql17"],
             ];
             for (const [engine, version, family] of table) assert.equal(parameterGroupFamily(engine, version), family);
-            fc.assert(fc.property(fc.constantFrom(...DATABASE_ENGINES), fc.constantFrom(...SUPPORTED_MAJORS), fc.nat({ max: 99 }), (engine, major, minor) => {
-                const family = parameterGroupFamily(engine, `${major}.${minor}`);
-                return family.endsWith(String(major)) && family.startsWith(engine === "postgres" ? "postgres" : "aurora-postgresql");
-            }));
+            fc.assert(
+                fc.property(
+                    fc.constantFrom(...DATABASE_ENGINES),
+                    fc.constantFrom(...SUPPORTED_MAJORS),
+                    fc.nat({ max: 99 }),
+                    (engine, major, minor) => {
+                        const family = parameterGroupFamily(engine, `${major}.${minor}`);
+                        return (
+                            family.endsWith(String(major)) &&
+                            family.startsWith(engine === "postgres" ? "postgres" : "aurora-postgresql")
+                        );
+                    },
+                ),
+            );
             assert.equal(parameterGroupFamily("postgres", "16"), "postgres16", "a major alone picks the family too");
             assert.throws(() => parameterGroupFamily("postgres", "16.4.1"), /MAJOR or MAJOR\.MINOR/);
         });
@@ -277,19 +450,32 @@ describe("lib/database-plan", () => {
         it("exports the PostgreSQL log (and the upgrade log on RDS) to groups named after the identifier", () => {
             assert.deepEqual(logExports("postgres"), ["postgresql", "upgrade"]);
             assert.deepEqual(logExports("aurora-serverless"), ["postgresql"]);
-            assert.deepEqual(logGroupNames("postgres", "p-s-db"), ["/aws/rds/instance/p-s-db/postgresql", "/aws/rds/instance/p-s-db/upgrade"]);
+            assert.deepEqual(logGroupNames("postgres", "p-s-db"), [
+                "/aws/rds/instance/p-s-db/postgresql",
+                "/aws/rds/instance/p-s-db/upgrade",
+            ]);
             assert.deepEqual(logGroupNames("aurora-postgresql", "p-s-db"), ["/aws/rds/cluster/p-s-db/postgresql"]);
         });
 
         it("turns Performance Insights off only for the micro and small burstable classes", () => {
-            for (const c of ["db.t4g.micro", "db.t4g.small", "db.t3.micro", "db.t3.small", "db.t2.micro"]) assert.equal(performanceInsightsSupported(c), false, c);
-            for (const c of ["db.t4g.medium", "db.t3.large", "db.m7g.large", "db.r6g.xlarge", "db.serverless"]) assert.equal(performanceInsightsSupported(c), true, c);
+            for (const c of ["db.t4g.micro", "db.t4g.small", "db.t3.micro", "db.t3.small", "db.t2.micro"])
+                assert.equal(performanceInsightsSupported(c), false, c);
+            for (const c of ["db.t4g.medium", "db.t3.large", "db.m7g.large", "db.r6g.xlarge", "db.serverless"])
+                assert.equal(performanceInsightsSupported(c), true, c);
         });
 
         it("sets secondsUntilAutoPause only when the minimum is 0 ACU", () => {
             assert.deepEqual(serverlessScaling(0.5, 4), { minCapacity: 0.5, maxCapacity: 4 });
-            assert.deepEqual(serverlessScaling(0, 4), { minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: DEFAULT_SECONDS_UNTIL_AUTO_PAUSE });
-            assert.deepEqual(serverlessScaling(0, 4, 900), { minCapacity: 0, maxCapacity: 4, secondsUntilAutoPause: 900 });
+            assert.deepEqual(serverlessScaling(0, 4), {
+                minCapacity: 0,
+                maxCapacity: 4,
+                secondsUntilAutoPause: DEFAULT_SECONDS_UNTIL_AUTO_PAUSE,
+            });
+            assert.deepEqual(serverlessScaling(0, 4, 900), {
+                minCapacity: 0,
+                maxCapacity: 4,
+                secondsUntilAutoPause: 900,
+            });
             assert.deepEqual(serverlessScaling(1, 4, 900), { minCapacity: 1, maxCapacity: 4 });
         });
 
@@ -298,22 +484,40 @@ describe("lib/database-plan", () => {
             assert.deepEqual(clusterInstancePlan("aurora-postgresql", "db.r7g.large", false), [
                 { role: "writer", instanceClass: "db.r7g.large", promotionTier: 0, azIndex: 0 },
             ]);
-            assert.deepEqual(clusterInstancePlan("aurora-serverless", "db.serverless", true).map((p) => [p.role, p.instanceClass, p.promotionTier, p.azIndex]), [
-                ["writer", "db.serverless", 0, 0],
-                ["reader", "db.serverless", 1, 1],
-            ]);
+            assert.deepEqual(
+                clusterInstancePlan("aurora-serverless", "db.serverless", true).map((p) => [
+                    p.role,
+                    p.instanceClass,
+                    p.promotionTier,
+                    p.azIndex,
+                ]),
+                [
+                    ["writer", "db.serverless", 0, 0],
+                    ["reader", "db.serverless", 1, 1],
+                ],
+            );
         });
     });
 
     describe("dataSafety", () => {
         it("prod: deletion protection, protect, a kept final snapshot, changes in the maintenance window", () => {
             assert.deepEqual(dataSafety(true), {
-                deletionProtection: true, protect: true, skipFinalSnapshot: false, applyImmediately: false, deleteAutomatedBackups: false, secretRecoveryWindowDays: 30,
+                deletionProtection: true,
+                protect: true,
+                skipFinalSnapshot: false,
+                applyImmediately: false,
+                deleteAutomatedBackups: false,
+                secretRecoveryWindowDays: 30,
             });
         });
         it("dev: a destroy that needs no manual step", () => {
             assert.deepEqual(dataSafety(false), {
-                deletionProtection: false, protect: false, skipFinalSnapshot: true, applyImmediately: true, deleteAutomatedBackups: true, secretRecoveryWindowDays: 7,
+                deletionProtection: false,
+                protect: false,
+                skipFinalSnapshot: true,
+                applyImmediately: true,
+                deleteAutomatedBackups: true,
+                secretRecoveryWindowDays: 7,
             });
         });
     });
@@ -328,10 +532,21 @@ describe("lib/database-plan", () => {
         });
 
         it("always yields an identifier RDS accepts, within the length limit, deterministically", () => {
-            fc.assert(fc.property(fc.string(), fc.string(), fc.string({ minLength: 1 }), fc.constantFrom(MAX_DB_IDENTIFIER_LENGTH, MAX_PROXY_NAME_LENGTH), (project, stack, name, max) => {
-                const id = physicalIdentifier(project, stack, name, max);
-                return RDS_ID.test(id) && id.length <= max && id === physicalIdentifier(project, stack, name, max);
-            }), { numRuns: 500 });
+            fc.assert(
+                fc.property(
+                    fc.string(),
+                    fc.string(),
+                    fc.string({ minLength: 1 }),
+                    fc.constantFrom(MAX_DB_IDENTIFIER_LENGTH, MAX_PROXY_NAME_LENGTH),
+                    (project, stack, name, max) => {
+                        const id = physicalIdentifier(project, stack, name, max);
+                        return (
+                            RDS_ID.test(id) && id.length <= max && id === physicalIdentifier(project, stack, name, max)
+                        );
+                    },
+                ),
+                { numRuns: 500 },
+            );
         });
 
         it("keeps long names apart with a hash when it truncates", () => {
@@ -343,7 +558,10 @@ describe("lib/database-plan", () => {
         });
 
         it("names the final snapshot after the identifier and a random suffix", () => {
-            assert.equal(finalSnapshotIdentifier("private-app-prod-db", "0a1b2c3d"), "private-app-prod-db-final-0a1b2c3d");
+            assert.equal(
+                finalSnapshotIdentifier("private-app-prod-db", "0a1b2c3d"),
+                "private-app-prod-db-final-0a1b2c3d",
+            );
         });
     });
 
@@ -370,44 +588,86 @@ describe("lib/database-plan", () => {
     describe("alarmPlan", () => {
         const thresholds = { dbCpuPercent: 75, dbFreeStorageMb: 1024, dbConnections: 90, proxyClientConnections: 500 };
         const metrics = (engine: DatabaseEngine, proxy = false) =>
-            alarmPlan(engine, thresholds, { instanceIdentifier: "i", clusterIdentifier: "c", proxyName: proxy ? "p" : undefined }).map((a) => a.metricName);
+            alarmPlan(engine, thresholds, {
+                instanceIdentifier: "i",
+                clusterIdentifier: "c",
+                proxyName: proxy ? "p" : undefined,
+            }).map((a) => a.metricName);
 
         it("watches CPU, storage or capacity, and connections per engine", () => {
             assert.deepEqual(metrics("postgres"), ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"]);
-            assert.deepEqual(metrics("aurora-postgresql"), ["CPUUtilization", "FreeLocalStorage", "DatabaseConnections"]);
+            assert.deepEqual(metrics("aurora-postgresql"), [
+                "CPUUtilization",
+                "FreeLocalStorage",
+                "DatabaseConnections",
+            ]);
             assert.deepEqual(metrics("aurora-serverless"), ["CPUUtilization", "ACUUtilization", "DatabaseConnections"]);
-            assert.deepEqual(metrics("postgres", true), ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "ClientConnections"]);
+            assert.deepEqual(metrics("postgres", true), [
+                "CPUUtilization",
+                "FreeStorageSpace",
+                "DatabaseConnections",
+                "ClientConnections",
+            ]);
         });
 
         it("computes thresholds, comparisons and dimensions", () => {
             const rds = alarmPlan("postgres", thresholds, { instanceIdentifier: "i" });
-            assert.deepEqual(rds.map((a) => [a.metricName, a.comparisonOperator, a.threshold, a.dimensions]), [
-                ["CPUUtilization", "GreaterThanThreshold", 75, { DBInstanceIdentifier: "i" }],
-                ["FreeStorageSpace", "LessThanThreshold", 1024 * 1024 * 1024, { DBInstanceIdentifier: "i" }],
-                ["DatabaseConnections", "GreaterThanThreshold", 90, { DBInstanceIdentifier: "i" }],
-            ]);
+            assert.deepEqual(
+                rds.map((a) => [a.metricName, a.comparisonOperator, a.threshold, a.dimensions]),
+                [
+                    ["CPUUtilization", "GreaterThanThreshold", 75, { DBInstanceIdentifier: "i" }],
+                    ["FreeStorageSpace", "LessThanThreshold", 1024 * 1024 * 1024, { DBInstanceIdentifier: "i" }],
+                    ["DatabaseConnections", "GreaterThanThreshold", 90, { DBInstanceIdentifier: "i" }],
+                ],
+            );
             const serverless = alarmPlan("aurora-serverless", thresholds, { clusterIdentifier: "c", proxyName: "p" });
             assert.deepEqual(serverless[1].dimensions, { DBClusterIdentifier: "c", Role: "WRITER" });
             assert.equal(serverless[1].threshold, ACU_UTILIZATION_ALARM_PERCENT);
             assert.deepEqual(serverless[3].dimensions, { ProxyName: "p" });
             assert.equal(serverless[3].threshold, 500);
             assert.ok(serverless.every((a) => a.namespace === "AWS/RDS"));
-            assert.equal(new Set(serverless.map((a) => a.key)).size, serverless.length, "alarm keys name resources and must be unique");
+            assert.equal(
+                new Set(serverless.map((a) => a.key)).size,
+                serverless.length,
+                "alarm keys name resources and must be unique",
+            );
         });
     });
 
     describe("IAM and bastion helpers", () => {
         it("builds rds-db:connect ARNs and reads the proxy id out of its ARN", () => {
-            assert.equal(rdsDbConnectArn("aws", "eu-west-1", "123456789012", "db-ABC", "app_user"), "arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABC/app_user");
-            assert.equal(proxyResourceId("arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0"), "prx-0123456789abcdef0");
+            assert.equal(
+                rdsDbConnectArn("aws", "eu-west-1", "123456789012", "db-ABC", "app_user"),
+                "arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABC/app_user",
+            );
+            assert.equal(
+                proxyResourceId("arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0"),
+                "prx-0123456789abcdef0",
+            );
         });
 
         it("picks the AL2023 AMI parameter by architecture", () => {
-            for (const t of ["t4g.nano", "m7g.large", "c6gn.xlarge", "r8g.medium", "im4gn.large", "a1.medium", "x2gd.large"]) {
-                assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", t);
+            for (const t of [
+                "t4g.nano",
+                "m7g.large",
+                "c6gn.xlarge",
+                "r8g.medium",
+                "im4gn.large",
+                "a1.medium",
+                "x2gd.large",
+            ]) {
+                assert.equal(
+                    bastionAmiParameter(t),
+                    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+                    t,
+                );
             }
             for (const t of ["t3.nano", "m6i.large", "c5n.xlarge", "g4dn.xlarge", "m7i-flex.large"]) {
-                assert.equal(bastionAmiParameter(t), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", t);
+                assert.equal(
+                    bastionAmiParameter(t),
+                    "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+                    t,
+                );
             }
         });
 
@@ -415,7 +675,7 @@ describe("lib/database-plan", () => {
             assert.equal(
                 portForwardCommand("i-0123456789abcdef0", "db.example.eu-west-1.rds.amazonaws.com"),
                 "aws ssm start-session --target i-0123456789abcdef0 --document-name AWS-StartPortForwardingSessionToRemoteHost " +
-                    "--parameters '{\"host\":[\"db.example.eu-west-1.rds.amazonaws.com\"],\"portNumber\":[\"5432\"],\"localPortNumber\":[\"15432\"]}'",
+                    '--parameters \'{"host":["db.example.eu-west-1.rds.amazonaws.com"],"portNumber":["5432"],"localPortNumber":["15432"]}\'',
             );
         });
     });
@@ -425,21 +685,33 @@ describe("lib/database-plan", () => {
             assert.equal(admissionRuleName("db", "app-lambda", "client", false), "db-allow-app-lambda");
             assert.equal(admissionRuleName("db", "app-lambda", "client", true), "db-allow-app-lambda");
             assert.equal(admissionRuleName("db", "app-lambda", "admin", true), "db-admin-app-lambda");
-            assert.equal(admissionRuleName("db", "app-lambda", "admin", false), "db-allow-app-lambda", "no proxy: one group, one shared rule");
+            assert.equal(
+                admissionRuleName("db", "app-lambda", "admin", false),
+                "db-allow-app-lambda",
+                "no proxy: one group, one shared rule",
+            );
         });
 
         it("gives the two paths the same rule exactly when there is no proxy", () => {
             fc.assert(
-                fc.property(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,39}$/), fc.boolean(), (component, client, proxied) => {
-                    const same = admissionRuleName(component, client, "client", proxied) === admissionRuleName(component, client, "admin", proxied);
-                    assert.equal(same, !proxied);
-                }),
+                fc.property(
+                    fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+                    fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,39}$/),
+                    fc.boolean(),
+                    (component, client, proxied) => {
+                        const same =
+                            admissionRuleName(component, client, "client", proxied) ===
+                            admissionRuleName(component, client, "admin", proxied);
+                        assert.equal(same, !proxied);
+                    },
+                ),
             );
         });
 
         it("accepts 1 to 40 lower-case letters, digits or hyphens as a client name", () => {
             for (const ok of ["a", "app", "app-lambda", "0worker", "a".repeat(40)]) assert.ok(validClientName(ok), ok);
-            for (const bad of ["", "-app", "App", "my app", "a_b", "a".repeat(41)]) assert.ok(!validClientName(bad), bad);
+            for (const bad of ["", "-app", "App", "my app", "a_b", "a".repeat(41)])
+                assert.ok(!validClientName(bad), bad);
         });
     });
 });

@@ -107,14 +107,21 @@ const ALARM_DEFAULTS: Record<string, unknown> = {
     proxyClientConnections: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
 };
 
-const WIRING = { isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"], privateSubnetIds: ["subnet-prv0", "subnet-prv1"], alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms" };
+const WIRING = {
+    isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"],
+    privateSubnetIds: ["subnet-prv0", "subnet-prv1"],
+    alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:alarms",
+};
 
 describe("components/database: documented defaults", () => {
     const args = fieldsOf("DatabaseArgs");
     const alarms = fieldsOf("DatabaseAlarmThresholds");
 
     it("documents every field, with a @default on every optional one and none on required ones", () => {
-        assert.deepEqual(args.map((f) => f.name).sort(), [...Object.keys(ARGS_DEFAULTS), ...PROSE_DEFAULTS, ...REQUIRED].sort());
+        assert.deepEqual(
+            args.map((f) => f.name).sort(),
+            [...Object.keys(ARGS_DEFAULTS), ...PROSE_DEFAULTS, ...REQUIRED].sort(),
+        );
         for (const f of [...args, ...alarms]) {
             assert.ok(f.doc.replace(/@\w+.*$/gm, "").trim().length > 10, `${f.name} has no summary`);
             if (f.optional) assert.ok(f.documented !== undefined, `${f.name} documents no @default`);
@@ -140,7 +147,8 @@ describe("components/database: documented defaults", () => {
 
     it("documents the named constants as the alarm thresholds' defaults", () => {
         assert.deepEqual(alarms.map((f) => f.name).sort(), Object.keys(ALARM_DEFAULTS).sort());
-        for (const f of alarms) assert.deepEqual(parse(f.documented!), ALARM_DEFAULTS[f.name], `${f.name}: documented ${f.documented}`);
+        for (const f of alarms)
+            assert.deepEqual(parse(f.documented!), ALARM_DEFAULTS[f.name], `${f.name}: documented ${f.documented}`);
     });
 
     it("resolves exactly the documented defaults", () => {
@@ -159,8 +167,14 @@ describe("components/database: documented defaults", () => {
         assert.equal(aurora.engineVersion, DEFAULT_AURORA_VERSION);
         assert.equal(aurora.autoMinorVersionUpgrade, false, "a pinned minor: no automatic upgrades (they would drift)");
         const serverless = planDatabase("db", { engine: "aurora-serverless", ...WIRING }).plan!;
-        assert.deepEqual(serverless.scaling, { minCapacity: ARGS_DEFAULTS.minCapacityAcu, maxCapacity: ARGS_DEFAULTS.maxCapacityAcu });
+        assert.deepEqual(serverless.scaling, {
+            minCapacity: ARGS_DEFAULTS.minCapacityAcu,
+            maxCapacity: ARGS_DEFAULTS.maxCapacityAcu,
+        });
         assert.equal(serverlessScaling(0, 4).secondsUntilAutoPause, ARGS_DEFAULTS.secondsUntilAutoPause);
-        assert.equal(planDatabase("db", { engine: "aurora-postgresql", ...WIRING }).plan!.instanceClass, DEFAULT_INSTANCE_CLASS_AURORA);
+        assert.equal(
+            planDatabase("db", { engine: "aurora-postgresql", ...WIRING }).plan!.instanceClass,
+            DEFAULT_INSTANCE_CLASS_AURORA,
+        );
     });
 });

@@ -46,7 +46,9 @@ export interface FakeDatabase extends DatabaseConnection {
  * `<client>-to-db-admin` (admin path behind the proxy); without a proxy both paths share one
  * rule, as in the real component.
  */
-export function fakeDatabase(options: { iamAuth?: boolean; kmsKeyArns?: string[]; withAppSecret?: boolean; proxied?: boolean } = {}): FakeDatabase {
+export function fakeDatabase(
+    options: { iamAuth?: boolean; kmsKeyArns?: string[]; withAppSecret?: boolean; proxied?: boolean } = {},
+): FakeDatabase {
     const iamAuth = options.iamAuth ?? true;
     const withAppSecret = options.withAppSecret ?? !iamAuth;
     const proxied = options.proxied ?? false;

@@ -76,23 +76,48 @@ describe("lambda-plan: environment", () => {
     it("sends the API to host and the migrations to adminHost, whatever the auth mode", () => {
         for (const iam of [true, false]) {
             assert.strictEqual(apiEnvironment(db(iam), { sourceMaps: false }).DB_HOST, "proxy.example");
-            assert.strictEqual(migrationEnvironment(db(iam), { timeoutSeconds: 300, sourceMaps: false }).DB_HOST, "db.example");
+            assert.strictEqual(
+                migrationEnvironment(db(iam), { timeoutSeconds: 300, sourceMaps: false }).DB_HOST,
+                "db.example",
+            );
         }
     });
 
     it("throws (a programming error) when password auth has no secret ARN", () => {
-        assert.throws(() => apiEnvironment({ ...db(false), appUserSecretArn: undefined }, { sourceMaps: false }), /appUserSecretArn is required/);
-        assert.throws(() => migrationEnvironment({ ...db(false), appUserSecretArn: undefined }, { timeoutSeconds: 300, sourceMaps: false }), /appUserSecretArn is required/);
+        assert.throws(
+            () => apiEnvironment({ ...db(false), appUserSecretArn: undefined }, { sourceMaps: false }),
+            /appUserSecretArn is required/,
+        );
+        assert.throws(
+            () =>
+                migrationEnvironment(
+                    { ...db(false), appUserSecretArn: undefined },
+                    { timeoutSeconds: 300, sourceMaps: false },
+                ),
+            /appUserSecretArn is required/,
+        );
     });
 
     it("never names a password variable, whatever the settings", () => {
         fc.assert(
-            fc.property(fc.boolean(), fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }), fc.boolean(), fc.integer({ min: 60, max: 900 }), (iam, poolMax, maps, timeout) => {
-                const all = { ...apiEnvironment(db(iam), { poolMax, sourceMaps: maps }), ...migrationEnvironment(db(iam), { timeoutSeconds: timeout, sourceMaps: maps }) };
-                for (const k of Object.keys(all)) assert.ok(!/PASSWORD/.test(k), k);
-                const ms = Number(migrationEnvironment(db(iam), { timeoutSeconds: timeout, sourceMaps: maps }).DB_STATEMENT_TIMEOUT_MS);
-                assert.ok(ms >= 1000 && ms < timeout * 1000);
-            }),
+            fc.property(
+                fc.boolean(),
+                fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+                fc.boolean(),
+                fc.integer({ min: 60, max: 900 }),
+                (iam, poolMax, maps, timeout) => {
+                    const all = {
+                        ...apiEnvironment(db(iam), { poolMax, sourceMaps: maps }),
+                        ...migrationEnvironment(db(iam), { timeoutSeconds: timeout, sourceMaps: maps }),
+                    };
+                    for (const k of Object.keys(all)) assert.ok(!/PASSWORD/.test(k), k);
+                    const ms = Number(
+                        migrationEnvironment(db(iam), { timeoutSeconds: timeout, sourceMaps: maps })
+                            .DB_STATEMENT_TIMEOUT_MS,
+                    );
+                    assert.ok(ms >= 1000 && ms < timeout * 1000);
+                },
+            ),
         );
     });
 
@@ -104,9 +129,19 @@ describe("lambda-plan: environment", () => {
 
     it("detects only a trailing inline source map", () => {
         assert.strictEqual(hasInlineSourceMap("a();\n//# sourceMappingURL=data:application/json;base64,e30=\n"), true);
-        assert.strictEqual(hasInlineSourceMap("a();\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,e30="), true);
-        assert.strictEqual(hasInlineSourceMap("a();\n//# sourceMappingURL=index.js.map\n"), false, "an external map is not deployed");
-        assert.strictEqual(hasInlineSourceMap('const s = "//# sourceMappingURL=data:application/json";\nb();\n'), false);
+        assert.strictEqual(
+            hasInlineSourceMap("a();\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,e30="),
+            true,
+        );
+        assert.strictEqual(
+            hasInlineSourceMap("a();\n//# sourceMappingURL=index.js.map\n"),
+            false,
+            "an external map is not deployed",
+        );
+        assert.strictEqual(
+            hasInlineSourceMap('const s = "//# sourceMappingURL=data:application/json";\nb();\n'),
+            false,
+        );
         assert.strictEqual(hasInlineSourceMap(""), false);
     });
 });
@@ -114,7 +149,12 @@ describe("lambda-plan: environment", () => {
 describe("lambda-plan: IAM", () => {
     it("trusts lambda.amazonaws.com only", () => {
         assert.deepStrictEqual(lambdaAssumeRolePolicy().Statement, [
-            { Sid: "LambdaAssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+            {
+                Sid: "LambdaAssumeRole",
+                Effect: "Allow",
+                Principal: { Service: "lambda.amazonaws.com" },
+                Action: "sts:AssumeRole",
+            },
         ]);
     });
 
@@ -128,18 +168,35 @@ describe("lambda-plan: IAM", () => {
     const logs = "arn:aws:logs:eu-west-1:123456789012:log-group:svc-api-1234567";
 
     it("minimal policy: own log streams and ENI management", () => {
-        const doc = functionPolicy({ logGroupArn: logs, secretArns: [], kmsKeyArns: [KMS_KEY_ARN], rdsConnectArns: [], tracing: false });
+        const doc = functionPolicy({
+            logGroupArn: logs,
+            secretArns: [],
+            kmsKeyArns: [KMS_KEY_ARN],
+            rdsConnectArns: [],
+            tracing: false,
+        });
         assert.deepStrictEqual(doc, {
             Version: "2012-10-17",
             Statement: [
-                { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logs}:*` },
+                {
+                    Sid: "WriteOwnLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `${logs}:*`,
+                },
                 { Sid: "AttachToVpc", Effect: "Allow", Action: [...VPC_ENI_ACTIONS], Resource: "*" },
             ],
         });
     });
 
     it("accepts a log group ARN that already ends in :*", () => {
-        const doc = functionPolicy({ logGroupArn: `${logs}:*`, secretArns: [], kmsKeyArns: [], rdsConnectArns: [], tracing: false });
+        const doc = functionPolicy({
+            logGroupArn: `${logs}:*`,
+            secretArns: [],
+            kmsKeyArns: [],
+            rdsConnectArns: [],
+            tracing: false,
+        });
         assert.strictEqual(doc.Statement[0].Resource, `${logs}:*`);
     });
 
@@ -165,7 +222,13 @@ describe("lambda-plan: IAM", () => {
     });
 
     it("falls back to any region's Secrets Manager for a key without a parseable ARN", () => {
-        const doc = functionPolicy({ logGroupArn: logs, secretArns: [APP_SECRET_ARN], kmsKeyArns: ["alias/custom"], rdsConnectArns: [], tracing: false });
+        const doc = functionPolicy({
+            logGroupArn: logs,
+            secretArns: [APP_SECRET_ARN],
+            kmsKeyArns: ["alias/custom"],
+            rdsConnectArns: [],
+            tracing: false,
+        });
         const kms = doc.Statement.find((s) => s.Sid === "DecryptDatabaseSecrets")!;
         assert.deepStrictEqual(kms.Condition, { StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } });
     });
@@ -174,14 +237,26 @@ describe("lambda-plan: IAM", () => {
         const arn = fc.stringMatching(/^arn:aws:secretsmanager:eu-west-1:123456789012:secret:[a-z]{1,8}$/);
         fc.assert(
             fc.property(fc.array(arn, { maxLength: 4 }), fc.boolean(), fc.boolean(), (secrets, connect, tracing) => {
-                const doc = functionPolicy({ logGroupArn: logs, secretArns: secrets, kmsKeyArns: [KMS_KEY_ARN], rdsConnectArns: connect ? [connectArn("u")] : [], tracing });
+                const doc = functionPolicy({
+                    logGroupArn: logs,
+                    secretArns: secrets,
+                    kmsKeyArns: [KMS_KEY_ARN],
+                    rdsConnectArns: connect ? [connectArn("u")] : [],
+                    tracing,
+                });
                 for (const s of doc.Statement) {
                     if (s.Resource === "*") assert.ok(s.Sid === "AttachToVpc" || s.Sid === "WriteTraces", s.Sid);
-                    assert.ok(Array.isArray(s.Action) && s.Action.every((a) => !a.includes("*")), `wildcard action in ${s.Sid}`);
+                    assert.ok(
+                        Array.isArray(s.Action) && s.Action.every((a) => !a.includes("*")),
+                        `wildcard action in ${s.Sid}`,
+                    );
                 }
                 const read = doc.Statement.find((s) => s.Sid === "ReadDatabaseSecrets");
                 assert.deepStrictEqual(read?.Resource ?? [], [...new Set(secrets)]);
-                assert.strictEqual(doc.Statement.some((s) => s.Sid === "DecryptDatabaseSecrets"), secrets.length > 0);
+                assert.strictEqual(
+                    doc.Statement.some((s) => s.Sid === "DecryptDatabaseSecrets"),
+                    secrets.length > 0,
+                );
             }),
         );
     });
@@ -189,7 +264,13 @@ describe("lambda-plan: IAM", () => {
 
 describe("lambda-plan: migrations, HTTP API, alarms", () => {
     it("invocation payload: hashes, target and app role login", () => {
-        const base = { migrationsSha256: "a".repeat(64), codeSha256: "b".repeat(64), host: "h", port: "5432", databaseName: "app" };
+        const base = {
+            migrationsSha256: "a".repeat(64),
+            codeSha256: "b".repeat(64),
+            host: "h",
+            port: "5432",
+            databaseName: "app",
+        };
         assert.deepStrictEqual(migrationInvocationInput({ ...base, iamAuth: true }), {
             action: "migrate",
             migrationsSha256: "a".repeat(64),
@@ -197,12 +278,17 @@ describe("lambda-plan: migrations, HTTP API, alarms", () => {
             target: { host: "h", port: "5432", database: "app" },
             appUser: { auth: "iam" },
         });
-        assert.deepStrictEqual(migrationInvocationInput({ ...base, iamAuth: false, appUserSecretArn: APP_SECRET_ARN }).appUser, {
-            auth: "secret",
-            secretArn: APP_SECRET_ARN,
-        });
+        assert.deepStrictEqual(
+            migrationInvocationInput({ ...base, iamAuth: false, appUserSecretArn: APP_SECRET_ARN }).appUser,
+            {
+                auth: "secret",
+                secretArn: APP_SECRET_ARN,
+            },
+        );
         const a = JSON.stringify(migrationInvocationInput({ ...base, iamAuth: true }));
-        const b = JSON.stringify(migrationInvocationInput({ ...base, iamAuth: true, migrationsSha256: "c".repeat(64) }));
+        const b = JSON.stringify(
+            migrationInvocationInput({ ...base, iamAuth: true, migrationsSha256: "c".repeat(64) }),
+        );
         assert.notStrictEqual(a, b);
     });
 
@@ -224,7 +310,12 @@ describe("lambda-plan: migrations, HTTP API, alarms", () => {
     });
 
     it("alarm specs", () => {
-        const specs = alarmSpecs({ apiFunctionName: "api-fn", migrationFunctionName: "mig-fn", apiId: "abc123", stage: "$default" });
+        const specs = alarmSpecs({
+            apiFunctionName: "api-fn",
+            migrationFunctionName: "mig-fn",
+            apiId: "abc123",
+            stage: "$default",
+        });
         assert.deepStrictEqual(
             specs.map((s) => [s.key, s.namespace, s.metricName, s.dimensions]),
             [
@@ -279,10 +370,18 @@ describe("LambdaServiceArgs documentation", () => {
                 assert.ok(!(key in defaults), `${key} documents a prose default but has a constant`);
                 continue;
             }
-            assert.ok(key in defaults, `${key} documents @default ${tag} but has no constant in LAMBDA_SERVICE_DEFAULTS`);
-            assert.deepStrictEqual(JSON.parse(tag), defaults[key], `${key}: documented ${tag}, code ${JSON.stringify(defaults[key])}`);
+            assert.ok(
+                key in defaults,
+                `${key} documents @default ${tag} but has no constant in LAMBDA_SERVICE_DEFAULTS`,
+            );
+            assert.deepStrictEqual(
+                JSON.parse(tag),
+                defaults[key],
+                `${key}: documented ${tag}, code ${JSON.stringify(defaults[key])}`,
+            );
         }
-        for (const key of Object.keys(defaults)) assert.ok(docs.get(key)?.optional, `${key} has a constant but is not an optional argument`);
+        for (const key of Object.keys(defaults))
+            assert.ok(docs.get(key)?.optional, `${key} has a constant but is not an optional argument`);
     });
 
     it("every argument has a summary and an @example", () => {
@@ -293,8 +392,14 @@ describe("LambdaServiceArgs documentation", () => {
             for (const member of node.members) {
                 const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
                 const name = member.name?.getText(source);
-                assert.ok(docs.length > 0 && (ts.getTextOfJSDocComment(docs[0].comment) ?? "").length > 10, `${name} has no summary`);
-                assert.ok(ts.getJSDocTags(member).some((t) => t.tagName.text === "example"), `${name} has no @example`);
+                assert.ok(
+                    docs.length > 0 && (ts.getTextOfJSDocComment(docs[0].comment) ?? "").length > 10,
+                    `${name} has no summary`,
+                );
+                assert.ok(
+                    ts.getJSDocTags(member).some((t) => t.tagName.text === "example"),
+                    `${name} has no @example`,
+                );
             }
         });
     });
@@ -304,7 +409,11 @@ describe("LambdaServiceArgs documentation", () => {
         const fromConfig = { ...parsed.lambda, ...parsed.api };
         for (const [key, value] of Object.entries(fromConfig)) {
             if (value === undefined) continue;
-            assert.deepStrictEqual((LAMBDA_SERVICE_DEFAULTS as Record<string, unknown>)[key], value, `config default of ${key}`);
+            assert.deepStrictEqual(
+                (LAMBDA_SERVICE_DEFAULTS as Record<string, unknown>)[key],
+                value,
+                `config default of ${key}`,
+            );
         }
     });
 });

@@ -69,9 +69,11 @@ async function deploy(name: string, db: FakeDatabase, overrides: Partial<LambdaS
 
 const inputs = (r: RecordedResource) => r.inputs as Record<string, any>;
 const env = (fn: RecordedResource): Record<string, string> => inputs(fn).environment.variables;
-const policyOf = (resources: RecordedResource[], name: string) => JSON.parse(inputs(one(resources, T.rolePolicy, name)).policy as string);
+const policyOf = (resources: RecordedResource[], name: string) =>
+    JSON.parse(inputs(one(resources, T.rolePolicy, name)).policy as string);
 const statement = (doc: any, sid: string) => doc.Statement.find((s: any) => s.Sid === sid);
-const actions = (doc: any): string[] => doc.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actions = (doc: any): string[] =>
+    doc.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe("LambdaService (IAM auth, NAT)", function () {
     let d: Deployed;
@@ -118,7 +120,11 @@ describe("LambdaService (IAM auth, NAT)", function () {
             // Destroy: detach from the Lambda group first (default group), so its ENIs do not
             // hold the group's deletion for the ~20-40 min Lambda takes to release them.
             assert.strictEqual(inputs(fn).replaceSecurityGroupsOnDestroy, true);
-            assert.strictEqual(inputs(fn).replacementSecurityGroupIds, undefined, "the VPC's default group is the replacement");
+            assert.strictEqual(
+                inputs(fn).replacementSecurityGroupIds,
+                undefined,
+                "the VPC's default group is the replacement",
+            );
             assert.deepStrictEqual(inputs(fn).architectures, ["arm64"]);
             assert.strictEqual(inputs(fn).runtime, "nodejs22.x");
             assert.strictEqual(inputs(fn).handler, "index.handler");
@@ -127,7 +133,11 @@ describe("LambdaService (IAM auth, NAT)", function () {
         assert.strictEqual(inputs(fns.api).timeout, 15);
         assert.strictEqual(inputs(fns.api).reservedConcurrentExecutions, undefined);
         assert.strictEqual(inputs(fns.migrate).timeout, 300);
-        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, undefined, "the advisory lock serialises runs; no reserved concurrency");
+        assert.strictEqual(
+            inputs(fns.migrate).reservedConcurrentExecutions,
+            undefined,
+            "the advisory lock serialises runs; no reserved concurrency",
+        );
         assert.strictEqual(inputs(fns.api).tracingConfig, undefined);
     });
 
@@ -147,7 +157,13 @@ describe("LambdaService (IAM auth, NAT)", function () {
         const egress = ofType(d.resources, T.egress).map((r) => inputs(r));
         for (const e of egress) assert.strictEqual(e.securityGroupId, sg.id);
         const simplified = egress
-            .map((e) => ({ proto: e.ipProtocol, from: e.fromPort, to: e.toPort, sg: e.referencedSecurityGroupId, cidr: e.cidrIpv4 }))
+            .map((e) => ({
+                proto: e.ipProtocol,
+                from: e.fromPort,
+                to: e.toPort,
+                sg: e.referencedSecurityGroupId,
+                cidr: e.cidrIpv4,
+            }))
             .sort((a, b) => a.from - b.from);
         assert.deepStrictEqual(simplified, [
             { proto: "tcp", from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
@@ -157,7 +173,11 @@ describe("LambdaService (IAM auth, NAT)", function () {
 
     it("admits its security group at the database once, and the migrations wait for that rule", async () => {
         const sg = one(d.resources, T.sg);
-        assert.strictEqual(d.db.adminAllowed.length, 0, "no proxy: the client path is the admin path, no allowAdminFrom");
+        assert.strictEqual(
+            d.db.adminAllowed.length,
+            0,
+            "no proxy: the client path is the admin path, no allowAdminFrom",
+        );
         assert.strictEqual(d.db.allowed.length, 1);
         assert.strictEqual(d.db.allowed[0].name, "svc-lambda");
         assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
@@ -167,7 +187,13 @@ describe("LambdaService (IAM auth, NAT)", function () {
     });
 
     it("passes connection settings, never a password, in the environment (IAM auth)", () => {
-        assert.deepStrictEqual(env(fns.api), { DB_HOST, DB_PORT: "5432", DB_NAME: "app", DB_USER: "app_user", DB_IAM_AUTH: "true" });
+        assert.deepStrictEqual(env(fns.api), {
+            DB_HOST,
+            DB_PORT: "5432",
+            DB_NAME: "app",
+            DB_USER: "app_user",
+            DB_IAM_AUTH: "true",
+        });
         assert.deepStrictEqual(env(fns.migrate), {
             DB_HOST,
             DB_PORT: "5432",
@@ -193,7 +219,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
     it("gives each function its own role trusted by Lambda only", () => {
         for (const name of ["svc-api", "svc-migrate"]) {
             const trust = JSON.parse(inputs(one(d.resources, T.role, name)).assumeRolePolicy);
-            assert.deepStrictEqual(trust.Statement.map((s: any) => [s.Effect, s.Principal, s.Action]), [["Allow", { Service: "lambda.amazonaws.com" }, "sts:AssumeRole"]]);
+            assert.deepStrictEqual(
+                trust.Statement.map((s: any) => [s.Effect, s.Principal, s.Action]),
+                [["Allow", { Service: "lambda.amazonaws.com" }, "sts:AssumeRole"]],
+            );
             const policy = one(d.resources, T.rolePolicy, name);
             assert.strictEqual(inputs(policy).role, one(d.resources, T.role, name).id);
         }
@@ -202,7 +231,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
 
     it("scopes the API policy: own logs, ENIs, rds-db:connect as the app user; no secret, no KMS", () => {
         const doc = policyOf(d.resources, "svc-api");
-        assert.strictEqual(statement(doc, "WriteOwnLogs").Resource, `arn:aws:logs:eu-west-1:123456789012:log-group:${inputs(fns.api).loggingConfig.logGroup}:*`);
+        assert.strictEqual(
+            statement(doc, "WriteOwnLogs").Resource,
+            `arn:aws:logs:eu-west-1:123456789012:log-group:${inputs(fns.api).loggingConfig.logGroup}:*`,
+        );
         assert.deepStrictEqual(statement(doc, "AttachToVpc").Action, [...VPC_ENI_ACTIONS]);
         assert.strictEqual(statement(doc, "AttachToVpc").Resource, "*");
         assert.deepStrictEqual(statement(doc, "ConnectWithIamToken").Resource, [connectArn("app_user")]);
@@ -213,7 +245,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
 
     it("scopes the migration policy: own logs, ENIs, the master secret only; no rds-db:connect", () => {
         const doc = policyOf(d.resources, "svc-migrate");
-        assert.strictEqual(statement(doc, "WriteOwnLogs").Resource, `arn:aws:logs:eu-west-1:123456789012:log-group:${inputs(fns.migrate).loggingConfig.logGroup}:*`);
+        assert.strictEqual(
+            statement(doc, "WriteOwnLogs").Resource,
+            `arn:aws:logs:eu-west-1:123456789012:log-group:${inputs(fns.migrate).loggingConfig.logGroup}:*`,
+        );
         assert.deepStrictEqual(statement(doc, "ReadDatabaseSecrets").Resource, [MASTER_SECRET_ARN]);
         assert.ok(!actions(doc).includes("rds-db:connect"));
         assert.strictEqual(statement(doc, "DecryptDatabaseSecrets"), undefined);
@@ -232,7 +267,8 @@ describe("LambdaService (IAM auth, NAT)", function () {
 
     it("orders the deploy: migrations after the function, its policy, the SG rules and the DB admission; the API after the migrations", () => {
         const urnOf = (type: string, name: string) => one(d.resources, type, name).urn;
-        const depsOf = (type: string, name: string) => d.dependencies.get(`${type}::${name}`) ?? assert.fail(`no registration ${type} ${name}`);
+        const depsOf = (type: string, name: string) =>
+            d.dependencies.get(`${type}::${name}`) ?? assert.fail(`no registration ${type} ${name}`);
         const invDeps = depsOf(T.invocation, "svc-migrate");
         for (const [type, name] of [
             [T.fn, "svc-migrate"],
@@ -244,11 +280,23 @@ describe("LambdaService (IAM auth, NAT)", function () {
             assert.ok(invDeps.includes(urnOf(type, name)), `the invocation does not depend on ${type} ${name}`);
         }
         const apiDeps = depsOf(T.fn, "svc-api");
-        assert.ok(apiDeps.includes(urnOf(T.invocation, "svc-migrate")), "the API function does not wait for the migrations");
-        assert.ok(apiDeps.includes(urnOf(T.rolePolicy, "svc-api")), "the API function does not wait for its policy (ENI permissions)");
+        assert.ok(
+            apiDeps.includes(urnOf(T.invocation, "svc-migrate")),
+            "the API function does not wait for the migrations",
+        );
+        assert.ok(
+            apiDeps.includes(urnOf(T.rolePolicy, "svc-api")),
+            "the API function does not wait for its policy (ENI permissions)",
+        );
         const migrateDeps = depsOf(T.fn, "svc-migrate");
-        assert.ok(migrateDeps.includes(urnOf(T.rolePolicy, "svc-migrate")), "the migration function does not wait for its policy");
-        assert.ok(!migrateDeps.includes(urnOf(T.fn, "svc-api")), "no cycle: the migration function must not wait for the API");
+        assert.ok(
+            migrateDeps.includes(urnOf(T.rolePolicy, "svc-migrate")),
+            "the migration function does not wait for its policy",
+        );
+        assert.ok(
+            !migrateDeps.includes(urnOf(T.fn, "svc-api")),
+            "no cycle: the migration function must not wait for the API",
+        );
         assert.ok(!invDeps.includes(urnOf(T.fn, "svc-api")), "no cycle: the migrations must not wait for the API");
     });
 
@@ -261,7 +309,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
         assert.strictEqual(inputs(integration).apiId, api.id);
         assert.strictEqual(inputs(integration).integrationType, "AWS_PROXY");
         assert.strictEqual(inputs(integration).payloadFormatVersion, "2.0");
-        assert.match(inputs(integration).integrationUri, /^arn:aws:apigateway:eu-west-1:lambda:path\/2015-03-31\/functions\/arn:aws:lambda:eu-west-1:123456789012:function:svc-api-[0-9a-f]{7}\/invocations$/);
+        assert.match(
+            inputs(integration).integrationUri,
+            /^arn:aws:apigateway:eu-west-1:lambda:path\/2015-03-31\/functions\/arn:aws:lambda:eu-west-1:123456789012:function:svc-api-[0-9a-f]{7}\/invocations$/,
+        );
         const route = one(d.resources, T.route);
         assert.strictEqual(inputs(route).apiId, api.id);
         assert.strictEqual(inputs(route).routeKey, "$default");
@@ -274,12 +325,17 @@ describe("LambdaService (IAM auth, NAT)", function () {
         assert.strictEqual(inputs(stage).apiId, api.id);
         assert.strictEqual(inputs(stage).name, "$default");
         assert.strictEqual(inputs(stage).autoDeploy, true);
-        assert.deepStrictEqual(inputs(stage).defaultRouteSettings, { throttlingRateLimit: 50, throttlingBurstLimit: 100, detailedMetricsEnabled: true });
+        assert.deepStrictEqual(inputs(stage).defaultRouteSettings, {
+            throttlingRateLimit: 50,
+            throttlingBurstLimit: 100,
+            detailedMetricsEnabled: true,
+        });
         const logs = inputs(stage).accessLogSettings;
         assert.match(logs.destinationArn, /^arn:aws:logs:eu-west-1:123456789012:log-group:svc-access-[0-9a-f]{7}$/);
         const format = JSON.parse(logs.format);
         assert.deepStrictEqual(format, ACCESS_LOG_FIELDS);
-        for (const key of ["requestId", "ip", "routeKey", "status", "responseLength", "integrationError"]) assert.ok(key in format, key);
+        for (const key of ["requestId", "ip", "routeKey", "status", "responseLength", "integrationError"])
+            assert.ok(key in format, key);
         assert.ok(!/header|authorization|cookie/i.test(logs.format), "no header in the access log");
     });
 
@@ -315,7 +371,10 @@ describe("LambdaService (IAM auth, NAT)", function () {
         }
         const gw = alarms.find((a) => a.namespace === "AWS/ApiGateway")!;
         assert.deepStrictEqual(gw.dimensions, { ApiId: api.id, Stage: STAGE_NAME });
-        const errorTargets = alarms.filter((a) => a.metricName === "Errors").map((a) => a.dimensions.FunctionName).sort();
+        const errorTargets = alarms
+            .filter((a) => a.metricName === "Errors")
+            .map((a) => a.dimensions.FunctionName)
+            .sort();
         assert.strictEqual(errorTargets.length, 2);
         assert.match(errorTargets[0], /^svc-api-/);
         assert.match(errorTargets[1], /^svc-migrate-/);
@@ -404,8 +463,13 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
             const kms = statement(doc, "DecryptDatabaseSecrets");
             assert.deepStrictEqual(kms.Action, ["kms:Decrypt"]);
             assert.deepStrictEqual(kms.Resource, [KMS_KEY_ARN]);
-            assert.deepStrictEqual(kms.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
-            assert.deepStrictEqual(statement(doc, "WriteTraces").Action, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
+            assert.deepStrictEqual(kms.Condition, {
+                StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
+            });
+            assert.deepStrictEqual(statement(doc, "WriteTraces").Action, [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+            ]);
         }
     });
 
@@ -413,16 +477,25 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
         assert.strictEqual(inputs(fns.api).memorySize, 1024);
         assert.strictEqual(inputs(fns.api).timeout, 20);
         assert.strictEqual(inputs(fns.api).reservedConcurrentExecutions, 25);
-        assert.strictEqual(inputs(fns.migrate).reservedConcurrentExecutions, undefined, "the advisory lock serialises runs; no reserved concurrency");
+        assert.strictEqual(
+            inputs(fns.migrate).reservedConcurrentExecutions,
+            undefined,
+            "the advisory lock serialises runs; no reserved concurrency",
+        );
         assert.strictEqual(inputs(fns.migrate).timeout, 600);
         for (const fn of [fns.api, fns.migrate]) {
             assert.deepStrictEqual(inputs(fn).architectures, ["x86_64"]);
             assert.strictEqual(inputs(fn).runtime, "nodejs24.x");
             assert.deepStrictEqual(inputs(fn).tracingConfig, { mode: "Active" });
         }
-        for (const name of ["pw-api", "pw-migrate"]) assert.strictEqual(inputs(one(d.resources, T.logGroup, name)).retentionInDays, 90);
+        for (const name of ["pw-api", "pw-migrate"])
+            assert.strictEqual(inputs(one(d.resources, T.logGroup, name)).retentionInDays, 90);
         assert.strictEqual(inputs(one(d.resources, T.logGroup, "pw-access")).retentionInDays, 365);
-        assert.deepStrictEqual(inputs(one(d.resources, T.stage)).defaultRouteSettings, { throttlingRateLimit: 200, throttlingBurstLimit: 400, detailedMetricsEnabled: true });
+        assert.deepStrictEqual(inputs(one(d.resources, T.stage)).defaultRouteSettings, {
+            throttlingRateLimit: 200,
+            throttlingBurstLimit: 400,
+            detailedMetricsEnabled: true,
+        });
     });
 
     it("configures CORS for the listed origins", () => {
@@ -458,30 +531,43 @@ describe("LambdaService (behind an RDS Proxy, fake database)", function () {
 
     it("egresses 5432 to the proxy's group and to the database's, and 443", () => {
         const sg = one(d.resources, T.sg);
-        for (const r of ofType(d.resources, T.egress)) assert.match(inputs(r).description, /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/, r.name);
+        for (const r of ofType(d.resources, T.egress))
+            assert.match(inputs(r).description, /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/, r.name);
         const egress = ofType(d.resources, T.egress).map((r) => inputs(r));
         for (const e of egress) assert.strictEqual(e.securityGroupId, sg.id);
         const simplified = egress
             .map((e) => ({ from: e.fromPort, to: e.toPort, sg: e.referencedSecurityGroupId, cidr: e.cidrIpv4 }))
             .sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg)));
-        assert.deepStrictEqual(simplified, [
-            { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
-            { from: 5432, to: 5432, sg: PROXY_SG, cidr: undefined },
-            { from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
-        ].sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg))));
+        assert.deepStrictEqual(
+            simplified,
+            [
+                { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
+                { from: 5432, to: 5432, sg: PROXY_SG, cidr: undefined },
+                { from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
+            ].sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg))),
+        );
     });
 
     it("is admitted on both paths under one client name, and the migrations wait for both rules", async () => {
         const sg = one(d.resources, T.sg);
-        assert.deepStrictEqual(d.db.allowed.map((a) => a.name), ["px-lambda"]);
-        assert.deepStrictEqual(d.db.adminAllowed.map((a) => a.name), ["px-lambda"]);
+        assert.deepStrictEqual(
+            d.db.allowed.map((a) => a.name),
+            ["px-lambda"],
+        );
+        assert.deepStrictEqual(
+            d.db.adminAllowed.map((a) => a.name),
+            ["px-lambda"],
+        );
         assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
         assert.strictEqual(await valueOf(d.db.adminAllowed[0].source), sg.id);
         const rules = ofType(d.resources, T.ingress);
-        assert.deepStrictEqual(rules.map((r) => [r.name, inputs(r).securityGroupId, inputs(r).referencedSecurityGroupId]).sort(), [
-            ["px-lambda-to-db", PROXY_SG, sg.id],
-            ["px-lambda-to-db-admin", DB_SG, sg.id],
-        ]);
+        assert.deepStrictEqual(
+            rules.map((r) => [r.name, inputs(r).securityGroupId, inputs(r).referencedSecurityGroupId]).sort(),
+            [
+                ["px-lambda-to-db", PROXY_SG, sg.id],
+                ["px-lambda-to-db-admin", DB_SG, sg.id],
+            ],
+        );
         const invDeps = d.dependencies.get(`${T.invocation}::px-migrate`) ?? assert.fail("no invocation");
         for (const [type, name] of [
             [T.ingress, "px-lambda-to-db"],
@@ -490,7 +576,10 @@ describe("LambdaService (behind an RDS Proxy, fake database)", function () {
             [T.egress, "px-lambda-to-db-admin"],
             [T.egress, "px-lambda-https"],
         ] as const) {
-            assert.ok(invDeps.includes(one(d.resources, type, name).urn), `the invocation does not depend on ${type} ${name}`);
+            assert.ok(
+                invDeps.includes(one(d.resources, type, name).urn),
+                `the invocation does not depend on ${type} ${name}`,
+            );
         }
     });
 
@@ -514,8 +603,12 @@ describe("LambdaService migration trigger", function () {
         const a = await payloadFor("mig-a", {});
         const same = await payloadFor("mig-b", {});
         const changed = await payloadFor("mig-c", { code: code({ migrationsSha256: sha256("0002_add_index.sql") }) });
-        const newCode = await payloadFor("mig-d", { code: code({ migrate: bundle("exports.handler = async () => 1;\n") }) });
-        const apiOnly = await payloadFor("mig-e", { code: code({ api: bundle("exports.handler = async () => 2;\n") }) });
+        const newCode = await payloadFor("mig-d", {
+            code: code({ migrate: bundle("exports.handler = async () => 1;\n") }),
+        });
+        const apiOnly = await payloadFor("mig-e", {
+            code: code({ api: bundle("exports.handler = async () => 2;\n") }),
+        });
         assert.strictEqual(same, a, "identical inputs give an identical payload (deterministic)");
         assert.notStrictEqual(changed, a);
         assert.strictEqual(JSON.parse(changed).migrationsSha256, sha256("0002_add_index.sql"));
@@ -592,39 +685,66 @@ describe("LambdaService argument validation", function () {
     });
 
     it("limits the name so that every derived name fits (allowFrom client names, IAM role names)", () => {
-        assert.match(attempt("a".repeat(33), baseArgs(fakeDatabase())).message, /name: got "a{33}"; .*at most 32 characters/);
+        assert.match(
+            attempt("a".repeat(33), baseArgs(fakeDatabase())).message,
+            /name: got "a{33}"; .*at most 32 characters/,
+        );
     });
 
     it("requires the admin path of the connection contract", () => {
-        const db = { ...fakeDatabase(), proxied: undefined as never, adminHost: undefined as never, allowAdminFrom: undefined as never };
+        const db = {
+            ...fakeDatabase(),
+            proxied: undefined as never,
+            adminHost: undefined as never,
+            allowAdminFrom: undefined as never,
+        };
         const err = attempt("svc", baseArgs(db));
-        assert.match(err.message, /database: expected a DatabaseConnection with allowFrom\(\), allowAdminFrom\(\) and iamConnectArn\(\)/);
+        assert.match(
+            err.message,
+            /database: expected a DatabaseConnection with allowFrom\(\), allowAdminFrom\(\) and iamConnectArn\(\)/,
+        );
         assert.match(err.message, /database\.proxied: got undefined; expected true or false/);
         assert.match(err.message, /database\.adminHost \/ database\.adminSecurityGroupId: required/);
     });
 
     it("refuses the master user as the app user", () => {
         const db = { ...fakeDatabase(), appUsername: "app_admin" };
-        assert.match(attempt("svc", baseArgs(db)).message, /database\.appUsername: got "app_admin"; must differ from database\.masterUsername/);
+        assert.match(
+            attempt("svc", baseArgs(db)).message,
+            /database\.appUsername: got "app_admin"; must differ from database\.masterUsername/,
+        );
     });
 
     it("refuses a code hash that does not match the code, and malformed hashes", () => {
-        const err = attempt("svc", baseArgs(fakeDatabase(), {
-            code: { api: { code: API_CODE, sha256: sha256("other") }, migrate: { code: "", sha256: "x" }, migrationsSha256: "abc" },
-        }));
-        assert.match(err.message, /code\.api\.sha256: got "[0-9a-f]{64}"; does not match code\.api\.code; rebuild the bundle/);
+        const err = attempt(
+            "svc",
+            baseArgs(fakeDatabase(), {
+                code: {
+                    api: { code: API_CODE, sha256: sha256("other") },
+                    migrate: { code: "", sha256: "x" },
+                    migrationsSha256: "abc",
+                },
+            }),
+        );
+        assert.match(
+            err.message,
+            /code\.api\.sha256: got "[0-9a-f]{64}"; does not match code\.api\.code; rebuild the bundle/,
+        );
         assert.match(err.message, /code\.migrate\.code: missing or empty/);
         assert.match(err.message, /code\.migrationsSha256: got "abc"; expected 64 lower-case hex digits/);
     });
 
     it("refuses bad names, subnet ids, VPC ids, topic ARNs and wildcard-plus-origin CORS", () => {
-        const err = attempt("My_Service", baseArgs(fakeDatabase(), {
-            vpcId: "vpc-xyz",
-            privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1", "sub-1"],
-            alarmTopicArn: "alarms",
-            corsAllowOrigins: ["*", "https://app.example.com"],
-            privateEgress: "yes" as never,
-        }));
+        const err = attempt(
+            "My_Service",
+            baseArgs(fakeDatabase(), {
+                vpcId: "vpc-xyz",
+                privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1", "sub-1"],
+                alarmTopicArn: "alarms",
+                corsAllowOrigins: ["*", "https://app.example.com"],
+                privateEgress: "yes" as never,
+            }),
+        );
         for (const expected of [
             /name: got "My_Service"; expected lower-case letters/,
             /vpcId: got "vpc-xyz"; expected a VPC id/,
@@ -639,14 +759,18 @@ describe("LambdaService argument validation", function () {
     });
 
     it("accepts outputs for the network arguments (checked by AWS at deploy time)", async () => {
-        new LambdaService("outs", baseArgs(fakeDatabase(), {
-            vpcId: pulumi.output(VPC_ID),
-            vpcCidr: pulumi.output(VPC_CIDR),
-            privateSubnetIds: pulumi.output(PRIVATE_SUBNETS),
-            alarmTopicArn: pulumi.output(ALARM_TOPIC),
-        }));
+        new LambdaService(
+            "outs",
+            baseArgs(fakeDatabase(), {
+                vpcId: pulumi.output(VPC_ID),
+                vpcCidr: pulumi.output(VPC_CIDR),
+                privateSubnetIds: pulumi.output(PRIVATE_SUBNETS),
+                alarmTopicArn: pulumi.output(ALARM_TOPIC),
+            }),
+        );
         const resources = await settle(mocks);
-        for (const fn of ofType(resources, T.fn)) assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, PRIVATE_SUBNETS);
+        for (const fn of ofType(resources, T.fn))
+            assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, PRIVATE_SUBNETS);
         const sg = one(resources, T.sg);
         assert.strictEqual(inputs(sg).vpcId, VPC_ID);
         const https = ofType(resources, T.egress).find((e) => inputs(e).fromPort === 443)!;
@@ -657,12 +781,16 @@ describe("LambdaService argument validation", function () {
 /** No input of any resource holds a password; env vars named *SECRET* hold ARNs only. */
 function assertNoSecrets(resources: RecordedResource[]): void {
     const text = JSON.stringify(resources.map((r) => r.inputs));
-    assert.ok(!text.includes(FAKE_MASTER_PASSWORD) && !text.includes(FAKE_APP_PASSWORD), "a password reached a resource input");
+    assert.ok(
+        !text.includes(FAKE_MASTER_PASSWORD) && !text.includes(FAKE_APP_PASSWORD),
+        "a password reached a resource input",
+    );
     for (const fn of ofType(resources, T.fn)) {
         for (const [k, v] of Object.entries(env(fn))) {
             assert.ok(!/PASSWORD|TOKEN/i.test(k), `${k} looks like a credential`);
             assert.ok(v !== FAKE_MASTER_PASSWORD && v !== FAKE_APP_PASSWORD, `${k} holds a password`);
-            if (/SECRET/.test(k)) assert.match(v, /^arn:aws:secretsmanager:/, `${k} must be a secret ARN, not a secret`);
+            if (/SECRET/.test(k))
+                assert.match(v, /^arn:aws:secretsmanager:/, `${k} must be a secret ARN, not a secret`);
         }
     }
 }

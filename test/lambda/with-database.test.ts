@@ -67,9 +67,14 @@ async function deploy(args: Pick<DatabaseArgs, "engine" | "proxy" | "bastion" | 
 const inputs = (r: RecordedResource) => r.inputs as Record<string, any>;
 const env = (fn: RecordedResource): Record<string, string> => inputs(fn).environment.variables;
 const sourcesOf = (rs: RecordedResource[], sgId: unknown) =>
-    ofType(rs, T.ingress).filter((r) => inputs(r).securityGroupId === sgId).map((r) => inputs(r).referencedSecurityGroupId as string).sort();
-const policyOf = (rs: RecordedResource[], name: string) => JSON.parse(inputs(one(rs, T.rolePolicy, name)).policy as string);
-const actions = (doc: any): string[] => doc.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    ofType(rs, T.ingress)
+        .filter((r) => inputs(r).securityGroupId === sgId)
+        .map((r) => inputs(r).referencedSecurityGroupId as string)
+        .sort();
+const policyOf = (rs: RecordedResource[], name: string) =>
+    JSON.parse(inputs(one(rs, T.rolePolicy, name)).policy as string);
+const actions = (doc: any): string[] =>
+    doc.Statement.flatMap((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 /** The writer endpoint of the database itself (instance address or cluster endpoint). */
 function writerEndpoint(db: Database): Promise<string> {
@@ -85,7 +90,12 @@ describe("Database + LambdaService", function () {
     for (const { engine, bastion } of proxied) {
         describe(`behind an RDS Proxy with IAM auth (${engine}${bastion ? ", bastion" : ""})`, () => {
             let d: Deployed;
-            let sg: { db: RecordedResource; proxy: RecordedResource; lambda: RecordedResource; bastion?: RecordedResource };
+            let sg: {
+                db: RecordedResource;
+                proxy: RecordedResource;
+                lambda: RecordedResource;
+                bastion?: RecordedResource;
+            };
             before(async () => {
                 d = await deploy({ engine, iamAuth: true, proxy: true, bastion });
                 sg = {
@@ -113,32 +123,56 @@ describe("Database + LambdaService", function () {
                 const expected = [sg.proxy.id, sg.lambda.id, ...(sg.bastion ? [sg.bastion.id] : [])].sort();
                 assert.deepStrictEqual(sourcesOf(d.resources, sg.db.id), expected);
                 assert.deepStrictEqual(sourcesOf(d.resources, sg.proxy.id), [sg.lambda.id]);
-                const fromLambda = ofType(d.resources, T.ingress).filter((r) => inputs(r).referencedSecurityGroupId === sg.lambda.id);
-                assert.deepStrictEqual(fromLambda.map((r) => [r.name, inputs(r).fromPort, inputs(r).toPort, inputs(r).ipProtocol]).sort(), [
-                    ["db-admin-app-lambda", 5432, 5432, "tcp"],
-                    ["db-allow-app-lambda", 5432, 5432, "tcp"],
-                ]);
+                const fromLambda = ofType(d.resources, T.ingress).filter(
+                    (r) => inputs(r).referencedSecurityGroupId === sg.lambda.id,
+                );
+                assert.deepStrictEqual(
+                    fromLambda.map((r) => [r.name, inputs(r).fromPort, inputs(r).toPort, inputs(r).ipProtocol]).sort(),
+                    [
+                        ["db-admin-app-lambda", 5432, 5432, "tcp"],
+                        ["db-allow-app-lambda", 5432, 5432, "tcp"],
+                    ],
+                );
             });
 
             it("lets the Lambda group out on 5432 to both the proxy and the database (and 443)", () => {
-                const egress = ofType(d.resources, T.egress).filter((r) => inputs(r).securityGroupId === sg.lambda.id).map(inputs);
+                const egress = ofType(d.resources, T.egress)
+                    .filter((r) => inputs(r).securityGroupId === sg.lambda.id)
+                    .map(inputs);
                 const pg = egress.filter((e) => e.fromPort === 5432);
-                assert.deepStrictEqual(pg.map((e) => e.referencedSecurityGroupId).sort(), [sg.db.id, sg.proxy.id].sort());
-                for (const e of pg) assert.deepStrictEqual([e.ipProtocol, e.toPort, e.cidrIpv4], ["tcp", 5432, undefined]);
-                assert.deepStrictEqual(egress.filter((e) => e.fromPort !== 5432).map((e) => e.fromPort), [443]);
+                assert.deepStrictEqual(
+                    pg.map((e) => e.referencedSecurityGroupId).sort(),
+                    [sg.db.id, sg.proxy.id].sort(),
+                );
+                for (const e of pg)
+                    assert.deepStrictEqual([e.ipProtocol, e.toPort, e.cidrIpv4], ["tcp", 5432, undefined]);
+                assert.deepStrictEqual(
+                    egress.filter((e) => e.fromPort !== 5432).map((e) => e.fromPort),
+                    [443],
+                );
             });
 
             it("runs the migrations only once both ingress rules (and both egress rules) exist", () => {
-                assert.deepStrictEqual(d.calls.map((c) => [c.method, c.name]), [["allowFrom", "app-lambda"], ["allowAdminFrom", "app-lambda"]]);
+                assert.deepStrictEqual(
+                    d.calls.map((c) => [c.method, c.name]),
+                    [
+                        ["allowFrom", "app-lambda"],
+                        ["allowAdminFrom", "app-lambda"],
+                    ],
+                );
                 assert.notStrictEqual(d.calls[0].rule, d.calls[1].rule);
-                const deps = d.dependencies.get(`${T.invocation}::app-migrate`) ?? assert.fail("no invocation registered");
+                const deps =
+                    d.dependencies.get(`${T.invocation}::app-migrate`) ?? assert.fail("no invocation registered");
                 for (const [type, name] of [
                     [T.ingress, "db-allow-app-lambda"],
                     [T.ingress, "db-admin-app-lambda"],
                     [T.egress, "app-lambda-to-db"],
                     [T.egress, "app-lambda-to-db-admin"],
                 ] as const) {
-                    assert.ok(deps.includes(one(d.resources, type, name).urn), `the invocation does not depend on ${type} ${name}`);
+                    assert.ok(
+                        deps.includes(one(d.resources, type, name).urn),
+                        `the invocation does not depend on ${type} ${name}`,
+                    );
                 }
             });
 
@@ -149,7 +183,10 @@ describe("Database + LambdaService", function () {
                 assert.ok(!actions(migrate).includes("rds-db:connect"));
                 const api = policyOf(d.resources, "app-api");
                 const connect = api.Statement.find((s: any) => s.Sid === "ConnectWithIamToken");
-                assert.match(connect.Resource[0], /^arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-[0-9a-f]+\/app_user$/);
+                assert.match(
+                    connect.Resource[0],
+                    /^arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-[0-9a-f]+\/app_user$/,
+                );
                 assert.ok(!actions(api).includes("secretsmanager:GetSecretValue"));
             });
         });
@@ -167,7 +204,10 @@ describe("Database + LambdaService", function () {
             const writer = await writerEndpoint(d.db);
             assert.strictEqual(d.db.connection.proxied, false);
             assert.strictEqual(await valueOf(d.db.connection.adminHost), await valueOf(d.db.connection.host));
-            assert.strictEqual(await valueOf(d.db.connection.adminSecurityGroupId), await valueOf(d.db.connection.securityGroupId));
+            assert.strictEqual(
+                await valueOf(d.db.connection.adminSecurityGroupId),
+                await valueOf(d.db.connection.securityGroupId),
+            );
             const migrateHost = env(one(d.resources, T.fn, "app-migrate")).DB_HOST;
             assert.strictEqual(migrateHost, env(one(d.resources, T.fn, "app-api")).DB_HOST);
             assert.strictEqual(migrateHost, writer);
@@ -175,11 +215,25 @@ describe("Database + LambdaService", function () {
 
         it("declares exactly one ingress rule from the Lambda group (no duplicate), and one 5432 egress", () => {
             assert.deepStrictEqual(sourcesOf(d.resources, sg.db.id), [sg.lambda.id]);
-            const fromLambda = ofType(d.resources, T.ingress).filter((r) => inputs(r).referencedSecurityGroupId === sg.lambda.id);
-            assert.deepStrictEqual(fromLambda.map((r) => r.name), ["db-allow-app-lambda"]);
-            const pg = ofType(d.resources, T.egress).filter((r) => inputs(r).securityGroupId === sg.lambda.id && inputs(r).fromPort === 5432);
-            assert.deepStrictEqual(pg.map((r) => inputs(r).referencedSecurityGroupId), [sg.db.id]);
-            assert.deepStrictEqual(d.calls.map((c) => c.method), ["allowFrom"], "no allowAdminFrom without a proxy");
+            const fromLambda = ofType(d.resources, T.ingress).filter(
+                (r) => inputs(r).referencedSecurityGroupId === sg.lambda.id,
+            );
+            assert.deepStrictEqual(
+                fromLambda.map((r) => r.name),
+                ["db-allow-app-lambda"],
+            );
+            const pg = ofType(d.resources, T.egress).filter(
+                (r) => inputs(r).securityGroupId === sg.lambda.id && inputs(r).fromPort === 5432,
+            );
+            assert.deepStrictEqual(
+                pg.map((r) => inputs(r).referencedSecurityGroupId),
+                [sg.db.id],
+            );
+            assert.deepStrictEqual(
+                d.calls.map((c) => c.method),
+                ["allowFrom"],
+                "no allowAdminFrom without a proxy",
+            );
         });
 
         it("runs the migrations after that rule", () => {
@@ -191,8 +245,14 @@ describe("Database + LambdaService", function () {
             const again = d.db.connection.allowAdminFrom("app-lambda", d.service.securityGroupId);
             assert.strictEqual(again, d.calls[0].rule);
             const resources = await settle(d.mocks);
-            assert.strictEqual(ofType(resources, T.ingress).filter((r) => inputs(r).referencedSecurityGroupId === sg.lambda.id).length, 1);
-            assert.throws(() => d.db.connection.allowAdminFrom("app-lambda", d.service.securityGroupId), /allowAdminFrom: "app-lambda" is already admitted/);
+            assert.strictEqual(
+                ofType(resources, T.ingress).filter((r) => inputs(r).referencedSecurityGroupId === sg.lambda.id).length,
+                1,
+            );
+            assert.throws(
+                () => d.db.connection.allowAdminFrom("app-lambda", d.service.securityGroupId),
+                /allowAdminFrom: "app-lambda" is already admitted/,
+            );
         });
     });
 });

@@ -14,7 +14,11 @@ import { parseIpv4Cidr } from "../../lib/config";
 
 /** Every block of a plan: the subnets in use, the free slots and the spare. */
 function allBlocks(plan: SubnetPlan): string[] {
-    return [...plan.azs.flatMap((a) => [a.public, a.private, a.isolated]), ...plan.freeSlots, ...(plan.spare ? [plan.spare] : [])];
+    return [
+        ...plan.azs.flatMap((a) => [a.public, a.private, a.isolated]),
+        ...plan.freeSlots,
+        ...(plan.spare ? [plan.spare] : []),
+    ];
 }
 
 function sizeOf(cidr: string): number {
@@ -22,15 +26,24 @@ function sizeOf(cidr: string): number {
 }
 
 /** A valid VPC range: a random network address with a prefix from /16 to /24. */
-const vpcCidrs = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 16, max: 24 })).map(([address, prefix]) => {
-    const base = address - (address % 2 ** (32 - prefix));
-    return `${formatIpv4(base)}/${prefix}`;
-});
+const vpcCidrs = fc
+    .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 16, max: 24 }))
+    .map(([address, prefix]) => {
+        const base = address - (address % 2 ** (32 - prefix));
+        return `${formatIpv4(base)}/${prefix}`;
+    });
 const azCounts = fc.constantFrom<2 | 3>(2, 3);
 
 describe("lib/cidr", () => {
     describe("planSubnets: exact plans", () => {
-        const cases: { cidr: string; azCount: 2 | 3; azs: [string, string, string][]; freeSlots: string[]; spare?: string; prefixes: [number, number, number] }[] = [
+        const cases: {
+            cidr: string;
+            azCount: 2 | 3;
+            azs: [string, string, string][];
+            freeSlots: string[];
+            spare?: string;
+            prefixes: [number, number, number];
+        }[] = [
             {
                 cidr: "10.0.0.0/16",
                 azCount: 2,
@@ -39,7 +52,14 @@ describe("lib/cidr", () => {
                     ["10.0.128.0/21", "10.0.0.0/19", "10.0.160.0/21"],
                     ["10.0.136.0/21", "10.0.32.0/19", "10.0.168.0/21"],
                 ],
-                freeSlots: ["10.0.64.0/19", "10.0.96.0/19", "10.0.144.0/21", "10.0.152.0/21", "10.0.176.0/21", "10.0.184.0/21"],
+                freeSlots: [
+                    "10.0.64.0/19",
+                    "10.0.96.0/19",
+                    "10.0.144.0/21",
+                    "10.0.152.0/21",
+                    "10.0.176.0/21",
+                    "10.0.184.0/21",
+                ],
                 spare: "10.0.192.0/18",
                 prefixes: [21, 19, 21],
             },
@@ -62,7 +82,14 @@ describe("lib/cidr", () => {
                     ["192.168.7.128/28", "192.168.7.0/27", "192.168.7.192/28"],
                     ["192.168.7.144/28", "192.168.7.32/27", "192.168.7.208/28"],
                 ],
-                freeSlots: ["192.168.7.64/27", "192.168.7.96/27", "192.168.7.160/28", "192.168.7.176/28", "192.168.7.224/28", "192.168.7.240/28"],
+                freeSlots: [
+                    "192.168.7.64/27",
+                    "192.168.7.96/27",
+                    "192.168.7.160/28",
+                    "192.168.7.176/28",
+                    "192.168.7.224/28",
+                    "192.168.7.240/28",
+                ],
                 prefixes: [28, 27, 28],
             },
             {
@@ -84,7 +111,10 @@ describe("lib/cidr", () => {
                     plan.azs.map((a) => [a.public, a.private, a.isolated]),
                     c.azs,
                 );
-                assert.deepEqual(plan.azs.map((a) => a.az), c.azs.map((_, i) => i));
+                assert.deepEqual(
+                    plan.azs.map((a) => a.az),
+                    c.azs.map((_, i) => i),
+                );
                 assert.deepEqual(plan.freeSlots, c.freeSlots);
                 assert.equal(plan.spare, c.spare);
                 assert.deepEqual([plan.prefixes.public, plan.prefixes.private, plan.prefixes.isolated], c.prefixes);
@@ -132,8 +162,12 @@ describe("lib/cidr", () => {
                     const blocks = allBlocks(planSubnets(cidr, azCount));
                     for (const [i, b] of blocks.entries()) {
                         assert.ok(cidrContains(cidr, b), `${b} is outside ${cidr}`);
-                        assert.ok(parseIpv4Cidr(b)!.prefix <= MIN_SUBNET_PREFIX, `${b} is smaller than /${MIN_SUBNET_PREFIX}`);
-                        for (const other of blocks.slice(i + 1)) assert.ok(!cidrsOverlap(b, other), `${b} overlaps ${other}`);
+                        assert.ok(
+                            parseIpv4Cidr(b)!.prefix <= MIN_SUBNET_PREFIX,
+                            `${b} is smaller than /${MIN_SUBNET_PREFIX}`,
+                        );
+                        for (const other of blocks.slice(i + 1))
+                            assert.ok(!cidrsOverlap(b, other), `${b} overlaps ${other}`);
                     }
                 }),
             );
@@ -213,7 +247,9 @@ describe("lib/cidr", () => {
         });
 
         it("cidrsOverlap agrees with containment for random aligned ranges", () => {
-            const ranges = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 8, max: 32 })).map(([a, p]) => `${formatIpv4(a - (a % 2 ** (32 - p)))}/${p}`);
+            const ranges = fc
+                .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 8, max: 32 }))
+                .map(([a, p]) => `${formatIpv4(a - (a % 2 ** (32 - p)))}/${p}`);
             fc.assert(
                 fc.property(ranges, ranges, (a, b) => {
                     // Aligned CIDR blocks either nest or are disjoint.

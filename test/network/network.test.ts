@@ -39,7 +39,6 @@ const T = {
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
 } as const;
 
-
 interface Built {
     mocks: RecordingMocks;
     network: Network;
@@ -56,27 +55,32 @@ type Answers = Record<string, (inputs: Record<string, unknown>) => Record<string
 /** Mocks are process-wide, so builds run one after another, never interleaved. */
 let lastBuild: Promise<unknown> = Promise.resolve();
 function build(args: NetworkArgs, name = "net", answers: Answers = {}): Promise<Built> {
-    const next = lastBuild.catch(() => undefined).then(async () => {
-        const mocks = await useMocks();
-        // Record what the recording mocks do not: invoke arguments and resource options.
-        const invokes: Built["invokes"] = [];
-        const call = mocks.call.bind(mocks);
-        mocks.call = (a) => {
-            invokes.push({ token: a.token, inputs: a.inputs });
-            const answer = answers[a.token];
-            return answer ? answer(a.inputs) : call(a);
-        };
-        const options: Built["options"] = new Map();
-        const monitor = pulumi.runtime.getMonitor() as any;
-        const register = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: unknown) => {
-            options.set(`${req.getType()}::${req.getName()}`, { dependencies: req.getDependenciesList(), deleteBeforeReplace: req.getDeletebeforereplace() });
-            return register(req, callback);
-        };
-        const network = new Network(name, args);
-        const rs = await settle(mocks);
-        return { mocks, network, rs, invokes, options };
-    });
+    const next = lastBuild
+        .catch(() => undefined)
+        .then(async () => {
+            const mocks = await useMocks();
+            // Record what the recording mocks do not: invoke arguments and resource options.
+            const invokes: Built["invokes"] = [];
+            const call = mocks.call.bind(mocks);
+            mocks.call = (a) => {
+                invokes.push({ token: a.token, inputs: a.inputs });
+                const answer = answers[a.token];
+                return answer ? answer(a.inputs) : call(a);
+            };
+            const options: Built["options"] = new Map();
+            const monitor = pulumi.runtime.getMonitor() as any;
+            const register = monitor.registerResource.bind(monitor);
+            monitor.registerResource = (req: any, callback: unknown) => {
+                options.set(`${req.getType()}::${req.getName()}`, {
+                    dependencies: req.getDependenciesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                });
+                return register(req, callback);
+            };
+            const network = new Network(name, args);
+            const rs = await settle(mocks);
+            return { mocks, network, rs, invokes, options };
+        });
     lastBuild = next;
     return next;
 }
@@ -95,8 +99,11 @@ function shared(args: Omit<NetworkArgs, "transforms">): Promise<Built> {
 const input = <T = unknown>(r: RecordedResource, key: string) => r.inputs[key] as T;
 const tagsOf = (r: RecordedResource) => input<Record<string, string>>(r, "tags");
 const subnetsOf = (rs: RecordedResource[], tier: string) =>
-    ofType(rs, T.subnet).filter((s) => tagsOf(s)[TIER_TAG] === tier).sort((a, b) => a.name.localeCompare(b.name));
-const routesOf = (rs: RecordedResource[], table: RecordedResource) => ofType(rs, T.route).filter((r) => input(r, "routeTableId") === table.id);
+    ofType(rs, T.subnet)
+        .filter((s) => tagsOf(s)[TIER_TAG] === tier)
+        .sort((a, b) => a.name.localeCompare(b.name));
+const routesOf = (rs: RecordedResource[], table: RecordedResource) =>
+    ofType(rs, T.route).filter((r) => input(r, "routeTableId") === table.id);
 /** Routes a table declares inline (`routes`), which `routesOf` does not see. */
 const inlineRoutesOf = (table: RecordedResource) => input<unknown[] | undefined>(table, "routes") ?? [];
 /** The engine-side options of a recorded resource, and its dependencies by name. */
@@ -107,7 +114,9 @@ function optionsOf(b: Built, r: RecordedResource): { dependsOn: string[]; delete
     return { dependsOn: o.dependencies.map(nameOf), deleteBeforeReplace: o.deleteBeforeReplace };
 }
 const tablesOf = (rs: RecordedResource[], tier: string) =>
-    ofType(rs, T.routeTable).filter((t) => tagsOf(t)[TIER_TAG] === tier).sort((a, b) => a.name.localeCompare(b.name));
+    ofType(rs, T.routeTable)
+        .filter((t) => tagsOf(t)[TIER_TAG] === tier)
+        .sort((a, b) => a.name.localeCompare(b.name));
 /** The route table a subnet is associated with (exactly one association per subnet). */
 function tableOfSubnet(rs: RecordedResource[], subnet: RecordedResource): RecordedResource {
     const assocs = ofType(rs, T.association).filter((a) => input(a, "subnetId") === subnet.id);
@@ -179,7 +188,10 @@ describe("components/network", function () {
             for (const tier of ["private", "isolated"]) {
                 const subnets = subnetsOf(b.rs, tier);
                 const tables = subnets.map((s) => tableOfSubnet(b.rs, s));
-                assert.deepEqual(tables.map((t) => t.name), [`net-${tier}-0`, `net-${tier}-1`]);
+                assert.deepEqual(
+                    tables.map((t) => t.name),
+                    [`net-${tier}-0`, `net-${tier}-1`],
+                );
                 for (const t of tables) assert.equal(tagsOf(t)[TIER_TAG], tier);
             }
             assert.equal(ofType(b.rs, T.routeTable).length, 5);
@@ -210,7 +222,10 @@ describe("components/network", function () {
         });
 
         it("creates the NAT gateway only after the internet gateway", () => {
-            assert.ok(optionsOf(b, one(b.rs, T.nat)).dependsOn.includes("net-igw"), "the NAT gateway does not depend on the internet gateway");
+            assert.ok(
+                optionsOf(b, one(b.rs, T.nat)).dependsOn.includes("net-igw"),
+                "the NAT gateway does not depend on the internet gateway",
+            );
         });
 
         it("attaches the S3 gateway endpoint to exactly the private and isolated route tables", () => {
@@ -244,23 +259,101 @@ describe("components/network", function () {
                 const { ruleNumber, egress, protocol, fromPort, toPort, cidrBlock, ruleAction } = r.inputs;
                 return { ruleNumber, egress, protocol, fromPort, toPort, cidrBlock, ruleAction };
             });
-            const sort = (x: typeof rules) => [...x].sort((a, b) => Number(a.egress) - Number(b.egress) || Number(a.ruleNumber) - Number(b.ruleNumber));
-            assert.deepEqual(sort(rules), sort([
-                { ruleNumber: 100, egress: false, protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlock: "10.0.0.0/19", ruleAction: "allow" },
-                { ruleNumber: 101, egress: false, protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlock: "10.0.32.0/19", ruleAction: "allow" },
-                { ruleNumber: 200, egress: false, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.0.160.0/21", ruleAction: "allow" },
-                { ruleNumber: 201, egress: false, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.0.168.0/21", ruleAction: "allow" },
-                { ruleNumber: 100, egress: true, protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlock: "10.0.0.0/19", ruleAction: "allow" },
-                { ruleNumber: 101, egress: true, protocol: "tcp", fromPort: 1024, toPort: 65535, cidrBlock: "10.0.32.0/19", ruleAction: "allow" },
-                { ruleNumber: 200, egress: true, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.0.160.0/21", ruleAction: "allow" },
-                { ruleNumber: 201, egress: true, protocol: "-1", fromPort: 0, toPort: 0, cidrBlock: "10.0.168.0/21", ruleAction: "allow" },
-            ]));
-            assert.ok(rules.every((r) => r.cidrBlock !== "0.0.0.0/0"), "an ACL rule allows 0.0.0.0/0");
+            const sort = (x: typeof rules) =>
+                [...x].sort(
+                    (a, b) => Number(a.egress) - Number(b.egress) || Number(a.ruleNumber) - Number(b.ruleNumber),
+                );
+            assert.deepEqual(
+                sort(rules),
+                sort([
+                    {
+                        ruleNumber: 100,
+                        egress: false,
+                        protocol: "tcp",
+                        fromPort: 5432,
+                        toPort: 5432,
+                        cidrBlock: "10.0.0.0/19",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 101,
+                        egress: false,
+                        protocol: "tcp",
+                        fromPort: 5432,
+                        toPort: 5432,
+                        cidrBlock: "10.0.32.0/19",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 200,
+                        egress: false,
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        cidrBlock: "10.0.160.0/21",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 201,
+                        egress: false,
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        cidrBlock: "10.0.168.0/21",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 100,
+                        egress: true,
+                        protocol: "tcp",
+                        fromPort: 1024,
+                        toPort: 65535,
+                        cidrBlock: "10.0.0.0/19",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 101,
+                        egress: true,
+                        protocol: "tcp",
+                        fromPort: 1024,
+                        toPort: 65535,
+                        cidrBlock: "10.0.32.0/19",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 200,
+                        egress: true,
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        cidrBlock: "10.0.160.0/21",
+                        ruleAction: "allow",
+                    },
+                    {
+                        ruleNumber: 201,
+                        egress: true,
+                        protocol: "-1",
+                        fromPort: 0,
+                        toPort: 0,
+                        cidrBlock: "10.0.168.0/21",
+                        ruleAction: "allow",
+                    },
+                ]),
+            );
+            assert.ok(
+                rules.every((r) => r.cidrBlock !== "0.0.0.0/0"),
+                "an ACL rule allows 0.0.0.0/0",
+            );
             const associated = ofType(b.rs, T.aclAssociation).map((a) => {
                 assert.equal(input(a, "networkAclId"), acl.id);
                 return input<string>(a, "subnetId");
             });
-            assert.deepEqual(associated.sort(), subnetsOf(b.rs, "isolated").map((s) => s.id).sort());
+            assert.deepEqual(
+                associated.sort(),
+                subnetsOf(b.rs, "isolated")
+                    .map((s) => s.id)
+                    .sort(),
+            );
         });
 
         it("exposes typed outputs in AZ order", async () => {
@@ -274,8 +367,14 @@ describe("components/network", function () {
             assert.deepEqual(n.privateSubnetCidrs, ["10.0.0.0/19", "10.0.32.0/19"]);
             assert.deepEqual(n.isolatedSubnetCidrs, ["10.0.160.0/21", "10.0.168.0/21"]);
             assert.equal(await valueOf(n.publicRouteTableId!), one(b.rs, T.routeTable, "net-public").id);
-            assert.deepEqual(await valueOf(n.privateRouteTableIds), tablesOf(b.rs, "private").map((t) => t.id));
-            assert.deepEqual(await valueOf(n.isolatedRouteTableIds), tablesOf(b.rs, "isolated").map((t) => t.id));
+            assert.deepEqual(
+                await valueOf(n.privateRouteTableIds),
+                tablesOf(b.rs, "private").map((t) => t.id),
+            );
+            assert.deepEqual(
+                await valueOf(n.isolatedRouteTableIds),
+                tablesOf(b.rs, "isolated").map((t) => t.id),
+            );
             assert.deepEqual(await valueOf(n.natGatewayIds), [one(b.rs, T.nat).id]);
             assert.deepEqual(await valueOf(n.availabilityZones), ["eu-west-1a", "eu-west-1b"]);
             assert.equal(n.privateEgress, true);
@@ -285,7 +384,10 @@ describe("components/network", function () {
         });
 
         it("asks AWS only for the available AZs and the region", () => {
-            assert.deepEqual([...b.mocks.calls.keys()].sort(), ["aws:index/getAvailabilityZones:getAvailabilityZones", "aws:index/getRegion:getRegion"]);
+            assert.deepEqual([...b.mocks.calls.keys()].sort(), [
+                "aws:index/getAvailabilityZones:getAvailabilityZones",
+                "aws:index/getRegion:getRegion",
+            ]);
         });
 
         it("asks for available regular AZs only, never opted-in Local or Wavelength Zones", () => {
@@ -294,7 +396,11 @@ describe("components/network", function () {
             assert.equal(azCalls[0].inputs.state, "available");
             assert.deepEqual(azCalls[0].inputs.filters, [{ name: "opt-in-status", values: ["opt-in-not-required"] }]);
             assert.deepEqual(AZ_ONLY_FILTER, { name: "opt-in-status", values: ["opt-in-not-required"] });
-            assert.equal(azCalls[0].inputs.allAvailabilityZones, undefined, "allAvailabilityZones would list zones the account has not opted in to");
+            assert.equal(
+                azCalls[0].inputs.allAvailabilityZones,
+                undefined,
+                "allAvailabilityZones would list zones the account has not opted in to",
+            );
         });
 
         it("replaces an ACL rule by deleting it first (a rule number can be taken only once)", () => {
@@ -342,17 +448,22 @@ describe("components/network", function () {
                 const publicTable = one(rs, T.routeTable, "net-public");
                 for (const r of ofType(rs, T.route)) {
                     if (r.inputs.gatewayId !== undefined) assert.equal(r.inputs.routeTableId, publicTable.id);
-                    if (r.inputs.natGatewayId !== undefined) assert.equal(tagsOf(byId(rs, r.inputs.routeTableId)!)[TIER_TAG], "private");
+                    if (r.inputs.natGatewayId !== undefined)
+                        assert.equal(tagsOf(byId(rs, r.inputs.routeTableId)!)[TIER_TAG], "private");
                 }
                 for (const s of subnetsOf(rs, "isolated")) {
                     const table = tableOfSubnet(rs, s);
                     const routes = routesOf(rs, table);
-                    assert.ok(routes.every((r) => r.inputs.gatewayId === undefined && r.inputs.natGatewayId === undefined), `${s.name} reaches the internet`);
+                    assert.ok(
+                        routes.every((r) => r.inputs.gatewayId === undefined && r.inputs.natGatewayId === undefined),
+                        `${s.name} reaches the internet`,
+                    );
                     assert.deepEqual(routes, []);
                     assert.deepEqual(inlineRoutesOf(table), [], `${table.name} has inline routes`);
                 }
                 // Only the public subnets map public IPs on launch.
-                for (const s of ofType(rs, T.subnet)) assert.equal(s.inputs.mapPublicIpOnLaunch, tagsOf(s)[TIER_TAG] === "public", s.name);
+                for (const s of ofType(rs, T.subnet))
+                    assert.equal(s.inputs.mapPublicIpOnLaunch, tagsOf(s)[TIER_TAG] === "public", s.name);
             });
         }
 
@@ -372,7 +483,10 @@ describe("components/network", function () {
                 const same = one(three.rs, r.type, r.name);
                 if (r.type === T.subnet || r.type === T.aclRule) assert.deepEqual(same.inputs, r.inputs, r.name);
             }
-            assert.deepEqual(subnetsOf(three.rs, "private").map((s) => input(s, "cidrBlock")), ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"]);
+            assert.deepEqual(
+                subnetsOf(three.rs, "private").map((s) => input(s, "cidrBlock")),
+                ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+            );
         });
 
         it("natGateways, endpoints and flow logs rename nothing: the VPC, subnets and route tables keep their names", async () => {
@@ -384,12 +498,22 @@ describe("components/network", function () {
                 shared({ flowLogs: true, flowLogRetentionDays: 90 }),
             ]);
             const core = [T.vpc, T.subnet, T.igw, T.routeTable, T.association, T.defaultSg, T.acl, T.aclRule];
-            const names = (rs: RecordedResource[]) => rs.filter((r) => (core as readonly string[]).includes(r.type)).map((r) => `${r.type}::${r.name}`).sort();
+            const names = (rs: RecordedResource[]) =>
+                rs
+                    .filter((r) => (core as readonly string[]).includes(r.type))
+                    .map((r) => `${r.type}::${r.name}`)
+                    .sort();
             const [first, ...others] = variants.map((v) => names(v.rs));
             for (const o of others) assert.deepEqual(o, first);
             // The first NAT keeps its name from single to perAz.
-            assert.deepEqual(ofType(variants[1].rs, T.nat).map((n) => n.name), ["net-nat-0"]);
-            assert.deepEqual(ofType(variants[2].rs, T.nat).map((n) => n.name), ["net-nat-0", "net-nat-1"]);
+            assert.deepEqual(
+                ofType(variants[1].rs, T.nat).map((n) => n.name),
+                ["net-nat-0"],
+            );
+            assert.deepEqual(
+                ofType(variants[2].rs, T.nat).map((n) => n.name),
+                ["net-nat-0", "net-nat-1"],
+            );
         });
     });
 
@@ -407,11 +531,23 @@ describe("components/network", function () {
 
         it("plans /27 private and /28 public and isolated subnets", async () => {
             const { rs, network } = await shared(config);
-            assert.deepEqual(subnetsOf(rs, "private").map((s) => input(s, "cidrBlock")), ["10.1.2.0/27", "10.1.2.32/27", "10.1.2.64/27"]);
-            assert.deepEqual(subnetsOf(rs, "public").map((s) => input(s, "cidrBlock")), ["10.1.2.128/28", "10.1.2.144/28", "10.1.2.160/28"]);
-            assert.deepEqual(subnetsOf(rs, "isolated").map((s) => input(s, "cidrBlock")), ["10.1.2.192/28", "10.1.2.208/28", "10.1.2.224/28"]);
+            assert.deepEqual(
+                subnetsOf(rs, "private").map((s) => input(s, "cidrBlock")),
+                ["10.1.2.0/27", "10.1.2.32/27", "10.1.2.64/27"],
+            );
+            assert.deepEqual(
+                subnetsOf(rs, "public").map((s) => input(s, "cidrBlock")),
+                ["10.1.2.128/28", "10.1.2.144/28", "10.1.2.160/28"],
+            );
+            assert.deepEqual(
+                subnetsOf(rs, "isolated").map((s) => input(s, "cidrBlock")),
+                ["10.1.2.192/28", "10.1.2.208/28", "10.1.2.224/28"],
+            );
             assert.deepEqual(await valueOf(network.availabilityZones), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
-            assert.deepEqual(subnetsOf(rs, "isolated").map((s) => input(s, "availabilityZone")), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+            assert.deepEqual(
+                subnetsOf(rs, "isolated").map((s) => input(s, "availabilityZone")),
+                ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+            );
         });
 
         it("applies every field of the config", async () => {
@@ -434,13 +570,25 @@ describe("components/network", function () {
         it("hands out the private subnet ids only once their egress exists (routes, endpoints)", async () => {
             // Whatever is placed in the private subnets (functions, and the migration they run on
             // the first deploy) must not start before it can reach AWS APIs.
-            const deps = (await (b.network.privateSubnetIds as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources()) as Set<pulumi.Resource>;
+            const deps = (await (
+                b.network.privateSubnetIds as unknown as { allResources(): Promise<Set<pulumi.Resource>> }
+            ).allResources()) as Set<pulumi.Resource>;
             const names = await Promise.all([...deps].map((r) => valueOf(r.urn)));
             const endpoints = ofType(b.rs, T.endpoint).map((e) => e.urn);
-            assert.deepEqual(endpoints.filter((u) => !names.includes(u)), [], "every VPC endpoint is a dependency");
-            const associations = ofType(b.rs, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => /private/.test(a.name)).map((a) => a.urn);
+            assert.deepEqual(
+                endpoints.filter((u) => !names.includes(u)),
+                [],
+                "every VPC endpoint is a dependency",
+            );
+            const associations = ofType(b.rs, "aws:ec2/routeTableAssociation:RouteTableAssociation")
+                .filter((a) => /private/.test(a.name))
+                .map((a) => a.urn);
             assert.equal(associations.length, 2);
-            assert.deepEqual(associations.filter((u) => !names.includes(u)), [], "every private route table association is a dependency");
+            assert.deepEqual(
+                associations.filter((u) => !names.includes(u)),
+                [],
+                "every private route table association is a dependency",
+            );
         });
 
         it("creates one interface endpoint per service in the private subnets, with private DNS", () => {
@@ -448,15 +596,23 @@ describe("components/network", function () {
             const privateIds = subnetsOf(b.rs, "private").map((s) => s.id);
             const endpoints = ofType(b.rs, T.endpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
             assert.equal(endpoints.length, services.length);
-            assert.deepEqual(endpoints.map((e) => e.inputs.serviceName).sort(), services.map((s) => `com.amazonaws.eu-west-1.${s}`).sort());
+            assert.deepEqual(
+                endpoints.map((e) => e.inputs.serviceName).sort(),
+                services.map((s) => `com.amazonaws.eu-west-1.${s}`).sort(),
+            );
             for (const e of endpoints) {
                 assert.deepEqual(input(e, "subnetIds"), privateIds);
                 assert.deepEqual(input(e, "securityGroupIds"), [sg.id]);
                 assert.equal(input(e, "privateDnsEnabled"), true);
                 assert.equal(input(e, "routeTableIds"), undefined);
             }
-            assert.deepEqual(ofType(b.rs, T.endpoint).map((e) => e.name).filter((n) => n.startsWith("net-endpoint-")).sort(),
-                services.map((s) => `net-endpoint-${s.replace(".", "-")}`).sort());
+            assert.deepEqual(
+                ofType(b.rs, T.endpoint)
+                    .map((e) => e.name)
+                    .filter((n) => n.startsWith("net-endpoint-"))
+                    .sort(),
+                services.map((s) => `net-endpoint-${s.replace(".", "-")}`).sort(),
+            );
         });
 
         it("admits only TCP 443 from the VPC range to the endpoints, and allows no egress", async () => {
@@ -465,7 +621,12 @@ describe("components/network", function () {
             const ingress = input<Record<string, unknown>[]>(sg, "ingress");
             assert.equal(ingress.length, 1);
             assert.deepEqual(
-                { protocol: ingress[0].protocol, fromPort: ingress[0].fromPort, toPort: ingress[0].toPort, cidrBlocks: ingress[0].cidrBlocks },
+                {
+                    protocol: ingress[0].protocol,
+                    fromPort: ingress[0].fromPort,
+                    toPort: ingress[0].toPort,
+                    cidrBlocks: ingress[0].cidrBlocks,
+                },
                 { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.0.0.0/16"] },
             );
             assert.deepEqual(input(sg, "egress"), []);
@@ -491,22 +652,27 @@ describe("components/network", function () {
             assert.equal(input(flow, "trafficType"), "ALL");
             assert.equal(input(flow, "vpcId"), one(b.rs, T.vpc).id);
             assert.equal(input(flow, "logDestinationType"), "cloud-watch-logs");
-            assert.match(input<string>(flow, "logDestination"), /^arn:aws:logs:eu-west-1:123456789012:log-group:net-flow-logs-/);
+            assert.match(
+                input<string>(flow, "logDestination"),
+                /^arn:aws:logs:eu-west-1:123456789012:log-group:net-flow-logs-/,
+            );
             assert.match(input<string>(flow, "iamRoleArn"), /^arn:aws:iam::123456789012:role\/net-flow-logs-/);
             assert.equal(role.name, "net-flow-logs");
         });
 
         it("lets only the flow logs service of this account assume the role", () => {
             const trust = JSON.parse(input<string>(one(b.rs, T.role), "assumeRolePolicy"));
-            assert.deepEqual(trust.Statement, [{
-                Effect: "Allow",
-                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: {
-                    StringEquals: { "aws:SourceAccount": "123456789012" },
-                    ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*" },
+            assert.deepEqual(trust.Statement, [
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": "123456789012" },
+                        ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*" },
+                    },
                 },
-            }]);
+            ]);
         });
 
         it("creates the flow log only once its role may write (depends on the role policy)", () => {
@@ -522,11 +688,13 @@ describe("components/network", function () {
             assert.equal(input(policy, "role"), one(b.rs, T.role).id);
             const doc = JSON.parse(input<string>(policy, "policy"));
             const arn = input<string>(flow, "logDestination");
-            assert.deepEqual(doc.Statement, [{
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                Resource: [arn, `${arn}:*`],
-            }]);
+            assert.deepEqual(doc.Statement, [
+                {
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: [arn, `${arn}:*`],
+                },
+            ]);
             assert.ok(group);
         });
     });
@@ -540,7 +708,9 @@ describe("components/network", function () {
 
         it("admits the configured database port in the isolated ACL", async () => {
             const { rs } = await build({ databasePort: 6432 });
-            const dbRules = ofType(rs, T.aclRule).filter((r) => r.inputs.egress === false && r.inputs.protocol === "tcp");
+            const dbRules = ofType(rs, T.aclRule).filter(
+                (r) => r.inputs.egress === false && r.inputs.protocol === "tcp",
+            );
             assert.equal(dbRules.length, 2);
             for (const r of dbRules) assert.deepEqual([r.inputs.fromPort, r.inputs.toPort], [6432, 6432]);
         });
@@ -560,7 +730,14 @@ describe("components/network", function () {
                 },
             });
             assert.equal(one(rs, T.vpc).inputs.enableNetworkAddressUsageMetrics, true);
-            assert.deepEqual(placements.sort(), ["isolated-0", "isolated-1", "private-0", "private-1", "public-0", "public-1"]);
+            assert.deepEqual(placements.sort(), [
+                "isolated-0",
+                "isolated-1",
+                "private-0",
+                "private-1",
+                "public-0",
+                "public-1",
+            ]);
             assert.equal(tagsOf(one(rs, T.subnet, "net-isolated-1")).extra, "isolated");
             assert.equal(tagsOf(one(rs, T.nat)).Name, "nat 0");
             assert.equal(tagsOf(one(rs, T.endpoint, "net-endpoint-kms")).Name, "kms");
@@ -589,7 +766,10 @@ describe("components/network", function () {
                 existingVpc: { ...existingVpc, privateEgress: true },
             };
             const { rs, network, mocks } = await build(config);
-            assert.deepEqual(rs.map((r) => r.type), [NETWORK_TYPE]);
+            assert.deepEqual(
+                rs.map((r) => r.type),
+                [NETWORK_TYPE],
+            );
             assert.deepEqual([...mocks.calls.keys()], [], "no invoke when the CIDR is given");
             assert.equal(await valueOf(network.vpcId), existingVpc.vpcId);
             assert.equal(await valueOf(network.vpcCidr), existingVpc.cidr);
@@ -606,18 +786,28 @@ describe("components/network", function () {
         });
 
         it("looks the CIDR up with aws:ec2/getVpc when existingVpc.cidr is not given", async () => {
-            const { rs, network, invokes } = await build(
-                { existingVpc: { ...existingVpc, cidr: undefined } },
-                "net",
-                { "aws:ec2/getVpc:getVpc": (i) => ({ id: i.id, cidrBlock: "10.20.0.0/16", arn: `arn:aws:ec2:eu-west-1:123456789012:vpc/${i.id}` }) },
+            const { rs, network, invokes } = await build({ existingVpc: { ...existingVpc, cidr: undefined } }, "net", {
+                "aws:ec2/getVpc:getVpc": (i) => ({
+                    id: i.id,
+                    cidrBlock: "10.20.0.0/16",
+                    arn: `arn:aws:ec2:eu-west-1:123456789012:vpc/${i.id}`,
+                }),
+            });
+            assert.deepEqual(
+                rs.map((r) => r.type),
+                [NETWORK_TYPE],
             );
-            assert.deepEqual(rs.map((r) => r.type), [NETWORK_TYPE]);
-            assert.deepEqual(invokes.map((i) => [i.token, i.inputs.id]), [["aws:ec2/getVpc:getVpc", existingVpc.vpcId]]);
+            assert.deepEqual(
+                invokes.map((i) => [i.token, i.inputs.id]),
+                [["aws:ec2/getVpc:getVpc", existingVpc.vpcId]],
+            );
             assert.equal(await valueOf(network.vpcCidr), "10.20.0.0/16");
         });
 
         it("takes privateEgress from the existing VPC's description and allows no public subnets", async () => {
-            const { rs, network } = await build({ existingVpc: { ...existingVpc, publicSubnetIds: undefined, privateEgress: false } });
+            const { rs, network } = await build({
+                existingVpc: { ...existingVpc, publicSubnetIds: undefined, privateEgress: false },
+            });
             assert.equal(rs.length, 1);
             assert.equal(network.privateEgress, false);
             assert.deepEqual(await valueOf(network.publicSubnetIds), []);
@@ -649,10 +839,10 @@ describe("components/network", function () {
                 databasePort: 80,
             });
             assert.deepEqual(e.problems, [
-                "cidr: got \"10.0.1.0/16\"; host bits are set. Fix: use the network address 10.0.0.0/16",
+                'cidr: got "10.0.1.0/16"; host bits are set. Fix: use the network address 10.0.0.0/16',
                 "azCount: got 4; expected 2 or 3. Fix: set azCount to 2 or 3",
-                "natGateways: got \"many\"; expected one of: none, single, perAz. Fix: set natGateways to one of them",
-                "interfaceEndpoints: got \"logs\" twice; each endpoint can be listed once. Fix: remove the duplicate",
+                'natGateways: got "many"; expected one of: none, single, perAz. Fix: set natGateways to one of them',
+                'interfaceEndpoints: got "logs" twice; each endpoint can be listed once. Fix: remove the duplicate',
                 `interfaceEndpoints: got "s3" in the list; expected any of: ${INTERFACE_ENDPOINTS.join(", ")}. Fix: remove or correct it`,
                 "flowLogRetentionDays: got 31; expected one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653. Fix: pick the nearest of them",
                 "databasePort: got 80; expected a whole number from 1150 to 65535 (the ports RDS accepts). Fix: use the database's port, e.g. 5432",
@@ -662,7 +852,9 @@ describe("components/network", function () {
 
         it("rejects a VPC range outside /16–/24", async () => {
             const e = await rejected({ cidr: "10.0.0.0/25" });
-            assert.deepEqual(e.problems, ["cidr: got \"10.0.0.0/25\"; the prefix must be /16 to /24. Fix: use a range from /16 to /24"]);
+            assert.deepEqual(e.problems, [
+                'cidr: got "10.0.0.0/25"; the prefix must be /16 to /24. Fix: use a range from /16 to /24',
+            ]);
             const f = await rejected({ cidr: "10.0.0.0" });
             assert.match(f.problems[0], /^cidr: got "10\.0\.0\.0"; expected an IPv4 CIDR/);
         });
@@ -680,13 +872,13 @@ describe("components/network", function () {
                 },
             });
             assert.deepEqual(e.problems, [
-                "natGateways: got \"none\"; only applies to a new VPC, not with existingVpc (say whether the private subnets have NAT with existingVpc.privateEgress). Fix: remove natGateways",
+                'natGateways: got "none"; only applies to a new VPC, not with existingVpc (say whether the private subnets have NAT with existingVpc.privateEgress). Fix: remove natGateways',
                 "flowLogs: got true; only applies to a new VPC, not with existingVpc. Fix: remove flowLogs",
-                "existingVpc.vpcId: got \"vpc-xyz\"; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC",
-                "existingVpc.cidr: got \"10.20.0.1/16\"; host bits are set. Fix: use the network address 10.20.0.0/16",
+                'existingVpc.vpcId: got "vpc-xyz"; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC',
+                'existingVpc.cidr: got "10.20.0.1/16"; host bits are set. Fix: use the network address 10.20.0.0/16',
                 "existingVpc.privateSubnetIds: got subnet-00000000000000001, which is also in existingVpc.publicSubnetIds; each tier needs its own subnets. Fix: remove it from one tier",
                 "existingVpc.isolatedSubnetIds: got subnet-00000000000000005 twice; subnet ids must be distinct. Fix: list each subnet once",
-                "existingVpc.isolatedSubnetIds: got \"sub-1\" in the list; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it",
+                'existingVpc.isolatedSubnetIds: got "sub-1" in the list; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it',
                 "existingVpc.privateSubnetIds: got 1 subnets; expected 2 or 3, one per AZ. Fix: list one private subnet per AZ",
                 "existingVpc.isolatedSubnetIds: got 3 subnets; expected as many as private subnets (1). Fix: list one isolated subnet per AZ, in the same AZ order",
             ]);
@@ -701,7 +893,9 @@ describe("components/network", function () {
                     isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000006"],
                 },
             });
-            assert.deepEqual(e.problems, ["existingVpc.publicSubnetIds: got 1 subnets; expected none or as many as private subnets (2). Fix: list one public subnet per AZ or none"]);
+            assert.deepEqual(e.problems, [
+                "existingVpc.publicSubnetIds: got 1 subnets; expected none or as many as private subnets (2). Fix: list one public subnet per AZ or none",
+            ]);
         });
     });
 
@@ -711,10 +905,21 @@ describe("components/network", function () {
         const fields = [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\??:/g)].map((m) => ({ name: m[2], doc: m[1] }));
 
         it("documents every argument with a summary and a @default", () => {
-            assert.deepEqual(fields.map((f) => f.name), [
-                "cidr", "azCount", "natGateways", "interfaceEndpoints", "flowLogs", "flowLogRetentionDays",
-                "isolatedSubnetAcl", "databasePort", "existingVpc", "transforms",
-            ]);
+            assert.deepEqual(
+                fields.map((f) => f.name),
+                [
+                    "cidr",
+                    "azCount",
+                    "natGateways",
+                    "interfaceEndpoints",
+                    "flowLogs",
+                    "flowLogRetentionDays",
+                    "isolatedSubnetAcl",
+                    "databasePort",
+                    "existingVpc",
+                    "transforms",
+                ],
+            );
             for (const f of fields) {
                 assert.match(f.doc, /^\s*\*\s+\S/, `${f.name} has no summary`);
                 assert.match(f.doc, /@default /, `${f.name} has no @default`);
@@ -726,7 +931,11 @@ describe("components/network", function () {
                 const f = fields.find((x) => x.name === key);
                 assert.ok(f, `${key} is not documented`);
                 const documented = /@default (\S+)/.exec(f.doc)![1];
-                assert.deepEqual(JSON.parse(documented), value, `${key}: documented ${documented}, code uses ${JSON.stringify(value)}`);
+                assert.deepEqual(
+                    JSON.parse(documented),
+                    value,
+                    `${key}: documented ${documented}, code uses ${JSON.stringify(value)}`,
+                );
             }
             for (const f of fields.filter((x) => !(x.name in NETWORK_DEFAULTS))) {
                 assert.match(f.doc, /@default - /, `${f.name} has no code default, so its @default must be prose`);

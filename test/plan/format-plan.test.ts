@@ -13,13 +13,32 @@ const doc: PlanDocument = {
     resources: [
         { urn: stack, type: "pulumi:pulumi:Stack", name: "p-dev", id: null, parent: null, inputs: {} },
         { urn: comp, type: "p:net:Network", name: "net", id: null, parent: stack, inputs: {} },
-        { urn: `${comp}$aws:ec2/vpc:Vpc::net`, type: "aws:ec2/vpc:Vpc", name: "net", id: "vpc-1", parent: comp, inputs: { cidrBlock: "10.0.0.0/16" } },
-        { urn: `${comp}$aws:ec2/subnet:Subnet::net-public-0`, type: "aws:ec2/subnet:Subnet", name: "net-public-0", id: "subnet-1", parent: comp, inputs: { cidrBlock: "10.0.0.0/24", availabilityZone: "eu-west-1a", mapPublicIpOnLaunch: true } },
+        {
+            urn: `${comp}$aws:ec2/vpc:Vpc::net`,
+            type: "aws:ec2/vpc:Vpc",
+            name: "net",
+            id: "vpc-1",
+            parent: comp,
+            inputs: { cidrBlock: "10.0.0.0/16" },
+        },
+        {
+            urn: `${comp}$aws:ec2/subnet:Subnet::net-public-0`,
+            type: "aws:ec2/subnet:Subnet",
+            name: "net-public-0",
+            id: "subnet-1",
+            parent: comp,
+            inputs: { cidrBlock: "10.0.0.0/24", availabilityZone: "eu-west-1a", mapPublicIpOnLaunch: true },
+        },
     ],
     outputs: { password: "[secret]", vpc: "vpc-1", unknown: null },
     violations: [
         { policy: "advisory-one", enforcementLevel: "advisory", message: "consider this" },
-        { policy: "mandatory-one", enforcementLevel: "mandatory", resource: `${comp}$aws:ec2/vpc:Vpc::net`, message: "line one\nline two" },
+        {
+            policy: "mandatory-one",
+            enforcementLevel: "mandatory",
+            resource: `${comp}$aws:ec2/vpc:Vpc::net`,
+            message: "line one\nline two",
+        },
     ],
 };
 
@@ -34,13 +53,22 @@ describe("formatPlan", () => {
 
     it("draws the tree component → children, with details", () => {
         assert.ok(lines.includes("└─ p:net:Network  net"), text);
-        assert.ok(lines.includes("   ├─ aws:ec2/subnet:Subnet  net-public-0  (10.0.0.0/24  eu-west-1a  public IPs)"), text);
+        assert.ok(
+            lines.includes("   ├─ aws:ec2/subnet:Subnet  net-public-0  (10.0.0.0/24  eu-west-1a  public IPs)"),
+            text,
+        );
         assert.ok(lines.includes("   └─ aws:ec2/vpc:Vpc  net  (10.0.0.0/16)"), text);
     });
 
     it("prints outputs as the document has them: secrets masked, unknowns null", () => {
-        assert.ok(lines.some((l) => /^ {2}password +\[secret\]$/.test(l)), text);
-        assert.ok(lines.some((l) => /^ {2}unknown +null$/.test(l)), text);
+        assert.ok(
+            lines.some((l) => /^ {2}password +\[secret\]$/.test(l)),
+            text,
+        );
+        assert.ok(
+            lines.some((l) => /^ {2}unknown +null$/.test(l)),
+            text,
+        );
     });
 
     it("lists mandatory violations first, names the resource, and ends with the verdict", () => {

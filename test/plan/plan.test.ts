@@ -36,7 +36,12 @@ function routeTablesOf(doc: PlanDocument, subnetId: string): Res[] {
 
 /** Every route of a route table: separate Route resources and inline routes. */
 function routesOf(doc: PlanDocument, table: Res): Inputs[] {
-    return [...ofType(doc, ROUTE).filter((r) => inputs(r).routeTableId === table.id).map(inputs), ...((inputs(table).routes as Inputs[] | undefined) ?? [])];
+    return [
+        ...ofType(doc, ROUTE)
+            .filter((r) => inputs(r).routeTableId === table.id)
+            .map(inputs),
+        ...((inputs(table).routes as Inputs[] | undefined) ?? []),
+    ];
 }
 
 function targetsInternet(doc: PlanDocument, route: Inputs): boolean {
@@ -53,14 +58,18 @@ function targetsInternet(doc: PlanDocument, route: Inputs): boolean {
 function strings(value: unknown, at = ""): { at: string; value: string }[] {
     if (typeof value === "string") return [{ at, value }];
     if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
-    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+    if (value !== null && typeof value === "object")
+        return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
     return [];
 }
 
 function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
     it("exits 0 with no mandatory violation", () => {
         assert.strictEqual(result.code, 0, result.stderr);
-        assert.deepStrictEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        assert.deepStrictEqual(
+            doc.violations.filter((v) => v.enforcementLevel === "mandatory"),
+            [],
+        );
     });
 
     it("prints one JSON document whose resources trace to the stack", () => {
@@ -71,7 +80,12 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
             assert.ok(r.parent !== null && urns.has(r.parent), `${r.urn} has parent ${r.parent}`);
             assert.ok(typeof r.type === "string" && typeof r.name === "string" && typeof r.inputs === "object");
         }
-        for (const c of ["private-app:network:Network", "private-app:database:Database", "private-app:compute:LambdaService", "private-app:monitoring:AlarmTopic"]) {
+        for (const c of [
+            "private-app:network:Network",
+            "private-app:database:Database",
+            "private-app:compute:LambdaService",
+            "private-app:monitoring:AlarmTopic",
+        ]) {
             const comp = ofType(doc, c);
             assert.strictEqual(comp.length, 1, c);
             assert.strictEqual(comp[0].parent, stackUrn);
@@ -85,9 +99,14 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         for (const t of ["public", "private", "isolated"]) {
             const ofTier = subnets.filter((s) => tier(s) === t);
             assert.strictEqual(ofTier.length, azs, `${t} subnets`);
-            assert.strictEqual(new Set(ofTier.map((s) => inputs(s).availabilityZone)).size, azs, `${t} subnets in distinct AZs`);
+            assert.strictEqual(
+                new Set(ofTier.map((s) => inputs(s).availabilityZone)).size,
+                azs,
+                `${t} subnets in distinct AZs`,
+            );
         }
-        for (const s of subnets) assert.strictEqual(inputs(s).mapPublicIpOnLaunch === true, tier(s) === "public", s.name);
+        for (const s of subnets)
+            assert.strictEqual(inputs(s).mapPublicIpOnLaunch === true, tier(s) === "public", s.name);
     });
 
     it("gives no isolated subnet a route to an internet or NAT gateway", () => {
@@ -95,12 +114,15 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         for (const s of isolated) {
             const tables = routeTablesOf(doc, s.id!);
             assert.strictEqual(tables.length, 1, `${s.name} has one route table`);
-            for (const route of routesOf(doc, tables[0])) assert.ok(!targetsInternet(doc, route), `${s.name}: ${JSON.stringify(route)}`);
+            for (const route of routesOf(doc, tables[0]))
+                assert.ok(!targetsInternet(doc, route), `${s.name}: ${JSON.stringify(route)}`);
         }
     });
 
     it("puts the database in the isolated subnets only, never publicly accessible", () => {
-        const isolatedIds = ofType(doc, SUBNET).filter((s) => tier(s) === "isolated").map((s) => s.id);
+        const isolatedIds = ofType(doc, SUBNET)
+            .filter((s) => tier(s) === "isolated")
+            .map((s) => s.id);
         const groups = ofType(doc, SUBNET_GROUP);
         assert.strictEqual(groups.length, 1);
         assert.deepStrictEqual(sorted(inputs(groups[0]).subnetIds), sorted(isolatedIds));
@@ -132,7 +154,9 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
     });
 
     it("runs both functions in the private subnets with their own security group, admitted to the database", () => {
-        const privateIds = ofType(doc, SUBNET).filter((s) => tier(s) === "private").map((s) => s.id);
+        const privateIds = ofType(doc, SUBNET)
+            .filter((s) => tier(s) === "private")
+            .map((s) => s.id);
         const fns = ofType(doc, LAMBDA);
         assert.strictEqual(fns.length, 2);
         const sgIds = new Set<string>();
@@ -150,8 +174,10 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
             assert.strictEqual(inputs(r).toPort, 5432, r.name);
         }
         const perGroup = new Map<string, number>();
-        for (const r of admitted) perGroup.set(inputs(r).securityGroupId, (perGroup.get(inputs(r).securityGroupId) ?? 0) + 1);
-        for (const [group, n] of perGroup) assert.strictEqual(n, 1, `${group} admits the Lambda group ${n} times (AWS rejects duplicate rules)`);
+        for (const r of admitted)
+            perGroup.set(inputs(r).securityGroupId, (perGroup.get(inputs(r).securityGroupId) ?? 0) + 1);
+        for (const [group, n] of perGroup)
+            assert.strictEqual(n, 1, `${group} admits the Lambda group ${n} times (AWS rejects duplicate rules)`);
         // The API's host path: the proxy's group when there is a proxy, else the database's.
         // The migrations bypass the proxy, so the database's own group admits the Lambda group too.
         const dbSg = (inputs(ofType(doc, RDS_INSTANCE)[0]).vpcSecurityGroupIds as string[])[0];
@@ -159,7 +185,11 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         const apiSg = proxies.length > 0 ? (inputs(proxies[0]).vpcSecurityGroupIds as string[])[0] : dbSg;
         assert.ok(perGroup.has(apiSg), "the API's host path (the proxy when on) admits the Lambda group");
         assert.ok(perGroup.has(dbSg), "the database itself admits the Lambda group (the migrations' path)");
-        assert.deepStrictEqual(sorted([...perGroup.keys()]), sorted([...new Set([apiSg, dbSg])]), "admitted nowhere else");
+        assert.deepStrictEqual(
+            sorted([...perGroup.keys()]),
+            sorted([...new Set([apiSg, dbSg])]),
+            "admitted nowhere else",
+        );
     });
 
     it("holds no password in plain text anywhere", () => {
@@ -207,7 +237,11 @@ describe("npm run plan", function () {
             for (const s of ofType(doc, SUBNET).filter((x) => tier(x) === "private")) {
                 const [table] = routeTablesOf(doc, s.id!);
                 const defaults = routesOf(doc, table).filter((r) => r.destinationCidrBlock === "0.0.0.0/0");
-                assert.deepStrictEqual(defaults.map((r) => r.natGatewayId), [nats[0].id], s.name);
+                assert.deepStrictEqual(
+                    defaults.map((r) => r.natGatewayId),
+                    [nats[0].id],
+                    s.name,
+                );
             }
         });
 
@@ -234,7 +268,11 @@ describe("npm run plan", function () {
                 assert.strictEqual(defaults.length, 1, s.name);
                 const nat = byId(doc, defaults[0].natGatewayId)!;
                 const natSubnet = byId(doc, inputs(nat).subnetId)!;
-                assert.strictEqual(inputs(natSubnet).availabilityZone, inputs(s).availabilityZone, `${s.name} uses its own AZ's NAT`);
+                assert.strictEqual(
+                    inputs(natSubnet).availabilityZone,
+                    inputs(s).availabilityZone,
+                    `${s.name} uses its own AZ's NAT`,
+                );
             }
         });
 
@@ -256,9 +294,24 @@ describe("npm run plan", function () {
         };
         const engines: [string, Record<string, unknown>][] = [
             ["postgres, password auth for the app", { engine: "postgres", iamAuth: false, deletionProtection: false }],
-            ["aurora-postgresql, Multi-AZ, protected", { engine: "aurora-postgresql", multiAz: true, deletionProtection: true, backupRetentionDays: 30 }],
-            ["aurora-serverless, scale to zero", { engine: "aurora-serverless", engineVersion: "16.4", minCapacityAcu: 0, maxCapacityAcu: 8, deletionProtection: false }],
-            ["aurora-serverless behind a proxy, with a bastion", { engine: "aurora-serverless", proxy: true, bastion: true, iamAuth: false, deletionProtection: false }],
+            [
+                "aurora-postgresql, Multi-AZ, protected",
+                { engine: "aurora-postgresql", multiAz: true, deletionProtection: true, backupRetentionDays: 30 },
+            ],
+            [
+                "aurora-serverless, scale to zero",
+                {
+                    engine: "aurora-serverless",
+                    engineVersion: "16.4",
+                    minCapacityAcu: 0,
+                    maxCapacityAcu: 8,
+                    deletionProtection: false,
+                },
+            ],
+            [
+                "aurora-serverless behind a proxy, with a bastion",
+                { engine: "aurora-serverless", proxy: true, bastion: true, iamAuth: false, deletionProtection: false },
+            ],
         ];
         const docs = new Map<string, PlanDocument>();
         before(async () => {
@@ -266,7 +319,11 @@ describe("npm run plan", function () {
                 engines.map(async ([title, database]) => {
                     const file = tempStackFile("engine", { ...base, "private-app:database": database });
                     const { doc, result } = await planJson(file);
-                    assert.strictEqual(result.code, 0, `${title}: ${result.stderr}\n${JSON.stringify(doc.violations, null, 1)}`);
+                    assert.strictEqual(
+                        result.code,
+                        0,
+                        `${title}: ${result.stderr}\n${JSON.stringify(doc.violations, null, 1)}`,
+                    );
                     docs.set(title, doc);
                 }),
             );
@@ -274,23 +331,41 @@ describe("npm run plan", function () {
         for (const [title, database] of engines) {
             it(title, () => {
                 const doc = docs.get(title)!;
-                const isolatedIds = ofType(doc, SUBNET).filter((s) => tier(s) === "isolated").map((s) => s.id);
+                const isolatedIds = ofType(doc, SUBNET)
+                    .filter((s) => tier(s) === "isolated")
+                    .map((s) => s.id);
                 const [group] = ofType(doc, SUBNET_GROUP);
-                assert.deepStrictEqual(sorted(inputs(group).subnetIds), sorted(isolatedIds), "subnet group = isolated subnets");
+                assert.deepStrictEqual(
+                    sorted(inputs(group).subnetIds),
+                    sorted(isolatedIds),
+                    "subnet group = isolated subnets",
+                );
                 const aurora = database.engine !== "postgres";
-                const members = aurora ? ofType(doc, "aws:rds/clusterInstance:ClusterInstance") : ofType(doc, RDS_INSTANCE);
+                const members = aurora
+                    ? ofType(doc, "aws:rds/clusterInstance:ClusterInstance")
+                    : ofType(doc, RDS_INSTANCE);
                 assert.strictEqual(members.length, aurora && database.multiAz ? 2 : 1);
                 for (const m of members) assert.strictEqual(inputs(m).publiclyAccessible, false);
                 const store = aurora ? inputs(ofType(doc, "aws:rds/cluster:Cluster")[0]) : inputs(members[0]);
                 assert.strictEqual(store.storageEncrypted, true);
                 assert.strictEqual(store.deletionProtection, database.deletionProtection);
                 assert.strictEqual(store.skipFinalSnapshot, !database.deletionProtection);
-                const params = aurora ? ofType(doc, "aws:rds/clusterParameterGroup:ClusterParameterGroup") : ofType(doc, "aws:rds/parameterGroup:ParameterGroup");
-                const forceSsl = params.flatMap((p) => (inputs(p).parameters as Inputs[]).filter((x) => x.name === "rds.force_ssl"));
-                assert.deepStrictEqual(forceSsl.map((x) => String(x.value)), ["1"]);
+                const params = aurora
+                    ? ofType(doc, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
+                    : ofType(doc, "aws:rds/parameterGroup:ParameterGroup");
+                const forceSsl = params.flatMap((p) =>
+                    (inputs(p).parameters as Inputs[]).filter((x) => x.name === "rds.force_ssl"),
+                );
+                assert.deepStrictEqual(
+                    forceSsl.map((x) => String(x.value)),
+                    ["1"],
+                );
                 if (database.engine === "aurora-serverless") {
                     assert.ok(members.every((m) => inputs(m).instanceClass === "db.serverless"));
-                    assert.strictEqual(store.serverlessv2ScalingConfiguration.minCapacity, database.minCapacityAcu ?? 0.5);
+                    assert.strictEqual(
+                        store.serverlessv2ScalingConfiguration.minCapacity,
+                        database.minCapacityAcu ?? 0.5,
+                    );
                 }
                 // Every ingress rule in the stack is from a security group, except the endpoints' 443 from the VPC.
                 for (const r of ofType(doc, INGRESS)) {
@@ -300,7 +375,10 @@ describe("npm run plan", function () {
                         assert.strictEqual(byId(doc, i.referencedSecurityGroupId)?.type, SG, r.name);
                     }
                 }
-                assert.deepStrictEqual(doc.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+                assert.deepStrictEqual(
+                    doc.violations.filter((v) => v.enforcementLevel === "mandatory"),
+                    [],
+                );
                 if (database.iamAuth === false) {
                     const versions = ofType(doc, "aws:secretsmanager/secretVersion:SecretVersion");
                     assert.ok(versions.length >= 1, "the app user's password is kept in Secrets Manager");
@@ -308,7 +386,9 @@ describe("npm run plan", function () {
                     const api = ofType(doc, LAMBDA).find((f) => inputs(f).environment.variables.DB_USER !== undefined)!;
                     assert.match(inputs(api).environment.variables.DB_SECRET_ARN, /^arn:aws:secretsmanager:/);
                 }
-                for (const r of doc.resources) for (const x of strings(r.inputs)) assert.ok(!/^mock-[0-9a-f]{24}$/.test(x.value), `${r.name} ${x.at}`);
+                for (const r of doc.resources)
+                    for (const x of strings(r.inputs))
+                        assert.ok(!/^mock-[0-9a-f]{24}$/.test(x.value), `${r.name} ${x.at}`);
             });
         }
     });
@@ -334,14 +414,18 @@ describe("npm run plan", function () {
 
         it("creates no network resource and puts everything in the given subnets", () => {
             assert.strictEqual(result.code, 0, result.stderr);
-            for (const t of [SUBNET, "aws:ec2/vpc:Vpc", NAT, ROUTE, ASSOCIATION]) assert.strictEqual(ofType(doc, t).length, 0, t);
+            for (const t of [SUBNET, "aws:ec2/vpc:Vpc", NAT, ROUTE, ASSOCIATION])
+                assert.strictEqual(ofType(doc, t).length, 0, t);
             assert.deepStrictEqual(inputs(ofType(doc, SUBNET_GROUP)[0]).subnetIds, ids.isolatedSubnetIds);
-            for (const fn of ofType(doc, LAMBDA)) assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, ids.privateSubnetIds);
+            for (const fn of ofType(doc, LAMBDA))
+                assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, ids.privateSubnetIds);
             for (const sg of ofType(doc, SG)) assert.strictEqual(inputs(sg).vpcId, ids.vpcId);
         });
 
         it("without NAT, opens the functions' HTTPS only to the VPC's range (looked up)", () => {
-            const https = ofType(doc, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => inputs(r).fromPort === 443);
+            const https = ofType(doc, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
+                (r) => inputs(r).fromPort === 443,
+            );
             assert.strictEqual(https.length, 1);
             assert.strictEqual(inputs(https[0]).cidrIpv4, "10.50.0.0/16", "the CIDR the getVpc lookup returned");
         });
@@ -355,15 +439,35 @@ describe("npm run plan", function () {
         };
         const cases: [string, Record<string, unknown>, string[]][] = [
             ["an unknown compute.mode", { "private-app:compute": { mode: "k8s" } }, ["private-app:compute.mode"]],
-            ["a mode that is not available yet", { "private-app:compute": { mode: "ecs" } }, ["private-app:compute.mode"]],
+            [
+                "a mode that is not available yet",
+                { "private-app:compute": { mode: "ecs" } },
+                ["private-app:compute.mode"],
+            ],
             ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],
-            ["a CIDR that is not a CIDR", { "private-app:network": { cidr: "ten.0.0.0/16" } }, ["private-app:network.cidr"]],
+            [
+                "a CIDR that is not a CIDR",
+                { "private-app:network": { cidr: "ten.0.0.0/16" } },
+                ["private-app:network.cidr"],
+            ],
             ["a /28 CIDR", { "private-app:network": { cidr: "10.0.0.0/28" } }, ["private-app:network.cidr"]],
             ["natGateways two", { "private-app:network": { natGateways: "two" } }, ["private-app:network.natGateways"]],
             ["a missing required key", { "private-app:database": undefined }, ["private-app:database"]],
-            ["a wrong type", { "private-app:database": { engine: "postgres", multiAz: "yes" } }, ["private-app:database.multiAz"]],
-            ["ACU min > max", { "private-app:database": { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 2 } }, ["private-app:database.minCapacityAcu"]],
-            ["retention 40 and an instance class without db.", { "private-app:database": { engine: "postgres", backupRetentionDays: 40, instanceClass: "m5.large" } }, ["private-app:database.instanceClass", "private-app:database.backupRetentionDays"]],
+            [
+                "a wrong type",
+                { "private-app:database": { engine: "postgres", multiAz: "yes" } },
+                ["private-app:database.multiAz"],
+            ],
+            [
+                "ACU min > max",
+                { "private-app:database": { engine: "aurora-serverless", minCapacityAcu: 8, maxCapacityAcu: 2 } },
+                ["private-app:database.minCapacityAcu"],
+            ],
+            [
+                "retention 40 and an instance class without db.",
+                { "private-app:database": { engine: "postgres", backupRetentionDays: 40, instanceClass: "m5.large" } },
+                ["private-app:database.instanceClass", "private-app:database.backupRetentionDays"],
+            ],
             [
                 "several problems at once",
                 { "private-app:network": { azCount: 5, natGateways: "two" }, "private-app:compute": { mode: "k8s" } },
@@ -386,14 +490,20 @@ describe("npm run plan", function () {
                     const planned = await runPlan(ROOT, loadStack(ROOT, file));
                     assert.strictEqual(planned.kind, "config-error", title);
                     const problems = planned.kind === "config-error" ? planned.problems : [];
-                    results.set(title, { problems, cli: viaCli.has(title) ? await planCli([file, "--json"]) : undefined });
+                    results.set(title, {
+                        problems,
+                        cli: viaCli.has(title) ? await planCli([file, "--json"]) : undefined,
+                    });
                 }),
             );
         });
         for (const [title, , keys] of cases) {
             it(title, () => {
                 const { problems, cli } = results.get(title)!;
-                assert.deepStrictEqual(problems.map((l) => l.split(": ")[0]), keys);
+                assert.deepStrictEqual(
+                    problems.map((l) => l.split(": ")[0]),
+                    keys,
+                );
                 for (const l of problems) assert.match(l, /: got .*; .*\. Fix: /);
                 if (cli) {
                     assert.strictEqual(cli.code, 2, cli.stderr);

@@ -15,8 +15,18 @@ const FAILING = "test/plan/fixtures/failing-program.ts";
 function npmPlan(args: string[]): Promise<CliResult> {
     const started = Date.now();
     return new Promise((resolve) =>
-        execFile("npm", ["run", "plan", "--", ...args], { cwd: ROOT, env: { ...process.env, PULUMI_CONFIG: undefined }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-            resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr, ms: Date.now() - started })),
+        execFile(
+            "npm",
+            ["run", "plan", "--", ...args],
+            { cwd: ROOT, env: { ...process.env, PULUMI_CONFIG: undefined }, maxBuffer: 64 << 20 },
+            (err, stdout, stderr) =>
+                resolve({
+                    code: err ? (typeof err.code === "number" ? err.code : 1) : 0,
+                    stdout,
+                    stderr,
+                    ms: Date.now() - started,
+                }),
+        ),
     );
 }
 
@@ -39,7 +49,8 @@ describe("npm run plan: robustness", function () {
             r = await npmPlan(["dev", "--json", "--program", NOISY]);
             doc = JSON.parse(r.stdout) as PlanDocument; // throws if anything else is on stdout
         });
-        const inputsOf = (name: string) => doc.resources.find((x) => x.name === name)!.inputs as Record<string, unknown>;
+        const inputsOf = (name: string) =>
+            doc.resources.find((x) => x.name === name)!.inputs as Record<string, unknown>;
 
         it("prints exactly one JSON document on stdout; the program's own output goes to stderr", () => {
             assert.strictEqual(r.code, 0, r.stderr);
@@ -50,8 +61,12 @@ describe("npm run plan: robustness", function () {
             }
         });
 
-        it("shows every secret input as \"[secret]\", also inside objects and JSON built from secrets", () => {
-            assert.strictEqual(inputsOf("noisy-vpc").tags, "[secret]", "an object holding a secret is secret as a whole, as Pulumi sends it");
+        it('shows every secret input as "[secret]", also inside objects and JSON built from secrets', () => {
+            assert.strictEqual(
+                inputsOf("noisy-vpc").tags,
+                "[secret]",
+                "an object holding a secret is secret as a whole, as Pulumi sends it",
+            );
             assert.strictEqual(inputsOf("noisy-secret-version").secretString, "[secret]");
             assert.strictEqual(inputsOf("noisy-policy").policy, "[secret]");
             assert.deepStrictEqual(inputsOf("noisy-subnet").tags, { plain: "visible" });
@@ -76,17 +91,32 @@ describe("npm run plan: robustness", function () {
     describe("a program that fails: exit 3 with a message that says why", () => {
         const cases: [mode: string, expected: RegExp, extra?: string[]][] = [
             ["throw", /plan failed: Error: boom in the program\n\s+at .*failing-program\.ts:\d+/],
-            ["unmocked-invoke", /plan failed: .*mocks: unmocked invoke aws:ec2\/getAmi:getAmi; answer it in tools\/mocks\.ts/],
+            [
+                "unmocked-invoke",
+                /plan failed: .*mocks: unmocked invoke aws:ec2\/getAmi:getAmi; answer it in tools\/mocks\.ts/,
+            ],
             ["apply-throws", /plan failed: the program failed while resolving outputs .*boom in an apply/],
             ["never-settles", /plan failed: the program can never finish: .*\n.*resource:v\[test:index:Thing\]/],
-            ["hangs", /plan failed: the program did not finish within 2 s \(raise the limit with --timeout <seconds>\)/, ["--timeout", "2"]],
-            ["logs-error", /error: \[runtime\] something the program considers fatal[\s\S]*plan failed: the program logged an error/],
+            [
+                "hangs",
+                /plan failed: the program did not finish within 2 s \(raise the limit with --timeout <seconds>\)/,
+                ["--timeout", "2"],
+            ],
+            [
+                "logs-error",
+                /error: \[runtime\] something the program considers fatal[\s\S]*plan failed: the program logged an error/,
+            ],
         ];
         const results = new Map<string, CliResult>();
         before(async () => {
             await Promise.all(
                 cases.map(async ([mode, , extra]) => {
-                    results.set(mode, await planCli(["dev", "--json", "--program", FAILING, ...(extra ?? [])], { FAILING_MODE: mode }));
+                    results.set(
+                        mode,
+                        await planCli(["dev", "--json", "--program", FAILING, ...(extra ?? [])], {
+                            FAILING_MODE: mode,
+                        }),
+                    );
                 }),
             );
         });

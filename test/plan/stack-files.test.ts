@@ -41,38 +41,61 @@ describe("stack files", () => {
 
     it("project defaults from Pulumi.yaml, overridden by the stack", () => {
         const root = project({
-            "Pulumi.yaml": "name: p\nconfig:\n  a: { type: string, default: from-project }\n  b: { value: 2 }\n  c: plain\n  aws:region: us-east-1\n",
+            "Pulumi.yaml":
+                "name: p\nconfig:\n  a: { type: string, default: from-project }\n  b: { value: 2 }\n  c: plain\n  aws:region: us-east-1\n",
             "Pulumi.s.yaml": "config:\n  p:c: from-stack\n",
         });
-        assert.deepStrictEqual(loadStack(root, "s").config, { "p:a": "from-project", "p:b": "2", "p:c": "from-stack", "aws:region": "us-east-1" });
+        assert.deepStrictEqual(loadStack(root, "s").config, {
+            "p:a": "from-project",
+            "p:b": "2",
+            "p:c": "from-stack",
+            "aws:region": "us-east-1",
+        });
     });
 
     it("a stack file without config, or empty: no config (the schema then names what is required)", () => {
-        const root = project({ "Pulumi.yaml": "name: p\n", "Pulumi.a.yaml": "encryptionsalt: x\n", "Pulumi.b.yaml": "" });
+        const root = project({
+            "Pulumi.yaml": "name: p\n",
+            "Pulumi.a.yaml": "encryptionsalt: x\n",
+            "Pulumi.b.yaml": "",
+        });
         assert.deepStrictEqual(loadStack(root, "a").config, {});
         assert.deepStrictEqual(loadStack(root, "b").config, {});
     });
 
-    it("secure values, also nested, become \"[secret]\", are marked secret and are warned about", () => {
+    it('secure values, also nested, become "[secret]", are marked secret and are warned about', () => {
         const root = project({
             "Pulumi.yaml": "name: p\n",
-            "Pulumi.s.yaml": "config:\n  p:token:\n    secure: v1:abc\n  p:db:\n    engine: postgres\n    password:\n      secure: v1:def\n  p:plain:\n    secure: true\n    other: 1\n",
+            "Pulumi.s.yaml":
+                "config:\n  p:token:\n    secure: v1:abc\n  p:db:\n    engine: postgres\n    password:\n      secure: v1:def\n  p:plain:\n    secure: true\n    other: 1\n",
         });
         const s = loadStack(root, "s");
         assert.strictEqual(s.config["p:token"], "[secret]");
         assert.deepStrictEqual(JSON.parse(s.config["p:db"]), { engine: "postgres", password: "[secret]" });
-        assert.deepStrictEqual(JSON.parse(s.config["p:plain"]), { secure: true, other: 1 }, "a field named secure is not a secure value");
+        assert.deepStrictEqual(
+            JSON.parse(s.config["p:plain"]),
+            { secure: true, other: 1 },
+            "a field named secure is not a secure value",
+        );
         assert.deepStrictEqual(s.secretKeys, ["p:token", "p:db"]);
         assert.ok(s.warnings.some((w) => /cannot be decrypted offline/.test(w) && w.includes("p:token, p:db")));
     });
 
     it("an ESC environment is warned about (it cannot be read offline)", () => {
-        const root = project({ "Pulumi.yaml": "name: p\n", "Pulumi.s.yaml": "environment:\n  - team/dev\nconfig: {}\n" });
+        const root = project({
+            "Pulumi.yaml": "name: p\n",
+            "Pulumi.s.yaml": "environment:\n  - team/dev\nconfig: {}\n",
+        });
         assert.match(loadStack(root, "s").warnings.join("\n"), /ESC environment.*team\/dev/);
     });
 
     it("clear errors for an unknown stack, a missing file, YAML errors, a folder, config that is not a mapping", () => {
-        const root = project({ "Pulumi.yaml": "name: p\n", "Pulumi.dev.yaml": "config: {}\n", "Pulumi.bad.yaml": "config:\n  a: [1\n", "Pulumi.list.yaml": "config:\n  - 1\n" });
+        const root = project({
+            "Pulumi.yaml": "name: p\n",
+            "Pulumi.dev.yaml": "config: {}\n",
+            "Pulumi.bad.yaml": "config:\n  a: [1\n",
+            "Pulumi.list.yaml": "config:\n  - 1\n",
+        });
         assert.match(loadError(root, "staging"), /unknown stack "staging".*\(stacks: bad, dev, list;/);
         assert.match(loadError(root, "/nowhere/Pulumi.x.yaml"), /no stack file \/nowhere\/Pulumi.x.yaml/);
         assert.match(loadError(root, "bad"), /Pulumi\.bad\.yaml: not valid YAML: /);
@@ -89,13 +112,16 @@ describe("stack files", () => {
         assert.strictEqual(r.stdout, "");
         assert.match(r.stderr.trim(), /^\S+Pulumi\.broken\.yaml: not valid YAML: [^\n]+$/);
 
-        const secure = tempFile("Pulumi.sec.yaml", [
-            "config:",
-            "  aws:region: eu-west-1",
-            "  private-app:compute: { mode: k8s }",
-            "  private-app:database:",
-            "    secure: v1:abc",
-        ].join("\n"));
+        const secure = tempFile(
+            "Pulumi.sec.yaml",
+            [
+                "config:",
+                "  aws:region: eu-west-1",
+                "  private-app:compute: { mode: k8s }",
+                "  private-app:database:",
+                "    secure: v1:abc",
+            ].join("\n"),
+        );
         const s = await planCli([secure, "--json"]);
         assert.strictEqual(s.code, 2, s.stderr);
         assert.strictEqual(s.stdout, "");

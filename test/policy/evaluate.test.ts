@@ -5,79 +5,146 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { evaluate, evaluatePolicies, PlannedResource, PolicyConfigError, Violation } from "../../policy-pack/evaluate";
 import { T } from "../../policy-pack/lib/types";
 import { HOSTILE_MANDATORY_VIOLATIONS, HOSTILE_URNS, hostileResources } from "../fixtures/hostile-resources";
 
 const PACK = path.resolve(__dirname, "../../policy-pack");
-const readConfig = (name: string) => JSON.parse(fs.readFileSync(path.join(PACK, "config", name), "utf8")) as Record<string, unknown>;
+const readConfig = (name: string) =>
+    JSON.parse(fs.readFileSync(path.join(PACK, "config", name), "utf8")) as Record<string, unknown>;
 
-const mandatory = (vs: Violation[]) => vs.filter(v => v.enforcementLevel === "mandatory");
-const pairs = (vs: Violation[]) => vs.map(v => `${v.policy} ${v.resource ?? "(stack)"}`).sort();
-const ofPolicy = (vs: Violation[], policy: string) => vs.filter(v => v.policy === policy);
+const mandatory = (vs: Violation[]) => vs.filter((v) => v.enforcementLevel === "mandatory");
+const pairs = (vs: Violation[]) => vs.map((v) => `${v.policy} ${v.resource ?? "(stack)"}`).sort();
+const ofPolicy = (vs: Violation[], policy: string) => vs.filter((v) => v.policy === policy);
 
-const publicDb: PlannedResource = { type: T.rdsInstance, name: "db", props: { publiclyAccessible: true, storageEncrypted: true, backupRetentionPeriod: 7, iamDatabaseAuthenticationEnabled: true } };
-const lowBackups: PlannedResource = { type: T.rdsInstance, name: "db2", props: { storageEncrypted: true, backupRetentionPeriod: 6, iamDatabaseAuthenticationEnabled: true } };
+const publicDb: PlannedResource = {
+    type: T.rdsInstance,
+    name: "db",
+    props: {
+        publiclyAccessible: true,
+        storageEncrypted: true,
+        backupRetentionPeriod: 7,
+        iamDatabaseAuthenticationEnabled: true,
+    },
+};
+const lowBackups: PlannedResource = {
+    type: T.rdsInstance,
+    name: "db2",
+    props: { storageEncrypted: true, backupRetentionPeriod: 6, iamDatabaseAuthenticationEnabled: true },
+};
 const imdsV1: PlannedResource = { type: T.ec2Instance, name: "vm", props: { ami: "ami-1", instanceType: "t4g.small" } };
 
 describe("evaluate()", () => {
     describe("the hostile fixture", () => {
         it("reports exactly the intended mandatory violations, naming each policy and resource", async () => {
             const vs = await evaluate(hostileResources);
-            assert.deepStrictEqual(pairs(mandatory(vs)), HOSTILE_MANDATORY_VIOLATIONS.map(v => `${v.policy} ${v.resource}`).sort());
-            const byPolicy = (p: string) => mandatory(vs).find(v => v.policy === p)!.message;
-            assert.strictEqual(byPolicy("rds-not-publicly-accessible"), "RDS Instance must not be publicly accessible.");
-            assert.ok(byPolicy("no-world-ingress-to-postgres").includes("ingress[0] allows protocol \"tcp\", port 5432 from 0.0.0.0/0"));
-            assert.ok(byPolicy("db-subnet-group-not-public").includes("subnet \"public-a\" (subnet-0public0a)"));
+            assert.deepStrictEqual(
+                pairs(mandatory(vs)),
+                HOSTILE_MANDATORY_VIOLATIONS.map((v) => `${v.policy} ${v.resource}`).sort(),
+            );
+            const byPolicy = (p: string) => mandatory(vs).find((v) => v.policy === p)!.message;
+            assert.strictEqual(
+                byPolicy("rds-not-publicly-accessible"),
+                "RDS Instance must not be publicly accessible.",
+            );
+            assert.ok(
+                byPolicy("no-world-ingress-to-postgres").includes(
+                    'ingress[0] allows protocol "tcp", port 5432 from 0.0.0.0/0',
+                ),
+            );
+            assert.ok(byPolicy("db-subnet-group-not-public").includes('subnet "public-a" (subnet-0public0a)'));
         });
         it("has no mandatory violation once fixed (no false positives on a compliant stack)", async () => {
-            const fixed = hostileResources.map(r => {
+            const fixed = hostileResources.map((r) => {
                 switch (r.urn) {
-                    case HOSTILE_URNS.dbInstance: return { ...r, props: { ...r.props, publiclyAccessible: false } };
-                    case HOSTILE_URNS.dbSecurityGroup: return { ...r, props: { ...r.props, ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-app"] }] } };
-                    case HOSTILE_URNS.dbSubnetGroup: return { ...r, props: { subnetIds: ["subnet-0isolat0b"] } };
-                    default: return r;
+                    case HOSTILE_URNS.dbInstance:
+                        return { ...r, props: { ...r.props, publiclyAccessible: false } };
+                    case HOSTILE_URNS.dbSecurityGroup:
+                        return {
+                            ...r,
+                            props: {
+                                ...r.props,
+                                ingress: [
+                                    { protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-app"] },
+                                ],
+                            },
+                        };
+                    case HOSTILE_URNS.dbSubnetGroup:
+                        return { ...r, props: { subnetIds: ["subnet-0isolat0b"] } };
+                    default:
+                        return r;
                 }
             });
             assert.deepStrictEqual(mandatory(await evaluate(fixed)), []);
         });
         it("still does with the prod config, plus deletion protection", async () => {
             const vs = await evaluate(hostileResources, readConfig("prod.json"));
-            assert.deepStrictEqual(pairs(mandatory(vs)),
-                [...HOSTILE_MANDATORY_VIOLATIONS.map(v => `${v.policy} ${v.resource}`), `rds-deletion-protection ${HOSTILE_URNS.dbInstance}`].sort());
+            assert.deepStrictEqual(
+                pairs(mandatory(vs)),
+                [
+                    ...HOSTILE_MANDATORY_VIOLATIONS.map((v) => `${v.policy} ${v.resource}`),
+                    `rds-deletion-protection ${HOSTILE_URNS.dbInstance}`,
+                ].sort(),
+            );
         });
     });
 
     describe("enforcement levels", () => {
         it("keeps each policy's own level", async () => {
             const vs = await evaluate([publicDb, lowBackups]);
-            assert.deepStrictEqual(vs.map(v => [v.policy, v.enforcementLevel]), [
-                ["rds-not-publicly-accessible", "mandatory"],
-                ["rds-backup-retention", "advisory"],
-            ]);
+            assert.deepStrictEqual(
+                vs.map((v) => [v.policy, v.enforcementLevel]),
+                [
+                    ["rds-not-publicly-accessible", "mandatory"],
+                    ["rds-backup-retention", "advisory"],
+                ],
+            );
         });
-        it("\"all\" overrides every level", async () => {
+        it('"all" overrides every level', async () => {
             const vs = await evaluate([publicDb, lowBackups], { all: "advisory" });
-            assert.deepStrictEqual(vs.map(v => v.enforcementLevel), ["advisory", "advisory"]);
+            assert.deepStrictEqual(
+                vs.map((v) => v.enforcementLevel),
+                ["advisory", "advisory"],
+            );
             const all = await evaluate([publicDb, lowBackups], { all: { enforcementLevel: "mandatory" } });
-            assert.deepStrictEqual(all.map(v => v.enforcementLevel), ["mandatory", "mandatory"]);
+            assert.deepStrictEqual(
+                all.map((v) => v.enforcementLevel),
+                ["mandatory", "mandatory"],
+            );
         });
-        it("a policy's own entry beats \"all\", wherever it appears", async () => {
+        it('a policy\'s own entry beats "all", wherever it appears', async () => {
             for (const config of [
                 { all: "advisory", "rds-not-publicly-accessible": "mandatory" },
                 { "rds-not-publicly-accessible": { enforcementLevel: "mandatory" }, all: "advisory" },
             ]) {
                 const vs = await evaluate([publicDb, lowBackups], config);
-                assert.deepStrictEqual(vs.map(v => [v.policy, v.enforcementLevel]), [
-                    ["rds-not-publicly-accessible", "mandatory"],
-                    ["rds-backup-retention", "advisory"],
-                ]);
+                assert.deepStrictEqual(
+                    vs.map((v) => [v.policy, v.enforcementLevel]),
+                    [
+                        ["rds-not-publicly-accessible", "mandatory"],
+                        ["rds-backup-retention", "advisory"],
+                    ],
+                );
             }
         });
         it("disabled policies do not run (resource and stack)", async () => {
-            assert.deepStrictEqual(ofPolicy(await evaluate([publicDb], { "rds-not-publicly-accessible": "disabled" }), "rds-not-publicly-accessible"), []);
-            const vs = await evaluate(hostileResources, { "db-subnet-group-not-public": { enforcementLevel: "disabled" } });
+            assert.deepStrictEqual(
+                ofPolicy(
+                    await evaluate([publicDb], { "rds-not-publicly-accessible": "disabled" }),
+                    "rds-not-publicly-accessible",
+                ),
+                [],
+            );
+            const vs = await evaluate(hostileResources, {
+                "db-subnet-group-not-public": { enforcementLevel: "disabled" },
+            });
             assert.deepStrictEqual(ofPolicy(vs, "db-subnet-group-not-public"), []);
             assert.deepStrictEqual(await evaluate(hostileResources, { all: "disabled" }), []);
         });
@@ -92,39 +159,64 @@ describe("evaluate()", () => {
     });
 
     describe("remediation", () => {
-        it("reports what the engine would fix with level remediate and the \"would remediate\" prefix", async () => {
+        it('reports what the engine would fix with level remediate and the "would remediate" prefix', async () => {
             const vs = await evaluate([imdsV1]);
-            assert.deepStrictEqual(vs, [{
-                policy: "ec2-imdsv2-required",
-                enforcementLevel: "remediate",
-                resource: "urn:pulumi:offline::private-app::aws:ec2/instance:Instance::vm",
-                message: "would remediate: EC2 Instance must require IMDSv2 (metadataOptions.httpTokens must be \"required\"; it is not set).",
-            }]);
+            assert.deepStrictEqual(vs, [
+                {
+                    policy: "ec2-imdsv2-required",
+                    enforcementLevel: "remediate",
+                    resource: "urn:pulumi:offline::private-app::aws:ec2/instance:Instance::vm",
+                    message:
+                        'would remediate: EC2 Instance must require IMDSv2 (metadataOptions.httpTokens must be "required"; it is not set).',
+                },
+            ]);
             assert.strictEqual(mandatory(vs).length, 0);
         });
         it("reports a violation instead when the policy is set to mandatory or advisory", async () => {
-            assert.deepStrictEqual((await evaluate([imdsV1], { "ec2-imdsv2-required": "mandatory" })).map(v => v.enforcementLevel), ["mandatory"]);
-            assert.deepStrictEqual((await evaluate([imdsV1], { "ec2-imdsv2-required": "advisory" })).map(v => v.enforcementLevel), ["advisory"]);
+            assert.deepStrictEqual(
+                (await evaluate([imdsV1], { "ec2-imdsv2-required": "mandatory" })).map((v) => v.enforcementLevel),
+                ["mandatory"],
+            );
+            assert.deepStrictEqual(
+                (await evaluate([imdsV1], { "ec2-imdsv2-required": "advisory" })).map((v) => v.enforcementLevel),
+                ["advisory"],
+            );
         });
         it("runs later policies on the remediated inputs, and reports a remediation that does not fix the problem as mandatory", async () => {
             const seen: unknown[] = [];
             const halfFix: ResourceValidationPolicy = {
-                name: "half-fix", description: "d", enforcementLevel: "remediate",
-                remediateResource: args => ({ ...args.props, a: 1 }),
-                validateResource: (args, report) => { if (args.props.b !== 1) report("b must be 1"); },
+                name: "half-fix",
+                description: "d",
+                enforcementLevel: "remediate",
+                remediateResource: (args) => ({ ...args.props, a: 1 }),
+                validateResource: (args, report) => {
+                    if (args.props.b !== 1) report("b must be 1");
+                },
             };
             const observer: ResourceValidationPolicy = {
-                name: "observer", description: "d", enforcementLevel: "advisory",
-                validateResource: args => { seen.push(args.props); },
+                name: "observer",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateResource: (args) => {
+                    seen.push(args.props);
+                },
             };
             const vs = await evaluatePolicies([halfFix, observer], [{ type: "t:t:T", name: "r", props: {} }]);
-            assert.deepStrictEqual(vs.map(v => [v.enforcementLevel, v.message]), [["remediate", "would remediate: b must be 1"], ["mandatory", "b must be 1"]]);
+            assert.deepStrictEqual(
+                vs.map((v) => [v.enforcementLevel, v.message]),
+                [
+                    ["remediate", "would remediate: b must be 1"],
+                    ["mandatory", "b must be 1"],
+                ],
+            );
             assert.deepStrictEqual(seen, [{ a: 1 }]);
         });
         it("reports nothing when a remediation changes nothing", async () => {
             const noop: ResourceValidationPolicy = {
-                name: "noop", description: "d", enforcementLevel: "remediate",
-                remediateResource: args => ({ ...args.props }),
+                name: "noop",
+                description: "d",
+                enforcementLevel: "remediate",
+                remediateResource: (args) => ({ ...args.props }),
             };
             assert.deepStrictEqual(await evaluatePolicies([noop], [{ type: "t:t:T", name: "r", props: { x: 1 } }]), []);
         });
@@ -133,46 +225,125 @@ describe("evaluate()", () => {
     describe("config", () => {
         it("applies schema defaults (minDays 7) and merges given properties over them", async () => {
             assert.strictEqual(ofPolicy(await evaluate([lowBackups]), "rds-backup-retention").length, 1);
-            assert.strictEqual(ofPolicy(await evaluate([lowBackups], { "rds-backup-retention": { minDays: 3 } }), "rds-backup-retention").length, 0);
-            const vs = await evaluate([lowBackups], { "rds-backup-retention": { enforcementLevel: "mandatory", minDays: 30 } });
-            assert.deepStrictEqual(ofPolicy(vs, "rds-backup-retention").map(v => [v.enforcementLevel, v.message.includes("at least 30 days")]), [["mandatory", true]]);
+            assert.strictEqual(
+                ofPolicy(
+                    await evaluate([lowBackups], { "rds-backup-retention": { minDays: 3 } }),
+                    "rds-backup-retention",
+                ).length,
+                0,
+            );
+            const vs = await evaluate([lowBackups], {
+                "rds-backup-retention": { enforcementLevel: "mandatory", minDays: 30 },
+            });
+            assert.deepStrictEqual(
+                ofPolicy(vs, "rds-backup-retention").map((v) => [
+                    v.enforcementLevel,
+                    v.message.includes("at least 30 days"),
+                ]),
+                [["mandatory", true]],
+            );
         });
         it("passes the policy's config to getConfig and keeps it from leaking between calls", async () => {
             const got: unknown[] = [];
             const p: ResourceValidationPolicy = {
-                name: "cfg", description: "d", enforcementLevel: "advisory",
-                configSchema: { properties: { list: { type: "array", items: { type: "string" }, default: ["a"] }, flag: { type: "boolean" } } },
-                validateResource: args => {
+                name: "cfg",
+                description: "d",
+                enforcementLevel: "advisory",
+                configSchema: {
+                    properties: {
+                        list: { type: "array", items: { type: "string" }, default: ["a"] },
+                        flag: { type: "boolean" },
+                    },
+                },
+                validateResource: (args) => {
                     const c = args.getConfig<{ list: string[]; flag?: boolean }>();
                     got.push(JSON.parse(JSON.stringify(c)));
                     c.list.push("mutated");
                 },
             };
-            const resources = [{ type: "t:t:T", name: "r1", props: {} }, { type: "t:t:T", name: "r2", props: {} }];
+            const resources = [
+                { type: "t:t:T", name: "r1", props: {} },
+                { type: "t:t:T", name: "r2", props: {} },
+            ];
             await evaluatePolicies([p], resources);
             await evaluatePolicies([p], resources, { cfg: { flag: true } });
-            assert.deepStrictEqual(got, [{ list: ["a"] }, { list: ["a"] }, { list: ["a"], flag: true }, { list: ["a"], flag: true }]);
+            assert.deepStrictEqual(got, [
+                { list: ["a"] },
+                { list: ["a"] },
+                { list: ["a"], flag: true },
+                { list: ["a"], flag: true },
+            ]);
         });
         it("accepts the committed dev and prod configs; prod requires deletion protection, dev does not", async () => {
-            const unprotected: PlannedResource = { type: T.rdsInstance, name: "db", props: { storageEncrypted: true, backupRetentionPeriod: 7, iamDatabaseAuthenticationEnabled: true } };
-            assert.deepStrictEqual(ofPolicy(await evaluate([unprotected], readConfig("dev.json")), "rds-deletion-protection"), []);
+            const unprotected: PlannedResource = {
+                type: T.rdsInstance,
+                name: "db",
+                props: { storageEncrypted: true, backupRetentionPeriod: 7, iamDatabaseAuthenticationEnabled: true },
+            };
+            assert.deepStrictEqual(
+                ofPolicy(await evaluate([unprotected], readConfig("dev.json")), "rds-deletion-protection"),
+                [],
+            );
             const prod = ofPolicy(await evaluate([unprotected], readConfig("prod.json")), "rds-deletion-protection");
-            assert.deepStrictEqual(prod.map(v => v.enforcementLevel), ["mandatory"]);
+            assert.deepStrictEqual(
+                prod.map((v) => v.enforcementLevel),
+                ["mandatory"],
+            );
         });
 
         const invalid: [string, unknown, RegExp][] = [
-            ["an unknown policy name", { "rds-not-public": "mandatory" }, /rds-not-public: no such policy in this pack/],
-            ["an unknown property", { "rds-backup-retention": { minDay: 3 } }, /rds-backup-retention\.minDay: not a config property of this policy \(known: minDays\)/],
-            ["a property on a policy without config", { "rds-not-publicly-accessible": { ports: [1] } }, /it takes none/],
-            ["an invalid level", { "rds-not-publicly-accessible": "block" }, /rds-not-publicly-accessible: must be one of "advisory", "mandatory", "remediate", "disabled"/],
-            ["an invalid level in an object", { "rds-backup-retention": { enforcementLevel: "warn" } }, /rds-backup-retention\.enforcementLevel: must be one of/],
-            ["an invalid \"all\"", { all: "everything" }, /all: must be one of/],
-            ["a value of the wrong type", { "rds-backup-retention": { minDays: "7" } }, /rds-backup-retention\.minDays: must be an integer \(got "7"\)/],
-            ["a value out of range", { "rds-backup-retention": { minDays: 0 } }, /rds-backup-retention\.minDays: must be >= 1 \(got 0\)/],
-            ["a bad port", { "no-world-ingress-to-postgres": { ports: [5432, 70000] } }, /no-world-ingress-to-postgres\.ports\[1\]: must be <= 65535 \(got 70000\)/],
-            ["a bad value for a disabled policy", { "rds-backup-retention": { enforcementLevel: "disabled", minDays: 99 } }, /minDays: must be <= 35/],
+            [
+                "an unknown policy name",
+                { "rds-not-public": "mandatory" },
+                /rds-not-public: no such policy in this pack/,
+            ],
+            [
+                "an unknown property",
+                { "rds-backup-retention": { minDay: 3 } },
+                /rds-backup-retention\.minDay: not a config property of this policy \(known: minDays\)/,
+            ],
+            [
+                "a property on a policy without config",
+                { "rds-not-publicly-accessible": { ports: [1] } },
+                /it takes none/,
+            ],
+            [
+                "an invalid level",
+                { "rds-not-publicly-accessible": "block" },
+                /rds-not-publicly-accessible: must be one of "advisory", "mandatory", "remediate", "disabled"/,
+            ],
+            [
+                "an invalid level in an object",
+                { "rds-backup-retention": { enforcementLevel: "warn" } },
+                /rds-backup-retention\.enforcementLevel: must be one of/,
+            ],
+            ['an invalid "all"', { all: "everything" }, /all: must be one of/],
+            [
+                "a value of the wrong type",
+                { "rds-backup-retention": { minDays: "7" } },
+                /rds-backup-retention\.minDays: must be an integer \(got "7"\)/,
+            ],
+            [
+                "a value out of range",
+                { "rds-backup-retention": { minDays: 0 } },
+                /rds-backup-retention\.minDays: must be >= 1 \(got 0\)/,
+            ],
+            [
+                "a bad port",
+                { "no-world-ingress-to-postgres": { ports: [5432, 70000] } },
+                /no-world-ingress-to-postgres\.ports\[1\]: must be <= 65535 \(got 70000\)/,
+            ],
+            [
+                "a bad value for a disabled policy",
+                { "rds-backup-retention": { enforcementLevel: "disabled", minDays: 99 } },
+                /minDays: must be <= 35/,
+            ],
             ["a config that is not an object", ["mandatory"], /the config must be an object/],
-            ["an entry that is neither a level nor an object", { "rds-backup-retention": 7 }, /must be an enforcement level or an object \(got 7\)/],
+            [
+                "an entry that is neither a level nor an object",
+                { "rds-backup-retention": 7 },
+                /must be an enforcement level or an object \(got 7\)/,
+            ],
         ];
         for (const [what, config, message] of invalid) {
             it(`rejects ${what} with a clear error`, async () => {
@@ -185,39 +356,83 @@ describe("evaluate()", () => {
             });
         }
         it("lists every problem at once", async () => {
-            await assert.rejects(evaluate([], { nope: "advisory", "rds-backup-retention": { minDays: -1 }, all: "x" }), (e: unknown) => {
-                assert.strictEqual((e as PolicyConfigError).problems.length, 3);
-                return true;
-            });
+            await assert.rejects(
+                evaluate([], { nope: "advisory", "rds-backup-retention": { minDays: -1 }, all: "x" }),
+                (e: unknown) => {
+                    assert.strictEqual((e as PolicyConfigError).problems.length, 3);
+                    return true;
+                },
+            );
         });
     });
 
     describe("stack policies", () => {
-        const subnet = (id: string | null, publicIp: boolean): PlannedResource =>
-            ({ type: T.subnet, name: `subnet-${id}`, id, props: { vpcId: "vpc-1", mapPublicIpOnLaunch: publicIp } });
-        const group = (subnetIds: unknown[]): PlannedResource => ({ type: T.rdsSubnetGroup, name: "db", id: "db", props: { subnetIds } });
+        const subnet = (id: string | null, publicIp: boolean): PlannedResource => ({
+            type: T.subnet,
+            name: `subnet-${id}`,
+            id,
+            props: { vpcId: "vpc-1", mapPublicIpOnLaunch: publicIp },
+        });
+        const group = (subnetIds: unknown[]): PlannedResource => ({
+            type: T.rdsSubnetGroup,
+            name: "db",
+            id: "db",
+            props: { subnetIds },
+        });
 
         it("resolve subnet ids in a DB subnet group through the planned resources' id", async () => {
-            const vs = ofPolicy(await evaluate([subnet("subnet-1", true), subnet("subnet-2", false), group(["subnet-1", "subnet-2"])]), "db-subnet-group-not-public");
-            assert.deepStrictEqual(vs.map(v => [v.resource, v.enforcementLevel]), [["urn:pulumi:offline::private-app::aws:rds/subnetGroup:SubnetGroup::db", "mandatory"]]);
-            assert.ok(vs[0].message.includes("subnet \"subnet-subnet-1\" (subnet-1) maps public IPs on launch"));
+            const vs = ofPolicy(
+                await evaluate([subnet("subnet-1", true), subnet("subnet-2", false), group(["subnet-1", "subnet-2"])]),
+                "db-subnet-group-not-public",
+            );
+            assert.deepStrictEqual(
+                vs.map((v) => [v.resource, v.enforcementLevel]),
+                [["urn:pulumi:offline::private-app::aws:rds/subnetGroup:SubnetGroup::db", "mandatory"]],
+            );
+            assert.ok(vs[0].message.includes('subnet "subnet-subnet-1" (subnet-1) maps public IPs on launch'));
         });
         it("skip references they cannot follow (null ids, unknown elements, foreign subnets)", async () => {
             const vs = await evaluate([subnet(null, true), group([null, "subnet-elsewhere"])]);
             assert.deepStrictEqual(ofPolicy(vs, "db-subnet-group-not-public"), []);
         });
         it("prefer an id already present in the outputs", async () => {
-            const withOutputId: PlannedResource = { type: T.subnet, name: "s", id: "mock-id", props: { id: "subnet-9", mapPublicIpOnLaunch: true } };
-            assert.strictEqual(ofPolicy(await evaluate([withOutputId, group(["subnet-9"])]), "db-subnet-group-not-public").length, 1);
+            const withOutputId: PlannedResource = {
+                type: T.subnet,
+                name: "s",
+                id: "mock-id",
+                props: { id: "subnet-9", mapPublicIpOnLaunch: true },
+            };
+            assert.strictEqual(
+                ofPolicy(await evaluate([withOutputId, group(["subnet-9"])]), "db-subnet-group-not-public").length,
+                1,
+            );
         });
         it("receive PolicyResources shaped as the engine builds them", async () => {
             let captured: StackValidationArgs | undefined;
-            const spy: StackValidationPolicy = { name: "spy", description: "d", enforcementLevel: "advisory", validateStack: args => { captured = args; } };
+            const spy: StackValidationPolicy = {
+                name: "spy",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateStack: (args) => {
+                    captured = args;
+                },
+            };
             const parentUrn = "urn:pulumi:s::p::private-app:network:Network::net";
-            await evaluatePolicies([spy], [
-                { type: "private-app:network:Network", name: "net", urn: parentUrn, id: null, props: {} },
-                { type: T.subnet, name: "a", id: "subnet-a", parent: parentUrn, props: { cidrBlock: "10.0.0.0/24" } },
-            ], {}, { stackTags: { environment: "prod" } });
+            await evaluatePolicies(
+                [spy],
+                [
+                    { type: "private-app:network:Network", name: "net", urn: parentUrn, id: null, props: {} },
+                    {
+                        type: T.subnet,
+                        name: "a",
+                        id: "subnet-a",
+                        parent: parentUrn,
+                        props: { cidrBlock: "10.0.0.0/24" },
+                    },
+                ],
+                {},
+                { stackTags: { environment: "prod" } },
+            );
             assert.ok(captured);
             const [net, sub] = captured.resources as PolicyResource[];
             assert.deepStrictEqual(net.props, {});
@@ -229,7 +444,9 @@ describe("evaluate()", () => {
             assert.strictEqual(sub.opts.protect, false);
             assert.deepStrictEqual(sub.dependencies, []);
             assert.deepStrictEqual(sub.propertyDependencies, {});
-            const FakeSubnet = class { static __pulumiType = T.subnet; };
+            const FakeSubnet = class {
+                static __pulumiType = T.subnet;
+            };
             assert.strictEqual(sub.isType(FakeSubnet as never), true);
             assert.strictEqual(net.isType(FakeSubnet as never), false);
             assert.strictEqual(sub.asType(FakeSubnet as never), sub.props);
@@ -242,39 +459,103 @@ describe("evaluate()", () => {
     describe("resource policies", () => {
         it("receive ResourceValidationArgs shaped as the engine builds them", async () => {
             let captured: ResourceValidationArgs | undefined;
-            const spy: ResourceValidationPolicy = { name: "spy", description: "d", enforcementLevel: "advisory", validateResource: args => { captured = args; } };
-            await evaluatePolicies([spy], [{ type: T.rdsInstance, name: "db", urn: "urn:x", parent: "urn:parent", props: { a: 1, gone: undefined } }]);
+            const spy: ResourceValidationPolicy = {
+                name: "spy",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateResource: (args) => {
+                    captured = args;
+                },
+            };
+            await evaluatePolicies(
+                [spy],
+                [
+                    {
+                        type: T.rdsInstance,
+                        name: "db",
+                        urn: "urn:x",
+                        parent: "urn:parent",
+                        props: { a: 1, gone: undefined },
+                    },
+                ],
+            );
             assert.ok(captured);
             assert.deepStrictEqual(
                 { type: captured.type, name: captured.name, urn: captured.urn, props: captured.props },
                 { type: T.rdsInstance, name: "db", urn: "urn:x", props: { a: 1 } },
             );
             assert.deepStrictEqual(captured.opts, {
-                protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], parent: "urn:parent",
+                protect: false,
+                ignoreChanges: [],
+                aliases: [],
+                additionalSecretOutputs: [],
+                parent: "urn:parent",
                 customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
             });
             assert.strictEqual(captured.stackTags.size, 0);
-            const FakeInstance = class { static __pulumiType = T.rdsInstance; };
+            const FakeInstance = class {
+                static __pulumiType = T.rdsInstance;
+            };
             assert.strictEqual(captured.isType(FakeInstance as never), true);
             assert.strictEqual(captured.asType(FakeInstance as never), captured.props);
         });
-        it("treat notApplicable() as \"skip\" and never report it", async () => {
-            const na: ResourceValidationPolicy = { name: "na", description: "d", enforcementLevel: "mandatory", validateResource: args => args.notApplicable("nope") };
+        it('treat notApplicable() as "skip" and never report it', async () => {
+            const na: ResourceValidationPolicy = {
+                name: "na",
+                description: "d",
+                enforcementLevel: "mandatory",
+                validateResource: (args) => args.notApplicable("nope"),
+            };
             assert.deepStrictEqual(await evaluatePolicies([na], [{ type: "t:t:T", name: "r", props: {} }]), []);
         });
-        it("report a policy that reads an unknown value as an advisory \"can't run during preview\"", async () => {
-            const e = Object.assign(new Error("string value at .x can't be known during preview"), { unknownTypeSentinel: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
-            const reader: ResourceValidationPolicy = { name: "reader", description: "d", enforcementLevel: "mandatory", validateResource: () => { throw e; } };
+        it('report a policy that reads an unknown value as an advisory "can\'t run during preview"', async () => {
+            const e = Object.assign(new Error("string value at .x can't be known during preview"), {
+                unknownTypeSentinel: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            });
+            const reader: ResourceValidationPolicy = {
+                name: "reader",
+                description: "d",
+                enforcementLevel: "mandatory",
+                validateResource: () => {
+                    throw e;
+                },
+            };
             const vs = await evaluatePolicies([reader], [{ type: "t:t:T", name: "r", props: {} }]);
-            assert.deepStrictEqual(vs.map(v => [v.enforcementLevel, v.message]), [["advisory", "can't run policy 'reader' during preview: string value at .x can't be known during preview"]]);
+            assert.deepStrictEqual(
+                vs.map((v) => [v.enforcementLevel, v.message]),
+                [
+                    [
+                        "advisory",
+                        "can't run policy 'reader' during preview: string value at .x can't be known during preview",
+                    ],
+                ],
+            );
         });
         it("fail loudly, naming the policy and resource, when a policy crashes", async () => {
-            const broken: ResourceValidationPolicy = { name: "broken", description: "d", enforcementLevel: "advisory", validateResource: () => { throw new TypeError("boom"); } };
-            await assert.rejects(evaluatePolicies([broken], [{ type: "t:t:T", name: "r", urn: "urn:r", props: {} }]), /Error validating resource urn:r with policy 'broken': boom/);
+            const broken: ResourceValidationPolicy = {
+                name: "broken",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateResource: () => {
+                    throw new TypeError("boom");
+                },
+            };
+            await assert.rejects(
+                evaluatePolicies([broken], [{ type: "t:t:T", name: "r", urn: "urn:r", props: {} }]),
+                /Error validating resource urn:r with policy 'broken': boom/,
+            );
         });
         it("use the message, or the description when the message is empty", async () => {
-            const p: ResourceValidationPolicy = { name: "p", description: "desc", enforcementLevel: "advisory", validateResource: (_a, report) => report("") };
-            assert.deepStrictEqual((await evaluatePolicies([p], [{ type: "t:t:T", name: "r", props: {} }])).map(v => v.message), ["desc"]);
+            const p: ResourceValidationPolicy = {
+                name: "p",
+                description: "desc",
+                enforcementLevel: "advisory",
+                validateResource: (_a, report) => report(""),
+            };
+            assert.deepStrictEqual(
+                (await evaluatePolicies([p], [{ type: "t:t:T", name: "r", props: {} }])).map((v) => v.message),
+                ["desc"],
+            );
         });
     });
 
@@ -285,22 +566,39 @@ describe("evaluate()", () => {
             const { validateResourceOfType, validateStackResourcesOfType } = await import("@pulumi/policy");
             const rds = await import("@pulumi/aws/rds");
             const typed: ResourceValidationPolicy = {
-                name: "typed", description: "d", enforcementLevel: "mandatory",
-                validateResource: validateResourceOfType(rds.Instance, (db, _args, report) => { if (db.publiclyAccessible) report("public"); }),
+                name: "typed",
+                description: "d",
+                enforcementLevel: "mandatory",
+                validateResource: validateResourceOfType(rds.Instance, (db, _args, report) => {
+                    if (db.publiclyAccessible) report("public");
+                }),
             };
             const stackTyped: StackValidationPolicy = {
-                name: "stack-typed", description: "d", enforcementLevel: "advisory",
-                validateStack: validateStackResourcesOfType(rds.SubnetGroup, (groups, _args, report) => report(`${groups.length} groups`)),
+                name: "stack-typed",
+                description: "d",
+                enforcementLevel: "advisory",
+                validateStack: validateStackResourcesOfType(rds.SubnetGroup, (groups, _args, report) =>
+                    report(`${groups.length} groups`),
+                ),
             };
-            const vs = await evaluatePolicies([typed, stackTyped], [publicDb, imdsV1, { type: T.rdsSubnetGroup, name: "g", props: { subnetIds: [] } }]);
-            assert.deepStrictEqual(vs.map(v => `${v.policy}:${v.message}`), ["typed:public", "stack-typed:1 groups"]);
+            const vs = await evaluatePolicies(
+                [typed, stackTyped],
+                [publicDb, imdsV1, { type: T.rdsSubnetGroup, name: "g", props: { subnetIds: [] } }],
+            );
+            assert.deepStrictEqual(
+                vs.map((v) => `${v.policy}:${v.message}`),
+                ["typed:public", "stack-typed:1 groups"],
+            );
             assert.deepStrictEqual(await evaluatePolicies([stackTyped], [imdsV1]), []);
         });
     });
 
     describe("input", () => {
         it("rejects malformed resources with the index", async () => {
-            await assert.rejects(evaluate([{ type: "t", name: "n" } as unknown as PlannedResource]), /resources\[0\] must have/);
+            await assert.rejects(
+                evaluate([{ type: "t", name: "n" } as unknown as PlannedResource]),
+                /resources\[0\] must have/,
+            );
             await assert.rejects(evaluate("x" as unknown as PlannedResource[]), /must be an array/);
         });
         it("returns violations with exactly the contract's fields", async () => {
@@ -320,16 +618,102 @@ describe("evaluate()", () => {
             const resources: PlannedResource[] = [];
             for (let i = 0; i < 1000; i++) {
                 switch (i % 10) {
-                    case 0: resources.push({ type: T.subnet, name: `s${i}`, id: `subnet-${i}`, props: { vpcId: "vpc-1", mapPublicIpOnLaunch: i % 20 === 0 } }); break;
-                    case 1: resources.push({ type: T.routeTableAssociation, name: `a${i}`, id: `a-${i}`, props: { subnetId: `subnet-${i - 1}`, routeTableId: "rtb-pub" } }); break;
-                    case 2: resources.push({ type: T.securityGroup, name: `sg${i}`, id: `sg-${i}`, props: { ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/16", "0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }], egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] } }); break;
-                    case 3: resources.push({ type: T.rdsInstance, name: `db${i}`, id: `db-${i}`, props: { publiclyAccessible: i % 2 === 0, storageEncrypted: true } }); break;
-                    case 4: resources.push({ type: T.rdsSubnetGroup, name: `g${i}`, id: `g-${i}`, props: { subnetIds: [`subnet-${i - 4}`, `subnet-${i - 14}`] } }); break;
-                    case 5: resources.push({ type: T.lambdaFunction, name: `f${i}`, id: `f-${i}`, props: { environment: { variables: { DB_PASSWORD: "x", DB_SECRET_ARN: "arn:aws:secretsmanager:r:1:secret:x" } } } }); break;
-                    case 6: resources.push({ type: T.ecsTaskDefinition, name: `t${i}`, id: `t-${i}`, props: { containerDefinitions: JSON.stringify([{ name: "app", environment: [{ name: "API_KEY", value: "k" }] }]) } }); break;
-                    case 7: resources.push({ type: T.launchTemplate, name: `lt${i}`, id: `lt-${i}`, props: { networkInterfaces: [{ associatePublicIpAddress: "true" }] } }); break;
-                    case 8: resources.push({ type: T.route, name: `r${i}`, id: `r-${i}`, props: { routeTableId: "rtb-pub", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-1" } }); break;
-                    default: resources.push({ type: "private-app:network:Network", name: `c${i}`, id: null, props: {} });
+                    case 0:
+                        resources.push({
+                            type: T.subnet,
+                            name: `s${i}`,
+                            id: `subnet-${i}`,
+                            props: { vpcId: "vpc-1", mapPublicIpOnLaunch: i % 20 === 0 },
+                        });
+                        break;
+                    case 1:
+                        resources.push({
+                            type: T.routeTableAssociation,
+                            name: `a${i}`,
+                            id: `a-${i}`,
+                            props: { subnetId: `subnet-${i - 1}`, routeTableId: "rtb-pub" },
+                        });
+                        break;
+                    case 2:
+                        resources.push({
+                            type: T.securityGroup,
+                            name: `sg${i}`,
+                            id: `sg-${i}`,
+                            props: {
+                                ingress: [
+                                    {
+                                        protocol: "tcp",
+                                        fromPort: 5432,
+                                        toPort: 5432,
+                                        cidrBlocks: ["10.0.0.0/16", "0.0.0.0/0"],
+                                        ipv6CidrBlocks: ["::/0"],
+                                    },
+                                ],
+                                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+                            },
+                        });
+                        break;
+                    case 3:
+                        resources.push({
+                            type: T.rdsInstance,
+                            name: `db${i}`,
+                            id: `db-${i}`,
+                            props: { publiclyAccessible: i % 2 === 0, storageEncrypted: true },
+                        });
+                        break;
+                    case 4:
+                        resources.push({
+                            type: T.rdsSubnetGroup,
+                            name: `g${i}`,
+                            id: `g-${i}`,
+                            props: { subnetIds: [`subnet-${i - 4}`, `subnet-${i - 14}`] },
+                        });
+                        break;
+                    case 5:
+                        resources.push({
+                            type: T.lambdaFunction,
+                            name: `f${i}`,
+                            id: `f-${i}`,
+                            props: {
+                                environment: {
+                                    variables: {
+                                        DB_PASSWORD: "x",
+                                        DB_SECRET_ARN: "arn:aws:secretsmanager:r:1:secret:x",
+                                    },
+                                },
+                            },
+                        });
+                        break;
+                    case 6:
+                        resources.push({
+                            type: T.ecsTaskDefinition,
+                            name: `t${i}`,
+                            id: `t-${i}`,
+                            props: {
+                                containerDefinitions: JSON.stringify([
+                                    { name: "app", environment: [{ name: "API_KEY", value: "k" }] },
+                                ]),
+                            },
+                        });
+                        break;
+                    case 7:
+                        resources.push({
+                            type: T.launchTemplate,
+                            name: `lt${i}`,
+                            id: `lt-${i}`,
+                            props: { networkInterfaces: [{ associatePublicIpAddress: "true" }] },
+                        });
+                        break;
+                    case 8:
+                        resources.push({
+                            type: T.route,
+                            name: `r${i}`,
+                            id: `r-${i}`,
+                            props: { routeTableId: "rtb-pub", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-1" },
+                        });
+                        break;
+                    default:
+                        resources.push({ type: "private-app:network:Network", name: `c${i}`, id: null, props: {} });
                 }
             }
             await evaluate(resources.slice(0, 50)); // warm up

@@ -22,13 +22,36 @@ import { T } from "../../policy-pack/lib/types";
 describe("ingress predicates", () => {
     describe("normaliseProtocol", () => {
         const cases: [unknown, ReturnType<typeof normaliseProtocol>][] = [
-            ["tcp", "tcp"], ["TCP", "tcp"], [" Tcp ", "tcp"], ["6", "tcp"], [6, "tcp"],
-            ["udp", "udp"], ["UDP", "udp"], ["17", "udp"], [17, "udp"],
-            ["icmp", "icmp"], ["1", "icmp"], ["icmpv6", "icmpv6"], ["ICMPv6", "icmpv6"], ["58", "icmpv6"],
-            ["-1", "all"], [-1, "all"], ["all", "all"], ["ALL", "all"],
-            ["50", "other"], ["132", "other"], [0, "other"],
-            [undefined, UNKNOWN], [null, UNKNOWN], [UNKNOWN, UNKNOWN], ["", UNKNOWN], ["tcpx", UNKNOWN],
-            ["256", UNKNOWN], [6.5, UNKNOWN], [{}, UNKNOWN], ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", UNKNOWN],
+            ["tcp", "tcp"],
+            ["TCP", "tcp"],
+            [" Tcp ", "tcp"],
+            ["6", "tcp"],
+            [6, "tcp"],
+            ["udp", "udp"],
+            ["UDP", "udp"],
+            ["17", "udp"],
+            [17, "udp"],
+            ["icmp", "icmp"],
+            ["1", "icmp"],
+            ["icmpv6", "icmpv6"],
+            ["ICMPv6", "icmpv6"],
+            ["58", "icmpv6"],
+            ["-1", "all"],
+            [-1, "all"],
+            ["all", "all"],
+            ["ALL", "all"],
+            ["50", "other"],
+            ["132", "other"],
+            [0, "other"],
+            [undefined, UNKNOWN],
+            [null, UNKNOWN],
+            [UNKNOWN, UNKNOWN],
+            ["", UNKNOWN],
+            ["tcpx", UNKNOWN],
+            ["256", UNKNOWN],
+            [6.5, UNKNOWN],
+            [{}, UNKNOWN],
+            ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", UNKNOWN],
         ];
         for (const [input, expected] of cases) {
             it(`${JSON.stringify(input) ?? String(input)} -> ${String(expected)}`, () => {
@@ -61,31 +84,36 @@ describe("ingress predicates", () => {
         }
 
         it("agrees with from <= port <= to for every integer range (property)", () => {
-            fc.assert(fc.property(
-                fc.integer({ min: -1, max: 65535 }),
-                fc.integer({ min: -1, max: 65535 }),
-                fc.integer({ min: 0, max: 65535 }),
-                fc.boolean(),
-                (from, to, port, asStrings) => {
-                    const f = asStrings ? String(from) : from;
-                    const t = asStrings ? String(to) : to;
-                    assert.strictEqual(portRangeContains(f, t, port), from <= port && port <= to);
-                },
-            ), { numRuns: 2000 });
+            fc.assert(
+                fc.property(
+                    fc.integer({ min: -1, max: 65535 }),
+                    fc.integer({ min: -1, max: 65535 }),
+                    fc.integer({ min: 0, max: 65535 }),
+                    fc.boolean(),
+                    (from, to, port, asStrings) => {
+                        const f = asStrings ? String(from) : from;
+                        const t = asStrings ? String(to) : to;
+                        assert.strictEqual(portRangeContains(f, t, port), from <= port && port <= to);
+                    },
+                ),
+                { numRuns: 2000 },
+            );
         });
 
         it("a range always contains its own ends and nothing outside them (property)", () => {
-            fc.assert(fc.property(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), (a, b) => {
-                const [lo, hi] = a <= b ? [a, b] : [b, a];
-                assert.strictEqual(portRangeContains(lo, hi, lo), true);
-                assert.strictEqual(portRangeContains(lo, hi, hi), true);
-                if (lo > 0) {
-                    assert.strictEqual(portRangeContains(lo, hi, lo - 1), false);
-                }
-                if (hi < 65535) {
-                    assert.strictEqual(portRangeContains(lo, hi, hi + 1), false);
-                }
-            }));
+            fc.assert(
+                fc.property(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), (a, b) => {
+                    const [lo, hi] = a <= b ? [a, b] : [b, a];
+                    assert.strictEqual(portRangeContains(lo, hi, lo), true);
+                    assert.strictEqual(portRangeContains(lo, hi, hi), true);
+                    if (lo > 0) {
+                        assert.strictEqual(portRangeContains(lo, hi, lo - 1), false);
+                    }
+                    if (hi < 65535) {
+                        assert.strictEqual(portRangeContains(lo, hi, hi + 1), false);
+                    }
+                }),
+            );
         });
     });
 
@@ -115,22 +143,63 @@ describe("ingress predicates", () => {
         }
 
         it("all traffic reaches every port and UDP none, whatever the ports (property)", () => {
-            fc.assert(fc.property(fc.integer({ min: -1, max: 65535 }), fc.integer({ min: -1, max: 65535 }), fc.integer({ min: 1, max: 65535 }), (f, t, p) => {
-                assert.strictEqual(reachesTcpPort("-1", f, t, p), "yes");
-                assert.strictEqual(reachesTcpPort("udp", f, t, p), "no");
-            }));
+            fc.assert(
+                fc.property(
+                    fc.integer({ min: -1, max: 65535 }),
+                    fc.integer({ min: -1, max: 65535 }),
+                    fc.integer({ min: 1, max: 65535 }),
+                    (f, t, p) => {
+                        assert.strictEqual(reachesTcpPort("-1", f, t, p), "yes");
+                        assert.strictEqual(reachesTcpPort("udp", f, t, p), "no");
+                    },
+                ),
+            );
         });
     });
 
     describe("parseCidr / isWorldCidr", () => {
-        const world = ["0.0.0.0/0", " 0.0.0.0/0 ", "::/0", "::0/0", "0::/0", "0:0:0:0:0:0:0:0/0", "0000:0000:0000:0000:0000:0000:0000:0000/0",
-            "::ffff:0.0.0.0/0", "10.0.0.0/0", "2001:db8::/0", "::/00"];
+        const world = [
+            "0.0.0.0/0",
+            " 0.0.0.0/0 ",
+            "::/0",
+            "::0/0",
+            "0::/0",
+            "0:0:0:0:0:0:0:0/0",
+            "0000:0000:0000:0000:0000:0000:0000:0000/0",
+            "::ffff:0.0.0.0/0",
+            "10.0.0.0/0",
+            "2001:db8::/0",
+            "::/00",
+        ];
         for (const c of world) {
             it(`${JSON.stringify(c)} is the world`, () => assert.strictEqual(isWorldCidr(c), true));
         }
-        const notWorld: unknown[] = ["0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1", "0.0.0.0/32", "0.0.0.0", "::", "10.0.0.0/8",
-            "0.0.0.0/33", "::/129", "1.2.3/0", "1.2.3.4.5/0", "256.0.0.0/0", ":::/0", "1::2::3/0", "g::/0", "/0", "",
-            undefined, null, 0, ["0.0.0.0/0"], "0.0.0.0/0/0", "0.0.0.0/-0"];
+        const notWorld: unknown[] = [
+            "0.0.0.0/1",
+            "128.0.0.0/1",
+            "::/1",
+            "8000::/1",
+            "0.0.0.0/32",
+            "0.0.0.0",
+            "::",
+            "10.0.0.0/8",
+            "0.0.0.0/33",
+            "::/129",
+            "1.2.3/0",
+            "1.2.3.4.5/0",
+            "256.0.0.0/0",
+            ":::/0",
+            "1::2::3/0",
+            "g::/0",
+            "/0",
+            "",
+            undefined,
+            null,
+            0,
+            ["0.0.0.0/0"],
+            "0.0.0.0/0/0",
+            "0.0.0.0/-0",
+        ];
         for (const c of notWorld) {
             it(`${JSON.stringify(c) ?? String(c)} is not the world`, () => assert.strictEqual(isWorldCidr(c), false));
         }
@@ -150,13 +219,18 @@ describe("ingress predicates", () => {
         });
 
         it("any IPv4 or IPv6 address with prefix 0 is the world, any other prefix is not (property)", () => {
-            const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map(o => o.join("."));
-            const v6 = fc.array(fc.nat(0xffff), { minLength: 8, maxLength: 8 }).map(g => g.map(x => x.toString(16)).join(":"));
-            fc.assert(fc.property(fc.oneof(v4, v6), fc.nat(128), (addr, prefix) => {
-                const max = addr.includes(":") ? 128 : 32;
-                const p = prefix % (max + 1);
-                assert.strictEqual(isWorldCidr(`${addr}/${p}`), p === 0);
-            }), { numRuns: 1000 });
+            const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join("."));
+            const v6 = fc
+                .array(fc.nat(0xffff), { minLength: 8, maxLength: 8 })
+                .map((g) => g.map((x) => x.toString(16)).join(":"));
+            fc.assert(
+                fc.property(fc.oneof(v4, v6), fc.nat(128), (addr, prefix) => {
+                    const max = addr.includes(":") ? 128 : 32;
+                    const p = prefix % (max + 1);
+                    assert.strictEqual(isWorldCidr(`${addr}/${p}`), p === 0);
+                }),
+                { numRuns: 1000 },
+            );
         });
     });
 
@@ -203,10 +277,22 @@ describe("ingress predicates", () => {
     describe("ingressRulesOf", () => {
         it("reads inline ingress of a security group, IPv4 and IPv6 together, and ignores egress", () => {
             const rules = ingressRulesOf(T.securityGroup, {
-                ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/16"], ipv6CidrBlocks: ["::/0"], self: true }],
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: 5432,
+                        toPort: 5432,
+                        cidrBlocks: ["10.0.0.0/16"],
+                        ipv6CidrBlocks: ["::/0"],
+                        self: true,
+                    },
+                ],
                 egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
             });
-            assert.deepStrictEqual(rules.map(r => [r.location, r.cidrs]), [["ingress[0]", ["10.0.0.0/16", "::/0"]]]);
+            assert.deepStrictEqual(
+                rules.map((r) => [r.location, r.cidrs]),
+                [["ingress[0]", ["10.0.0.0/16", "::/0"]]],
+            );
         });
 
         it("reads a SecurityGroupRule only when its type is ingress", () => {
@@ -218,13 +304,30 @@ describe("ingress predicates", () => {
         });
 
         it("reads a vpc SecurityGroupIngressRule's cidrIpv4/cidrIpv6/ipProtocol", () => {
-            const [rule] = ingressRulesOf(T.securityGroupIngressRule, { ipProtocol: "6", fromPort: 5432, toPort: 5432, cidrIpv6: "::/0" });
+            const [rule] = ingressRulesOf(T.securityGroupIngressRule, {
+                ipProtocol: "6",
+                fromPort: 5432,
+                toPort: 5432,
+                cidrIpv6: "::/0",
+            });
             assert.deepStrictEqual([rule.protocol, rule.cidrs], ["6", ["::/0"]]);
         });
 
         it("returns nothing for unknown or malformed inputs, without throwing", () => {
-            for (const props of [undefined, null, {}, { ingress: null }, { ingress: "x" }, { ingress: [null, 3, "x"] }]) {
-                for (const type of [T.securityGroup, T.securityGroupRule, T.securityGroupIngressRule, "aws:s3/bucket:Bucket"]) {
+            for (const props of [
+                undefined,
+                null,
+                {},
+                { ingress: null },
+                { ingress: "x" },
+                { ingress: [null, 3, "x"] },
+            ]) {
+                for (const type of [
+                    T.securityGroup,
+                    T.securityGroupRule,
+                    T.securityGroupIngressRule,
+                    "aws:s3/bucket:Bucket",
+                ]) {
                     const rules = ingressRulesOf(type, props);
                     assert.deepStrictEqual(findExposures(rules, [5432], isWorldCidr), []);
                 }
@@ -234,9 +337,18 @@ describe("ingress predicates", () => {
 
     describe("describeRule", () => {
         it("names the protocol as written, the ports and all-traffic", () => {
-            assert.strictEqual(describeRule({ location: "rule", protocol: "6", fromPort: 5000, toPort: 6000, cidrs: [] }), `protocol "6" (TCP), ports 5000-6000`);
-            assert.strictEqual(describeRule({ location: "rule", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrs: [] }), `protocol "tcp", port 5432`);
-            assert.strictEqual(describeRule({ location: "rule", protocol: "-1", fromPort: 0, toPort: 0, cidrs: [] }), `protocol "-1" (all traffic)`);
+            assert.strictEqual(
+                describeRule({ location: "rule", protocol: "6", fromPort: 5000, toPort: 6000, cidrs: [] }),
+                `protocol "6" (TCP), ports 5000-6000`,
+            );
+            assert.strictEqual(
+                describeRule({ location: "rule", protocol: "tcp", fromPort: 5432, toPort: 5432, cidrs: [] }),
+                `protocol "tcp", port 5432`,
+            );
+            assert.strictEqual(
+                describeRule({ location: "rule", protocol: "-1", fromPort: 0, toPort: 0, cidrs: [] }),
+                `protocol "-1" (all traffic)`,
+            );
         });
     });
 });

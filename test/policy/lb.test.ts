@@ -11,9 +11,30 @@ const forward = { type: "forward", targetGroupArn: "arn:aws:elasticloadbalancing
 
 function stack(httpActions: unknown[] | null, extra: StackResource[] = []): StackResource[] {
     return [
-        { type: T.acmCertificate, name: "cert", id: "arn:aws:acm:eu-west-1:1:certificate/1", props: { domainName: "app.example.com" } },
-        { type: T.lbListener, name: "https", id: "l-1", props: { loadBalancerArn: "lb", port: 443, protocol: "HTTPS", certificateArn: "arn:aws:acm:eu-west-1:1:certificate/1", defaultActions: [forward] } },
-        { type: T.lbListener, name: "http", id: "l-2", props: { loadBalancerArn: "lb", port: 80, protocol: "HTTP", defaultActions: httpActions } },
+        {
+            type: T.acmCertificate,
+            name: "cert",
+            id: "arn:aws:acm:eu-west-1:1:certificate/1",
+            props: { domainName: "app.example.com" },
+        },
+        {
+            type: T.lbListener,
+            name: "https",
+            id: "l-1",
+            props: {
+                loadBalancerArn: "lb",
+                port: 443,
+                protocol: "HTTPS",
+                certificateArn: "arn:aws:acm:eu-west-1:1:certificate/1",
+                defaultActions: [forward],
+            },
+        },
+        {
+            type: T.lbListener,
+            name: "http",
+            id: "l-2",
+            props: { loadBalancerArn: "lb", port: 80, protocol: "HTTP", defaultActions: httpActions },
+        },
         ...extra,
     ];
 }
@@ -29,25 +50,41 @@ describe("lb-http-redirects-to-https", () => {
 
     it("flags an HTTP listener that forwards", async () => {
         const out = await runStackPolicy(p, stack([forward]));
-        assert.deepStrictEqual(out.violations, [{
-            urn: urnOf(T.lbListener, "http"),
-            message: "Load Balancer Listener must redirect HTTP to HTTPS: port 80 (HTTP) has default action \"forward\", and the stack has a TLS certificate.",
-        }]);
+        assert.deepStrictEqual(out.violations, [
+            {
+                urn: urnOf(T.lbListener, "http"),
+                message:
+                    'Load Balancer Listener must redirect HTTP to HTTPS: port 80 (HTTP) has default action "forward", and the stack has a TLS certificate.',
+            },
+        ]);
     });
 
     it("flags a redirect to plain HTTP", async () => {
-        const out = await runStackPolicy(p, stack([{ type: "redirect", redirect: { protocol: "HTTP", port: "8080", statusCode: "HTTP_302" } }]));
+        const out = await runStackPolicy(
+            p,
+            stack([{ type: "redirect", redirect: { protocol: "HTTP", port: "8080", statusCode: "HTTP_302" } }]),
+        );
         assert.strictEqual(out.violations.length, 1);
     });
 
     it("treats a listener without protocol as HTTP (the ALB default) and checks the alb alias type too", async () => {
-        const resources = stack([redirect], [{ type: T.albListener, name: "legacy", id: "l-3", props: { port: 80, defaultActions: [forward] } }]);
+        const resources = stack(
+            [redirect],
+            [{ type: T.albListener, name: "legacy", id: "l-3", props: { port: 80, defaultActions: [forward] } }],
+        );
         const out = await runStackPolicy(p, resources);
-        assert.deepStrictEqual(out.violations.map(v => v.urn), [urnOf(T.albListener, "legacy")]);
+        assert.deepStrictEqual(
+            out.violations.map((v) => v.urn),
+            [urnOf(T.albListener, "legacy")],
+        );
     });
 
     it("is not applicable without a certificate", async () => {
-        const resources = stack([forward]).filter(r => r.type !== T.acmCertificate).map(r => (r.name === "https" ? { ...r, props: { port: 8080, protocol: "HTTP", defaultActions: [forward] } } : r));
+        const resources = stack([forward])
+            .filter((r) => r.type !== T.acmCertificate)
+            .map((r) =>
+                r.name === "https" ? { ...r, props: { port: 8080, protocol: "HTTP", defaultActions: [forward] } } : r,
+            );
         const out = await runStackPolicy(p, resources);
         assert.deepStrictEqual(out.violations, []);
         assert.ok(out.notApplicable?.includes("no TLS certificate"));
@@ -59,18 +96,33 @@ describe("lb-http-redirects-to-https", () => {
     });
 
     it("ignores other ports and protocols unless configured", async () => {
-        const resources = stack([redirect], [{ type: T.lbListener, name: "alt", props: { port: 8080, protocol: "HTTP", defaultActions: [forward] } }]);
+        const resources = stack(
+            [redirect],
+            [{ type: T.lbListener, name: "alt", props: { port: 8080, protocol: "HTTP", defaultActions: [forward] } }],
+        );
         assert.deepStrictEqual((await runStackPolicy(p, resources)).violations, []);
-        assert.strictEqual((await runStackPolicy(p, resources, { config: { ports: [80, 8080] } })).violations.length, 1);
-        const tcp = stack([redirect], [{ type: T.lbListener, name: "nlb", props: { port: 80, protocol: "TCP", defaultActions: [forward] } }]);
+        assert.strictEqual(
+            (await runStackPolicy(p, resources, { config: { ports: [80, 8080] } })).violations.length,
+            1,
+        );
+        const tcp = stack(
+            [redirect],
+            [{ type: T.lbListener, name: "nlb", props: { port: 80, protocol: "TCP", defaultActions: [forward] } }],
+        );
         assert.deepStrictEqual((await runStackPolicy(p, tcp)).violations, []);
     });
 
     it("never flags unknown actions, ports or protocols", async () => {
         for (const actions of [null, [null], [{ type: null }], [{ type: "redirect", redirect: { protocol: null } }]]) {
-            assert.deepStrictEqual((await runStackPolicy(p, stack(actions as unknown[] | null))).violations, [], JSON.stringify(actions));
+            assert.deepStrictEqual(
+                (await runStackPolicy(p, stack(actions as unknown[] | null))).violations,
+                [],
+                JSON.stringify(actions),
+            );
         }
-        const unknownPort = stack([forward]).map(r => (r.name === "http" ? { ...r, props: { ...r.props, port: null } } : r));
+        const unknownPort = stack([forward]).map((r) =>
+            r.name === "http" ? { ...r, props: { ...r.props, port: null } } : r,
+        );
         assert.deepStrictEqual((await runStackPolicy(p, unknownPort)).violations, []);
     });
 });

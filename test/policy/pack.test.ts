@@ -27,13 +27,13 @@ import {
 const ROOT = path.resolve(__dirname, "../..");
 const PACK = path.join(ROOT, "policy-pack");
 const read = (...p: string[]) => fs.readFileSync(path.join(...p), "utf8");
-const byName = (name: string) => allPolicies.find(p => p.name === name)!;
+const byName = (name: string) => allPolicies.find((p) => p.name === name)!;
 
 function tsFiles(dir: string): string[] {
     if (!fs.existsSync(dir)) {
         return [];
     }
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const full = path.join(dir, e.name);
         if (e.isDirectory()) {
             return e.name === "node_modules" ? [] : tsFiles(full);
@@ -51,7 +51,12 @@ describe("policy pack", () => {
         });
 
         it("package.json: name, version, and the two SDKs pinned exactly to the installed versions", () => {
-            const pkg = JSON.parse(read(PACK, "package.json")) as { name: string; version: string; main: string; dependencies: Record<string, string> };
+            const pkg = JSON.parse(read(PACK, "package.json")) as {
+                name: string;
+                version: string;
+                main: string;
+                dependencies: Record<string, string>;
+            };
             assert.strictEqual(pkg.name, "private-app-policy-pack");
             assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
             assert.strictEqual(pkg.main, "index.ts");
@@ -69,16 +74,22 @@ describe("policy pack", () => {
             assert.strictEqual(cfg.compilerOptions.module, "commonjs");
         });
 
-        it("index.ts only imports and constructs the PolicyPack \"private-app\" from allPolicies", () => {
+        it('index.ts only imports and constructs the PolicyPack "private-app" from allPolicies', () => {
             const file = path.join(PACK, "index.ts");
             const src = ts.createSourceFile(file, read(file), ts.ScriptTarget.ES2022, true);
             const statements = src.statements;
-            const imports = statements.filter(ts.isImportDeclaration).map(s => (s.moduleSpecifier as ts.StringLiteral).text).sort();
+            const imports = statements
+                .filter(ts.isImportDeclaration)
+                .map((s) => (s.moduleSpecifier as ts.StringLiteral).text)
+                .sort();
             assert.deepStrictEqual(imports, ["./policies", "@pulumi/policy"]);
-            const rest = statements.filter(s => !ts.isImportDeclaration(s));
+            const rest = statements.filter((s) => !ts.isImportDeclaration(s));
             assert.strictEqual(rest.length, 1, "one statement besides the imports");
             const stmt = rest[0];
-            assert.ok(ts.isExpressionStatement(stmt) && ts.isNewExpression(stmt.expression), "a bare `new PolicyPack(...)`");
+            assert.ok(
+                ts.isExpressionStatement(stmt) && ts.isNewExpression(stmt.expression),
+                "a bare `new PolicyPack(...)`",
+            );
             const call = stmt.expression as ts.NewExpression;
             assert.strictEqual(call.expression.getText(src), "PolicyPack");
             assert.strictEqual((call.arguments![0] as ts.StringLiteral).text, "private-app");
@@ -86,14 +97,23 @@ describe("policy pack", () => {
         });
 
         it("nothing else imports policy-pack/index.ts or constructs a PolicyPack", () => {
-            const files = [...tsFiles(PACK), ...tsFiles(path.join(ROOT, "test")), ...tsFiles(path.join(ROOT, "tools"))]
-                .filter(f => f !== path.join(PACK, "index.ts") && f !== __filename);
+            const files = [
+                ...tsFiles(PACK),
+                ...tsFiles(path.join(ROOT, "test")),
+                ...tsFiles(path.join(ROOT, "tools")),
+            ].filter((f) => f !== path.join(PACK, "index.ts") && f !== __filename);
             for (const f of files) {
                 const text = read(f);
                 assert.ok(!/new\s+PolicyPack\s*\(/.test(text), `${path.relative(ROOT, f)} constructs a PolicyPack`);
-                assert.ok(!/from\s+["'][^"']*policy-pack(\/index)?["']/.test(text), `${path.relative(ROOT, f)} imports policy-pack/index.ts`);
+                assert.ok(
+                    !/from\s+["'][^"']*policy-pack(\/index)?["']/.test(text),
+                    `${path.relative(ROOT, f)} imports policy-pack/index.ts`,
+                );
                 if (f.startsWith(PACK)) {
-                    assert.ok(!/from\s+["']\.\.?\/(index)?["']/.test(text) && !/from\s+["']\.\.\/\.\.?["']/.test(text), `${path.relative(ROOT, f)} imports the pack's index.ts`);
+                    assert.ok(
+                        !/from\s+["']\.\.?\/(index)?["']/.test(text) && !/from\s+["']\.\.\/\.\.?["']/.test(text),
+                        `${path.relative(ROOT, f)} imports the pack's index.ts`,
+                    );
                 }
             }
         });
@@ -101,18 +121,30 @@ describe("policy pack", () => {
         it("the pure modules import nothing from @pulumi at run time", () => {
             for (const f of ["props", "ingress", "secrets", "network-graph", "schema", "types"]) {
                 const text = read(PACK, "lib", `${f}.ts`);
-                assert.ok(!/^import\s+(?!type\b)[^;]*["']@pulumi\//m.test(text), `lib/${f}.ts imports @pulumi at run time`);
+                assert.ok(
+                    !/^import\s+(?!type\b)[^;]*["']@pulumi\//m.test(text),
+                    `lib/${f}.ts imports @pulumi at run time`,
+                );
             }
         });
 
         it("loading evaluate.ts and the policies loads neither @pulumi/policy nor @pulumi/aws (nor starts a server)", function () {
             this.timeout(20000);
-            const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", [
-                "const t = Date.now();",
-                "require('./policy-pack/evaluate');",
-                "const loaded = Object.keys(require.cache).filter(k => /node_modules[\\\\/]@pulumi[\\\\/]/.test(k));",
-                "console.log(JSON.stringify({ loaded: loaded.length, ms: Date.now() - t }));",
-            ].join("\n")], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
+            const out = execFileSync(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    "-e",
+                    [
+                        "const t = Date.now();",
+                        "require('./policy-pack/evaluate');",
+                        "const loaded = Object.keys(require.cache).filter(k => /node_modules[\\\\/]@pulumi[\\\\/]/.test(k));",
+                        "console.log(JSON.stringify({ loaded: loaded.length, ms: Date.now() - t }));",
+                    ].join("\n"),
+                ],
+                { cwd: ROOT, encoding: "utf8", timeout: 20000 },
+            );
             const { loaded } = JSON.parse(out.trim().split("\n").pop()!) as { loaded: number };
             assert.strictEqual(loaded, 0);
         });
@@ -122,25 +154,34 @@ describe("policy pack", () => {
                 const [, mod, resource] = /^aws:([a-z0-9]+)\/([a-zA-Z0-9]+):[A-Za-z0-9]+$/.exec(token) ?? [];
                 assert.ok(mod && resource, token);
                 const js = read(ROOT, "node_modules/@pulumi/aws", mod, `${resource}.js`);
-                assert.ok(js.includes(`__pulumiType = '${token}'`), `${token} not found in @pulumi/aws/${mod}/${resource}.js`);
+                assert.ok(
+                    js.includes(`__pulumiType = '${token}'`),
+                    `${token} not found in @pulumi/aws/${mod}/${resource}.js`,
+                );
             }
         });
     });
 
     describe("policies", () => {
         it("have unique kebab-case names, a description and an explicit enforcement level", () => {
-            const names = allPolicies.map(p => p.name);
+            const names = allPolicies.map((p) => p.name);
             assert.strictEqual(new Set(names).size, names.length);
             for (const p of allPolicies) {
                 assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);
                 assert.notStrictEqual(p.name, "all");
                 assert.ok(p.description.length > 20, p.name);
-                assert.ok(["advisory", "mandatory", "remediate"].includes(p.enforcementLevel ?? ""), `${p.name} declares its level`);
+                assert.ok(
+                    ["advisory", "mandatory", "remediate"].includes(p.enforcementLevel ?? ""),
+                    `${p.name} declares its level`,
+                );
             }
         });
 
         it("include the contract's mandatory policies, mandatory by default", () => {
-            assert.deepStrictEqual([...MANDATORY_POLICY_NAMES].sort(), ["no-world-ingress-to-postgres", "rds-not-publicly-accessible"]);
+            assert.deepStrictEqual([...MANDATORY_POLICY_NAMES].sort(), [
+                "no-world-ingress-to-postgres",
+                "rds-not-publicly-accessible",
+            ]);
             for (const name of MANDATORY_POLICY_NAMES) {
                 assert.strictEqual(byName(name)?.enforcementLevel, "mandatory", name);
             }
@@ -155,7 +196,10 @@ describe("policy pack", () => {
                 assert.ok(!("enforcementLevel" in p.configSchema.properties), p.name);
                 assertSupportedSchema({ properties: p.configSchema.properties } as never, p.name);
                 for (const [key, s] of Object.entries(p.configSchema.properties)) {
-                    assert.ok(typeof s === "object" && typeof s.description === "string" && s.description.length > 10, `${p.name}.${key} description`);
+                    assert.ok(
+                        typeof s === "object" && typeof s.description === "string" && s.description.length > 10,
+                        `${p.name}.${key} description`,
+                    );
                     assert.ok(typeof s === "object" && s.default !== undefined, `${p.name}.${key} default`);
                 }
             }
@@ -164,18 +208,28 @@ describe("policy pack", () => {
         });
 
         it("document the defaults the code uses (named constants)", () => {
-            assert.deepStrictEqual(schemaDefaults(byName("no-world-ingress-to-postgres")), { ports: [...DEFAULT_DATABASE_PORTS] });
+            assert.deepStrictEqual(schemaDefaults(byName("no-world-ingress-to-postgres")), {
+                ports: [...DEFAULT_DATABASE_PORTS],
+            });
             assert.deepStrictEqual(DEFAULT_DATABASE_PORTS, [5432]);
-            assert.deepStrictEqual(schemaDefaults(byName("no-public-ingress-to-database-ports")), { ports: [...DEFAULT_DATABASE_PORTS] });
-            assert.deepStrictEqual(schemaDefaults(byName("rds-backup-retention")), { minDays: DEFAULT_MIN_BACKUP_RETENTION_DAYS });
+            assert.deepStrictEqual(schemaDefaults(byName("no-public-ingress-to-database-ports")), {
+                ports: [...DEFAULT_DATABASE_PORTS],
+            });
+            assert.deepStrictEqual(schemaDefaults(byName("rds-backup-retention")), {
+                minDays: DEFAULT_MIN_BACKUP_RETENTION_DAYS,
+            });
             assert.strictEqual(DEFAULT_MIN_BACKUP_RETENTION_DAYS, 7);
             assert.deepStrictEqual(schemaDefaults(byName("rds-deletion-protection")), {
                 requireDeletionProtection: false,
                 productionTagKey: DEFAULT_PRODUCTION_TAG_KEY,
                 productionTagValues: [...DEFAULT_PRODUCTION_TAG_VALUES],
             });
-            assert.deepStrictEqual(schemaDefaults(byName("rds-storage-encrypted")), { requireCustomerManagedKey: false });
-            assert.deepStrictEqual(schemaDefaults(byName("lb-http-redirects-to-https")), { ports: [...DEFAULT_HTTP_PORTS] });
+            assert.deepStrictEqual(schemaDefaults(byName("rds-storage-encrypted")), {
+                requireCustomerManagedKey: false,
+            });
+            assert.deepStrictEqual(schemaDefaults(byName("lb-http-redirects-to-https")), {
+                ports: [...DEFAULT_HTTP_PORTS],
+            });
             assert.deepStrictEqual(schemaDefaults(byName("no-plaintext-secrets-in-env")), {
                 namePatterns: [...DEFAULT_SECRET_NAME_PATTERNS],
                 referenceNamePatterns: [...DEFAULT_REFERENCE_NAME_PATTERNS],

@@ -38,7 +38,10 @@ export interface Outcome {
 }
 
 /** The policy's config as the engine would pass it: schema defaults + `config`, validated. */
-export function policyConfig(policy: ResourceValidationPolicy | StackValidationPolicy, config: Record<string, unknown> = {}): Record<string, unknown> {
+export function policyConfig(
+    policy: ResourceValidationPolicy | StackValidationPolicy,
+    config: Record<string, unknown> = {},
+): Record<string, unknown> {
     const resolved = resolvePolicyConfig([policy], { [policy.name]: config });
     return resolved.get(policy.name)!.properties;
 }
@@ -71,11 +74,13 @@ export async function runResourcePolicy(
 ): Promise<Outcome> {
     const validations = Array.isArray(policy.validateResource)
         ? policy.validateResource
-        : policy.validateResource ? [policy.validateResource] : [];
+        : policy.validateResource
+          ? [policy.validateResource]
+          : [];
     const violations: string[] = [];
     for (const validate of validations) {
         try {
-            await validate(createResourceValidationArgs(policy, type, props, options), m => violations.push(m));
+            await validate(createResourceValidationArgs(policy, type, props, options), (m) => violations.push(m));
         } catch (e) {
             if (e instanceof NotApplicableError) {
                 return { violations, notApplicable: e.reason ?? "" };
@@ -113,7 +118,7 @@ export function urnOf(type: string, name: string): string {
 
 /** `PolicyResource`s as the analyzer builds them. */
 export function createPolicyResources(resources: readonly StackResource[]): PolicyResource[] {
-    const inputs: StackResourceInput[] = resources.map(r => ({
+    const inputs: StackResourceInput[] = resources.map((r) => ({
         type: r.type,
         name: r.name,
         urn: urnOf(r.type, r.name),
@@ -130,7 +135,11 @@ export async function runStackPolicy(
     options: CallOptions = {},
 ): Promise<{ violations: { urn?: string; message: string }[]; notApplicable?: string }> {
     const violations: { urn?: string; message: string }[] = [];
-    const args = makeStackValidationArgs(createPolicyResources(resources), policyConfig(policy, options.config), options.stackTags);
+    const args = makeStackValidationArgs(
+        createPolicyResources(resources),
+        policyConfig(policy, options.config),
+        options.stackTags,
+    );
     try {
         await policy.validateStack(args, (message, urn) => violations.push({ urn, message }));
     } catch (e) {
@@ -145,9 +154,16 @@ export async function runStackPolicy(
 /** Asserts exactly one violation whose message contains every fragment. */
 export function assertOneViolation(outcome: Outcome, ...fragments: string[]): string {
     assert.strictEqual(outcome.notApplicable, undefined, `unexpectedly not applicable: ${outcome.notApplicable}`);
-    assert.strictEqual(outcome.violations.length, 1, `expected one violation, got ${JSON.stringify(outcome.violations)}`);
+    assert.strictEqual(
+        outcome.violations.length,
+        1,
+        `expected one violation, got ${JSON.stringify(outcome.violations)}`,
+    );
     for (const f of fragments) {
-        assert.ok(outcome.violations[0].includes(f), `message ${JSON.stringify(outcome.violations[0])} lacks ${JSON.stringify(f)}`);
+        assert.ok(
+            outcome.violations[0].includes(f),
+            `message ${JSON.stringify(outcome.violations[0])} lacks ${JSON.stringify(f)}`,
+        );
     }
     return outcome.violations[0];
 }
@@ -165,7 +181,10 @@ export function assertNotApplicable(outcome: Outcome, reasonFragment?: string): 
     assert.deepStrictEqual(outcome.violations, []);
     assert.notStrictEqual(outcome.notApplicable, undefined, "expected the policy to be not applicable");
     if (reasonFragment !== undefined) {
-        assert.ok(outcome.notApplicable!.includes(reasonFragment), `reason ${JSON.stringify(outcome.notApplicable)} lacks ${JSON.stringify(reasonFragment)}`);
+        assert.ok(
+            outcome.notApplicable!.includes(reasonFragment),
+            `reason ${JSON.stringify(outcome.notApplicable)} lacks ${JSON.stringify(reasonFragment)}`,
+        );
     }
 }
 

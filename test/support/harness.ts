@@ -9,7 +9,10 @@ import { installRecordingMocks, RecordedResource, RecordingMocks } from "../../t
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** Installs fresh recording mocks (call in `before`/`beforeEach`, before declaring resources). */
-export function useMocks(stack = "test", options: { preview?: boolean; region?: string } = {}): Promise<RecordingMocks> {
+export function useMocks(
+    stack = "test",
+    options: { preview?: boolean; region?: string } = {},
+): Promise<RecordingMocks> {
     return installRecordingMocks("private-app", stack, options);
 }
 
@@ -21,7 +24,12 @@ export async function settle(mocks: RecordingMocks): Promise<RecordedResource[]>
 
 /** The value of an output (undefined when unknown). */
 export function valueOf<T>(output: pulumi.Input<T> | pulumi.Output<T>): Promise<T> {
-    return new Promise<T>((resolve) => pulumi.output(output).apply((v) => { resolve(v as T); return v; }));
+    return new Promise<T>((resolve) =>
+        pulumi.output(output).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Resources of a type, optionally filtered by a name predicate. */
@@ -33,7 +41,9 @@ export function ofType(resources: RecordedResource[], type: string, name?: (n: s
 export function one(resources: RecordedResource[], type: string, name?: string): RecordedResource {
     const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     if (found.length !== 1) {
-        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        throw new Error(
+            `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+        );
     }
     return found[0];
 }

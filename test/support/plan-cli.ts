@@ -20,11 +20,26 @@ export interface CliResult {
 export function planCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--enable-source-maps", "-r", path.join(ROOT, "tools", "register.js"), path.join(ROOT, "tools", "plan.ts"), ...args], {
-            cwd: ROOT,
-            env: { ...process.env, PULUMI_CONFIG: undefined, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            process.execPath,
+            [
+                "--enable-source-maps",
+                "-r",
+                path.join(ROOT, "tools", "register.js"),
+                path.join(ROOT, "tools", "plan.ts"),
+                ...args,
+            ],
+            {
+                cwd: ROOT,
+                env: {
+                    ...process.env,
+                    PULUMI_CONFIG: undefined,
+                    TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
+                    ...env,
+                },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -35,7 +50,10 @@ export function planCli(args: string[], env: Record<string, string> = {}): Promi
 }
 
 /** The parsed `--json` document of a plan that must succeed (exit 0 or 1). */
-export async function planJson(stackOrFile: string, extra: string[] = []): Promise<{ doc: PlanDocument; result: CliResult }> {
+export async function planJson(
+    stackOrFile: string,
+    extra: string[] = [],
+): Promise<{ doc: PlanDocument; result: CliResult }> {
     const result = await planCli([stackOrFile, "--json", ...extra]);
     if (result.code !== 0 && result.code !== 1) {
         throw new Error(`plan ${stackOrFile} exited ${result.code}:\n${result.stderr}`);
