@@ -3,14 +3,18 @@
  * subnets, reachable from the internet only through one public entry.
  *
  * The stack config chooses the compute mode and every size and safety setting; it is
- * validated as a whole before any resource is declared (lib/config.ts), so a mistake stops
- * the run with one line per problem and nothing half-created.
+ * validated as a whole before any resource is declared (lib/config.ts runs every planner), so
+ * a mistake stops the run with one line per problem and nothing half-created. This file is
+ * only the wiring: network → alarm topic → database → the compute mode.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { bundleApp } from "./app/build";
 import { AlarmTopic } from "./components/alarm-topic";
+import { LambdaService } from "./components/compute/lambda-service";
+import { ComputeService } from "./components/compute/service";
+import { NetworkOutputs } from "./components/contracts";
 import { Database } from "./components/database";
-import { LambdaService } from "./components/lambda-service";
+import { existingNetwork } from "./components/existing-vpc";
 import { Network } from "./components/network";
 import { parseStackConfig } from "./lib/config";
 
@@ -18,7 +22,10 @@ const settings = parseStackConfig(pulumi.runtime.allConfig());
 
 const alarms = new AlarmTopic("alarms", { emails: settings.alarms.emails });
 
-const network = new Network("net", settings.network);
+const network: NetworkOutputs =
+    settings.network.kind === "new"
+        ? new Network("net", settings.network.options)
+        : existingNetwork("net", settings.network.options);
 
 const database = new Database("db", {
     ...settings.database,
@@ -29,12 +36,13 @@ const database = new Database("db", {
     alarms: settings.alarms,
 });
 
-function deployCompute(): { url: pulumi.Output<string>; functions: Record<string, pulumi.Output<string>> } {
-    switch (settings.compute.mode) {
+function deployCompute(): ComputeService {
+    const compute = settings.compute;
+    switch (compute.mode) {
         case "lambda": {
             const service = new LambdaService("app", {
-                ...settings.compute.lambda,
-                ...settings.compute.api,
+                ...compute.lambda,
+                ...compute.api,
                 vpcId: network.vpcId,
                 vpcCidr: network.vpcCidr,
                 privateSubnetIds: network.privateSubnetIds,
@@ -44,15 +52,12 @@ function deployCompute(): { url: pulumi.Output<string>; functions: Record<string
                 code: bundleApp(),
             });
             return {
+                mode: "lambda",
                 url: service.url,
-                functions: { api: service.apiFunctionName, migrations: service.migrationFunctionName },
+                securityGroupId: service.securityGroupId,
+                deployed: { api: service.apiFunctionName, migrations: service.migrationFunctionName },
             };
         }
-        case "ecs":
-        case "ec2":
-            // Rejected by parseStackConfig ("not available yet"); unreachable until the
-            // components exist.
-            throw new Error(`compute mode ${settings.compute.mode} is not available yet`);
     }
 }
 
@@ -60,14 +65,19 @@ const compute = deployCompute();
 
 /** The public entry: the only address of the stack reachable from the internet. */
 export const url = compute.url;
-export const computeMode = settings.compute.mode;
-export const functionNames = compute.functions;
+export const computeMode = compute.mode;
+/** Names of what runs the app and its migrations, by role (functions, services, groups). */
+export const deployed = compute.deployed;
+/** The lambda mode's function names (kept for readers of this output; `deployed` is mode-neutral). */
+export const functionNames = compute.mode === "lambda" ? compute.deployed : undefined;
+/** The security group the app runs in. */
+export const appSecurityGroupId = compute.securityGroupId;
 export const vpcId = network.vpcId;
 export const privateSubnetIds = network.privateSubnetIds;
 export const isolatedSubnetIds = network.isolatedSubnetIds;
 /** Where the application connects (the proxy when enabled); never a password. */
 export const db = {
-    engine: settings.database.engine,
+    engine: settings.databasePlan.engine,
     host: database.connection.host,
     port: database.connection.port,
     name: database.connection.databaseName,

@@ -32,7 +32,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DatabaseEngine } from "../lib/config";
+import { orThrow } from "../lib/problems";
 import {
     AdmissionPath,
     AlarmSpec,
@@ -47,7 +47,7 @@ import {
     bastionAmiParameter,
     clusterInstancePlan,
     dataSafety,
-    databaseArgsError,
+    DatabaseOptions,
     dbParameters,
     finalSnapshotIdentifier,
     logExports,
@@ -65,193 +65,11 @@ import {
 import { DatabaseConnection } from "./contracts";
 import { assumeRolePolicy } from "../lib/iam";
 
-/** Alarm thresholds; the first three are the `alarms` config keys of the same name. */
-export interface DatabaseAlarmThresholds {
-    /**
-     * Alarm when the database (the writer on Aurora) averages more CPU than this, in percent,
-     * for 15 minutes.
-     * @default 80
-     */
-    dbCpuPercent?: number;
-    /**
-     * Alarm when free storage (RDS: FreeStorageSpace; Aurora provisioned: the writer's
-     * FreeLocalStorage) falls below this many MB. Not used by Aurora Serverless v2, which
-     * alarms on ACUUtilization above 90% instead.
-     * @default 2048
-     */
-    dbFreeStorageMb?: number;
-    /**
-     * Alarm when the database has more connections than this for 10 minutes.
-     * @default 80
-     */
-    dbConnections?: number;
-    /**
-     * Alarm when the RDS Proxy has more client connections than this for 10 minutes (only
-     * with `proxy`).
-     * @default 1000
-     */
-    proxyClientConnections?: number;
-}
-
 /**
- * Arguments of {@link Database}. The first block matches the validated `database` config
- * (`DatabaseConfig`), so a program can spread `settings.database` into it.
+ * Arguments of {@link Database}: the options (documented with their defaults in
+ * `lib/database-plan.ts`, where they are checked) and the wiring to the network and alarms.
  */
-export interface DatabaseArgs {
-    /**
-     * The engine: `postgres` (one RDS instance, Multi-AZ standby with `multiAz`),
-     * `aurora-postgresql` (provisioned Aurora cluster) or `aurora-serverless` (Aurora
-     * Serverless v2).
-     * @example "postgres"
-     */
-    engine: DatabaseEngine;
-    /**
-     * PostgreSQL version: a major alone (`"16"`, RDS only: AWS picks the newest minor and
-     * upgrades minors in the maintenance window, without drift in the stack) or MAJOR.MINOR
-     * (`"16.6"`, required for Aurora: pinned, automatic minor upgrades off, change it here to
-     * upgrade). The major picks the parameter group family (`postgres16` /
-     * `aurora-postgresql16`); major upgrades are never applied implicitly.
-     * @default - "16" for postgres, "16.6" for the Aurora engines
-     * @example "17"
-     */
-    engineVersion?: string;
-    /**
-     * Instance class. Aurora Serverless v2 always uses `db.serverless`.
-     * @default - "db.t4g.micro" for postgres, "db.t4g.medium" for aurora-postgresql, "db.serverless" for aurora-serverless
-     * @example "db.m7g.large"
-     */
-    instanceClass?: string;
-    /**
-     * Initial gp3 storage in GiB (engine `postgres` only; ignored by Aurora, whose storage grows
-     * by itself).
-     * @default 20
-     */
-    allocatedStorageGb?: number;
-    /**
-     * Upper limit of storage autoscaling in GiB (engine `postgres` only; ignored by Aurora).
-     * At least 10% above `allocatedStorageGb` (AWS rejects less). Autoscaling changes to the
-     * allocated storage do not show as drift.
-     * @default 100
-     */
-    maxAllocatedStorageGb?: number;
-    /**
-     * A synchronous standby in another AZ (RDS) or a reader in another AZ (Aurora).
-     * @default false
-     */
-    multiAz?: boolean;
-    /**
-     * Production data safety. `true`: AWS deletion protection, a kept final snapshot with a
-     * unique stable name, Pulumi `protect` on the instance / cluster and every cluster
-     * instance, and changes applied in the maintenance window. `false` (dev): a destroy that
-     * needs no manual step, and changes applied immediately.
-     * @default true
-     */
-    deletionProtection?: boolean;
-    /**
-     * Days of automated backups (point-in-time recovery), 1 to 35.
-     * @default 7
-     */
-    backupRetentionDays?: number;
-    /**
-     * Daily backup window, UTC (`hh:mm-hh:mm`, at least 30 minutes, not overlapping the
-     * maintenance window).
-     * @default "03:00-04:00"
-     */
-    backupWindow?: string;
-    /**
-     * Weekly maintenance window, UTC (`ddd:hh:mm-ddd:hh:mm`).
-     * @default "sun:04:30-sun:05:30"
-     */
-    maintenanceWindow?: string;
-    /**
-     * Aurora Serverless v2 minimum capacity in ACUs (0 to 256 in steps of 0.5). 0 lets the
-     * cluster pause when idle (needs a recent engine version; not with `proxy`).
-     * @default 0.5
-     */
-    minCapacityAcu?: number;
-    /**
-     * Aurora Serverless v2 maximum capacity in ACUs (1 to 256 in steps of 0.5).
-     * @default 4
-     */
-    maxCapacityAcu?: number;
-    /**
-     * Seconds of inactivity before an Aurora Serverless v2 cluster with `minCapacityAcu: 0`
-     * pauses (300 to 86400). Only with `minCapacityAcu: 0`.
-     * @default 300
-     */
-    secondsUntilAutoPause?: number;
-    /**
-     * IAM database authentication: the application logs in with short-lived IAM tokens
-     * (`connection.iamConnectArn(appUsername)`) and no application password exists. When
-     * false, a generated application password is stored in Secrets Manager
-     * (`connection.appUserSecretArn`).
-     * @default true
-     */
-    iamAuth?: boolean;
-    /**
-     * Customer-managed KMS key ARN for storage, the master secret, the application secret
-     * and Performance Insights.
-     * @default - the AWS-managed keys (aws/rds, aws/secretsmanager)
-     * @example "arn:aws:kms:eu-west-1:123456789012:key/0b6c...-..."
-     */
-    kmsKeyArn?: pulumi.Input<string>;
-    /**
-     * Performance Insights with 7 days of retention (the free tier). Turned off automatically
-     * for the micro and small burstable classes.
-     * @default true
-     */
-    performanceInsights?: boolean;
-    /**
-     * Enhanced Monitoring interval in seconds (0 = off; 1, 5, 10, 15, 30 or 60). Creates a
-     * monitoring role with the AWS-managed `AmazonRDSEnhancedMonitoringRole` policy.
-     * @default 0
-     */
-    monitoringIntervalSeconds?: number;
-    /**
-     * Retention of the PostgreSQL log groups (`/aws/rds/instance/<id>/postgresql`, ...),
-     * which the component declares before RDS would create them without retention.
-     * @default 30
-     */
-    logRetentionDays?: number;
-    /**
-     * The database created at launch.
-     * @default "app"
-     */
-    databaseName?: string;
-    /**
-     * Master user name; its password is generated and rotated by RDS in Secrets Manager.
-     * @default "app_admin"
-     */
-    masterUsername?: string;
-    /**
-     * RDS Proxy in front of the database (in the private subnets, TLS required). Clients then
-     * connect to the proxy endpoint and `allowFrom` admits them to the proxy's security group;
-     * admin clients (migrations) still connect to the database itself (`connection.adminHost`,
-     * admitted with `connection.allowAdminFrom`).
-     * @default false
-     */
-    proxy?: boolean;
-    /**
-     * Share of the database's `max_connections` the proxy may open (1 to 100).
-     * @default 50
-     */
-    proxyMaxConnectionsPercent?: number;
-    /**
-     * A tiny EC2 bastion in a private subnet, reachable only through SSM Session Manager (no
-     * inbound rule, no key pair), for port forwarding to the database.
-     * @default false
-     */
-    bastion?: boolean;
-    /**
-     * Bastion instance type; Graviton types get the arm64 Amazon Linux 2023 AMI, others x86_64.
-     * @default "t4g.nano"
-     */
-    bastionInstanceType?: string;
-    /**
-     * The least-privilege role the application logs in as (created by the migrations).
-     * @default "app_user"
-     */
-    appUsername?: string;
+export interface DatabaseArgs extends DatabaseOptions {
     /**
      * The VPC of the subnets.
      * @example network.vpcId
@@ -282,11 +100,6 @@ export interface DatabaseArgs {
      * @example alarmTopic.topicArn
      */
     alarmTopicArn: pulumi.Input<string>;
-    /**
-     * Alarm thresholds; pass `settings.alarms`.
-     * @default {} (each threshold's own default)
-     */
-    alarms?: DatabaseAlarmThresholds;
 }
 
 /** The component's type token. */
@@ -351,8 +164,7 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered, so that a bad argument leaves no trace.
-        const { plan, problems } = planDatabase(name, args);
-        if (!plan) throw databaseArgsError(name, problems);
+        const plan = orThrow("Database", name, planDatabase(name, args));
 
         super(DATABASE_TYPE, name, {}, opts);
         this.plan = plan;

@@ -34,7 +34,7 @@
  * An Application Load Balancer needs public subnets of at least `/27`, so a VPC for the ALB
  * ingress must be `/22` or larger.
  */
-import { parseIpv4Cidr } from "./config";
+import { parseIpv4Cidr } from "./aws-facts";
 
 /** AZ slots carved per tier, so that growing from 2 to 3 AZs moves nothing. */
 export const AZ_SLOTS = 4;

@@ -7,32 +7,42 @@
  * No Pulumi resource declarations and no Pulumi runtime calls: the component passes plain
  * values in and loops over what comes back, and the tests call every function directly.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import {
     AUTO_PAUSE_MIN_VERSION,
-    DEFAULT_BACKUP_RETENTION_DAYS,
-    DEFAULT_BACKUP_WINDOW,
-    DEFAULT_INSTANCE_CLASS_AURORA,
-    DEFAULT_INSTANCE_CLASS_RDS,
-    DEFAULT_LOG_RETENTION_DAYS,
-    DEFAULT_MAINTENANCE_WINDOW,
-    DEFAULT_MAX_ACU,
-    DEFAULT_MIN_ACU,
-    DEFAULT_AURORA_VERSION,
-    DEFAULT_POSTGRES_VERSION,
-    minMaxAllocatedStorageGb,
-    DatabaseEngine,
+    DB_PORT,
     LOG_RETENTION_DAYS,
     MONITORING_INTERVALS,
     SERVERLESS_V2_MIN_VERSION,
     SUPPORTED_MAJORS,
-} from "./config";
-import type { DatabaseArgs } from "../components/database";
+    minMaxAllocatedStorageGb,
+} from "./aws-facts";
+import { Problem, problem, show } from "./problems";
+
+export const DATABASE_ENGINES = ["postgres", "aurora-postgresql", "aurora-serverless"] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+
+/**
+ * RDS for PostgreSQL: a major only. AWS picks the newest minor at creation and upgrades minors
+ * in the maintenance window, and the provider does not report that as drift (a pinned
+ * MAJOR.MINOR would be "downgraded" by the next `pulumi up` after such an upgrade, which fails).
+ */
+export const DEFAULT_POSTGRES_VERSION = "16";
+/** Aurora needs MAJOR.MINOR; minors then change only when the config changes. */
+export const DEFAULT_AURORA_VERSION = "16.6";
+export const DEFAULT_INSTANCE_CLASS_RDS = "db.t4g.micro";
+export const DEFAULT_INSTANCE_CLASS_AURORA = "db.t4g.medium";
+export const DEFAULT_BACKUP_RETENTION_DAYS = 7;
+export const DEFAULT_BACKUP_WINDOW = "03:00-04:00";
+export const DEFAULT_MAINTENANCE_WINDOW = "sun:04:30-sun:05:30";
+export const DEFAULT_MIN_ACU = 0.5;
+export const DEFAULT_MAX_ACU = 4;
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 // ---------------------------------------------------------------------------------------------
 // Named defaults (the `DatabaseArgs` docs quote them; a test checks the two agree).
 // ---------------------------------------------------------------------------------------------
-/** The PostgreSQL port, for the database, the proxy and every security group rule. */
-export const DB_PORT = 5432;
+export { DB_PORT };
 export const DEFAULT_DATABASE_NAME = "app";
 export const DEFAULT_MASTER_USERNAME = "app_admin";
 export const DEFAULT_APP_USERNAME = "app_user";
@@ -67,30 +77,213 @@ export const MAX_DB_IDENTIFIER_LENGTH = 63;
 /** Length of RDS Proxy names (AWS limit 60). */
 export const MAX_PROXY_NAME_LENGTH = 60;
 
-export const DATABASE_ENGINES = [
-    "postgres",
-    "aurora-postgresql",
-    "aurora-serverless",
-] as const satisfies readonly DatabaseEngine[];
-
 // ---------------------------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------------------------
+/** Alarm thresholds; the first three are the `alarms` config keys of the same name. */
+export interface DatabaseAlarmThresholds {
+    /**
+     * Alarm when the database (the writer on Aurora) averages more CPU than this, in percent,
+     * for 15 minutes.
+     * @default 80
+     */
+    dbCpuPercent?: number;
+    /**
+     * Alarm when free storage (RDS: FreeStorageSpace; Aurora provisioned: the writer's
+     * FreeLocalStorage) falls below this many MB. Not used by Aurora Serverless v2, which
+     * alarms on ACUUtilization above 90% instead.
+     * @default 2048
+     */
+    dbFreeStorageMb?: number;
+    /**
+     * Alarm when the database has more connections than this for 10 minutes.
+     * @default 80
+     */
+    dbConnections?: number;
+    /**
+     * Alarm when the RDS Proxy has more client connections than this for 10 minutes (only
+     * with `proxy`).
+     * @default 1000
+     */
+    proxyClientConnections?: number;
+}
+
 /**
- * The component's arguments as validation reads them: `DatabaseArgs` itself (one list of
- * fields, documented there), with the wiring loosened to `unknown` because those may be
- * Outputs and are checked only when they are plain values.
+ * The options of the database: the `database` config object, and the plain part of
+ * `Database`'s arguments. Every default and rule lives in {@link planDatabase}.
  */
-export type DatabasePlanInput = Omit<
-    DatabaseArgs,
-    "vpcId" | "isolatedSubnetIds" | "privateSubnetIds" | "availabilityZones" | "alarmTopicArn" | "kmsKeyArn"
-> & {
+export interface DatabaseOptions {
+    /**
+     * The engine: `postgres` (one RDS instance, Multi-AZ standby with `multiAz`),
+     * `aurora-postgresql` (provisioned Aurora cluster) or `aurora-serverless` (Aurora
+     * Serverless v2).
+     * @example "postgres"
+     */
+    engine: DatabaseEngine;
+    /**
+     * PostgreSQL version: a major alone (`"16"`, RDS only: AWS picks the newest minor and
+     * upgrades minors in the maintenance window, without drift in the stack) or MAJOR.MINOR
+     * (`"16.6"`, required for Aurora: pinned, automatic minor upgrades off, change it here to
+     * upgrade). The major picks the parameter group family (`postgres16` /
+     * `aurora-postgresql16`); major upgrades are never applied implicitly.
+     * @default - "16" for postgres, "16.6" for the Aurora engines
+     * @example "17"
+     */
+    engineVersion?: string;
+    /**
+     * Instance class. Aurora Serverless v2 always uses `db.serverless`.
+     * @default - "db.t4g.micro" for postgres, "db.t4g.medium" for aurora-postgresql, "db.serverless" for aurora-serverless
+     * @example "db.m7g.large"
+     */
+    instanceClass?: string;
+    /**
+     * Initial gp3 storage in GiB (engine `postgres` only; ignored by Aurora, whose storage grows
+     * by itself).
+     * @default 20
+     */
+    allocatedStorageGb?: number;
+    /**
+     * Upper limit of storage autoscaling in GiB (engine `postgres` only; ignored by Aurora).
+     * At least 10% above `allocatedStorageGb` (AWS rejects less). Autoscaling changes to the
+     * allocated storage do not show as drift.
+     * @default 100
+     */
+    maxAllocatedStorageGb?: number;
+    /**
+     * A synchronous standby in another AZ (RDS) or a reader in another AZ (Aurora).
+     * @default false
+     */
+    multiAz?: boolean;
+    /**
+     * Production data safety. `true`: AWS deletion protection, a kept final snapshot with a
+     * unique stable name, Pulumi `protect` on the instance / cluster and every cluster
+     * instance, and changes applied in the maintenance window. `false` (dev): a destroy that
+     * needs no manual step, and changes applied immediately.
+     * @default true
+     */
+    deletionProtection?: boolean;
+    /**
+     * Days of automated backups (point-in-time recovery), 1 to 35.
+     * @default 7
+     */
+    backupRetentionDays?: number;
+    /**
+     * Daily backup window, UTC (`hh:mm-hh:mm`, at least 30 minutes, not overlapping the
+     * maintenance window).
+     * @default "03:00-04:00"
+     */
+    backupWindow?: string;
+    /**
+     * Weekly maintenance window, UTC (`ddd:hh:mm-ddd:hh:mm`).
+     * @default "sun:04:30-sun:05:30"
+     */
+    maintenanceWindow?: string;
+    /**
+     * Aurora Serverless v2 minimum capacity in ACUs (0 to 256 in steps of 0.5). 0 lets the
+     * cluster pause when idle (needs a recent engine version; not with `proxy`).
+     * @default 0.5
+     */
+    minCapacityAcu?: number;
+    /**
+     * Aurora Serverless v2 maximum capacity in ACUs (1 to 256 in steps of 0.5).
+     * @default 4
+     */
+    maxCapacityAcu?: number;
+    /**
+     * Seconds of inactivity before an Aurora Serverless v2 cluster with `minCapacityAcu: 0`
+     * pauses (300 to 86400). Only with `minCapacityAcu: 0`.
+     * @default 300
+     */
+    secondsUntilAutoPause?: number;
+    /**
+     * IAM database authentication: the application logs in with short-lived IAM tokens
+     * (`connection.iamConnectArn(appUsername)`) and no application password exists. When
+     * false, a generated application password is stored in Secrets Manager
+     * (`connection.appUserSecretArn`).
+     * @default true
+     */
+    iamAuth?: boolean;
+    /**
+     * Customer-managed KMS key ARN for storage, the master secret, the application secret
+     * and Performance Insights.
+     * @default - the AWS-managed keys (aws/rds, aws/secretsmanager)
+     * @example "arn:aws:kms:eu-west-1:123456789012:key/0b6c...-..."
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Performance Insights with 7 days of retention (the free tier). Turned off automatically
+     * for the micro and small burstable classes.
+     * @default true
+     */
+    performanceInsights?: boolean;
+    /**
+     * Enhanced Monitoring interval in seconds (0 = off; 1, 5, 10, 15, 30 or 60). Creates a
+     * monitoring role with the AWS-managed `AmazonRDSEnhancedMonitoringRole` policy.
+     * @default 0
+     */
+    monitoringIntervalSeconds?: number;
+    /**
+     * Retention of the PostgreSQL log groups (`/aws/rds/instance/<id>/postgresql`, ...),
+     * which the component declares before RDS would create them without retention.
+     * @default 30
+     */
+    logRetentionDays?: number;
+    /**
+     * The database created at launch.
+     * @default "app"
+     */
+    databaseName?: string;
+    /**
+     * Master user name; its password is generated and rotated by RDS in Secrets Manager.
+     * @default "app_admin"
+     */
+    masterUsername?: string;
+    /**
+     * RDS Proxy in front of the database (in the private subnets, TLS required). Clients then
+     * connect to the proxy endpoint and `allowFrom` admits them to the proxy's security group;
+     * admin clients (migrations) still connect to the database itself (`connection.adminHost`,
+     * admitted with `connection.allowAdminFrom`).
+     * @default false
+     */
+    proxy?: boolean;
+    /**
+     * Share of the database's `max_connections` the proxy may open (1 to 100).
+     * @default 50
+     */
+    proxyMaxConnectionsPercent?: number;
+    /**
+     * A tiny EC2 bastion in a private subnet, reachable only through SSM Session Manager (no
+     * inbound rule, no key pair), for port forwarding to the database.
+     * @default false
+     */
+    bastion?: boolean;
+    /**
+     * Bastion instance type; Graviton types get the arm64 Amazon Linux 2023 AMI, others x86_64.
+     * @default "t4g.nano"
+     */
+    bastionInstanceType?: string;
+    /**
+     * The least-privilege role the application logs in as (created by the migrations).
+     * @default "app_user"
+     */
+    appUsername?: string;
+    /**
+     * Alarm thresholds; pass `settings.alarms`.
+     * @default {} (each threshold's own default)
+     */
+    alarms?: DatabaseAlarmThresholds;
+}
+
+/**
+ * What validation reads: the options, with the wiring of `Database` (which may be Outputs,
+ * checked only when they are plain values) loosened to `unknown`.
+ */
+export type DatabasePlanInput = DatabaseOptions & {
     vpcId?: unknown;
     isolatedSubnetIds?: unknown;
     privateSubnetIds?: unknown;
     availabilityZones?: unknown;
     alarmTopicArn?: unknown;
-    kmsKeyArn?: unknown;
 };
 
 /** The arguments with every default resolved. */
@@ -152,11 +345,6 @@ const INSTANCE_CLASS = /^db\.[a-z0-9-]+\.[a-z0-9]+$/;
 const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 
-function show(v: unknown): string {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s;
-}
-
 function versionParts(v: string): { major: number; minor?: number } | undefined {
     const m = VERSION.exec(v);
     return m ? { major: Number(m[1]), minor: m[2] === undefined ? undefined : Number(m[2]) } : undefined;
@@ -190,10 +378,10 @@ function plainStrings(v: unknown): string[] | undefined {
  * once, one line each (`<key>: got <value>; <constraint>. Fix: <how>`); the component
  * throws them before it declares any child.
  */
-export function planDatabase(name: string, a: DatabasePlanInput): { plan?: ResolvedDatabasePlan; problems: string[] } {
-    const problems: string[] = [];
+export function planDatabase(name: string, a: DatabasePlanInput): { plan?: ResolvedDatabasePlan; problems: Problem[] } {
+    const problems: Problem[] = [];
     const bad = (key: string, got: unknown, constraint: string, fix: string) =>
-        problems.push(`${key}: got ${show(got)}; ${constraint}. Fix: ${fix}`);
+        problems.push(problem(key, got, constraint, fix));
 
     if (!COMPONENT_NAME.test(name)) {
         bad(
@@ -293,9 +481,13 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     // Storage (RDS only).
     const allocatedStorageGb = a.allocatedStorageGb ?? DEFAULT_ALLOCATED_STORAGE_GB;
     const maxAllocatedStorageGb = a.maxAllocatedStorageGb ?? DEFAULT_MAX_ALLOCATED_STORAGE_GB;
-    // Aurora ignores them: its storage grows by itself. (They are not rejected there because
-    // the validated config always carries their defaults; the config rejects explicit values.)
-    if (!aurora) {
+    // Aurora's storage grows by itself: a size given for it is a mistake.
+    if (aurora) {
+        for (const k of ["allocatedStorageGb", "maxAllocatedStorageGb"] as const) {
+            if (a[k] !== undefined)
+                bad(k, a[k], "applies only to engine postgres (Aurora storage grows by itself)", `remove ${k}`);
+        }
+    } else {
         if (!isWhole(allocatedStorageGb, 20, 65536))
             bad(
                 "allocatedStorageGb",
@@ -571,7 +763,8 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
             "pass the AZs of the isolated subnets, or omit availabilityZones",
         );
     }
-    if (a.alarmTopicArn === "" || a.alarmTopicArn === undefined) {
+    // Wiring is checked when given (the component always gives it; the stack config has none).
+    if ("alarmTopicArn" in a && (a.alarmTopicArn === "" || a.alarmTopicArn === undefined)) {
         bad("alarmTopicArn", a.alarmTopicArn, "alarms need an SNS topic", "pass AlarmTopic.topicArn");
     }
 
@@ -642,13 +835,6 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
             alarms,
         },
     };
-}
-
-/** The error the component throws: names the component and lists every problem. */
-export function databaseArgsError(name: string, problems: readonly string[]): Error {
-    return new Error(
-        `Database "${name}": invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

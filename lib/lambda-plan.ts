@@ -8,21 +8,22 @@
  * value type `T`, so the component passes `pulumi.Output<string>` and tests pass strings. The
  * shape of every result (which keys, which statements) depends on plain arguments only.
  */
-import { DEFAULT_LAMBDA_MEMORY_MB, DEFAULT_LAMBDA_TIMEOUT_SECONDS, DEFAULT_LOG_RETENTION_DAYS } from "./config";
+import { LOG_RETENTION_DAYS } from "./aws-facts";
+import { Problem, problem } from "./problems";
 import { assumeRolePolicy } from "./iam";
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and limits (the component's `@default` tags name these values; a test checks both)
 // ---------------------------------------------------------------------------------------------
-export const DEFAULT_MEMORY_MB = DEFAULT_LAMBDA_MEMORY_MB;
-export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_LAMBDA_TIMEOUT_SECONDS;
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 15;
 export const DEFAULT_ARCHITECTURE = "arm64";
 export const DEFAULT_RUNTIME = "nodejs22.x";
-export const DEFAULT_FUNCTION_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS;
+export const DEFAULT_FUNCTION_LOG_RETENTION_DAYS = 30;
 export const DEFAULT_CORS_ALLOW_ORIGINS: readonly string[] = [];
 export const DEFAULT_THROTTLING_RATE_LIMIT = 50;
 export const DEFAULT_THROTTLING_BURST_LIMIT = 100;
-export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = DEFAULT_LOG_RETENTION_DAYS;
+export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 30;
 export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
 export const DEFAULT_TRACING = "off";
 
@@ -52,6 +53,222 @@ export const THROTTLING_RATE_LIMIT_RANGE = { min: 1, max: 10000 } as const;
 export const THROTTLING_BURST_LIMIT_RANGE = { min: 1, max: 5000 } as const;
 /** The app's pool size limit (`MAX_POOL_MAX` in app/src/config.ts). */
 export const DB_POOL_MAX_RANGE = { min: 1, max: 20 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Options: the `compute.lambda` and `compute.api` config objects, and LambdaService's arguments
+// ---------------------------------------------------------------------------------------------
+/** The functions of the lambda mode. */
+export interface LambdaOptions {
+    /**
+     * Memory of the API and migration functions in MB (CPU grows with it), 128 to 10240.
+     * @default 512
+     * @example 1024
+     */
+    memoryMb?: number;
+    /**
+     * Timeout of the API function in seconds, 1 to 29 (the HTTP API gives up after 30 s). The
+     * app needs about 15 s at worst: a connect, a statement, and one retry after a rotation.
+     * @default 15
+     * @example 20
+     */
+    timeoutSeconds?: number;
+    /**
+     * Concurrency reserved for the API function: a ceiling on its containers (and so on its
+     * database connections) and a guarantee against other functions of the account. 0 stops it.
+     * @default - none (the account's unreserved pool)
+     * @example 50
+     */
+    reservedConcurrency?: number;
+    /**
+     * Instruction set of both functions.
+     * @default "arm64"
+     * @example "x86_64"
+     */
+    architecture?: Architecture;
+    /**
+     * Node.js runtime of both functions.
+     * @default "nodejs22.x"
+     * @example "nodejs24.x"
+     */
+    runtime?: Runtime;
+    /**
+     * Retention of both functions' log groups, in days (a value CloudWatch Logs accepts).
+     * @default 30
+     * @example 90
+     */
+    logRetentionDays?: number;
+    /**
+     * Timeout of the migration function in seconds, 60 to 900. The migrations' statement timeout
+     * is set 30 s below it, so a slow statement is cancelled and rolled back with a clear error.
+     * @default 300
+     * @example 900
+     */
+    migrationTimeoutSeconds?: number;
+    /**
+     * AWS X-Ray tracing of both functions: `"active"` samples and records traces (and grants
+     * the functions `xray:PutTraceSegments`).
+     * @default "off"
+     * @example "active"
+     */
+    tracing?: Tracing;
+    /**
+     * Database connections each API container keeps open at most (`DB_POOL_MAX`), 1 to 20.
+     * Total connections are at most this times the function's concurrency.
+     * @default - the app's own default (2)
+     * @example 4
+     */
+    dbPoolMax?: number;
+}
+
+/** The HTTP API in front of the app (the public entry of the lambda mode). */
+export interface HttpApiOptions {
+    /**
+     * Origins browsers may call the API from. Empty: no CORS configuration, so browsers refuse
+     * cross-origin calls (same-origin and server-side clients are unaffected).
+     * @default []
+     * @example ["https://app.example.com"]
+     */
+    corsAllowOrigins?: readonly string[];
+    /**
+     * Steady-state request rate limit of the API (requests per second, all clients together).
+     * @default 50
+     * @example 200
+     */
+    throttlingRateLimit?: number;
+    /**
+     * Burst limit of the API (requests), 1 to 5000.
+     * @default 100
+     * @example 400
+     */
+    throttlingBurstLimit?: number;
+    /**
+     * Retention of the HTTP API's access log group, in days.
+     * @default 30
+     * @example 365
+     */
+    accessLogRetentionDays?: number;
+}
+
+/** The defaults the `@default` tags above document (a test checks the two agree). */
+export const LAMBDA_DEFAULTS = {
+    memoryMb: DEFAULT_MEMORY_MB,
+    timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
+    architecture: DEFAULT_ARCHITECTURE,
+    runtime: DEFAULT_RUNTIME,
+    logRetentionDays: DEFAULT_FUNCTION_LOG_RETENTION_DAYS,
+    migrationTimeoutSeconds: DEFAULT_MIGRATION_TIMEOUT_SECONDS,
+    tracing: DEFAULT_TRACING,
+} as const;
+export const HTTP_API_DEFAULTS = {
+    corsAllowOrigins: DEFAULT_CORS_ALLOW_ORIGINS,
+    throttlingRateLimit: DEFAULT_THROTTLING_RATE_LIMIT,
+    throttlingBurstLimit: DEFAULT_THROTTLING_BURST_LIMIT,
+    accessLogRetentionDays: DEFAULT_ACCESS_LOG_RETENTION_DAYS,
+} as const;
+
+const ORIGIN = /^(\*|https?:\/\/[a-z0-9.-]+(:\d+)?)$/;
+
+/** Checks helpers: each pushes a problem when the value is set and out of bounds. */
+function checker(problems: Problem[]) {
+    return {
+        wholeIn(key: string, value: unknown, range: { min: number; max: number }, unit = "") {
+            if (value === undefined) return;
+            if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
+                problems.push(
+                    problem(
+                        key,
+                        value,
+                        `expected a whole number from ${range.min} to ${range.max}${unit}`,
+                        `set ${key} to a value in that range`,
+                    ),
+                );
+            }
+        },
+        oneOf(key: string, value: unknown, allowed: readonly (string | number)[]) {
+            if (value !== undefined && !allowed.includes(value as string | number))
+                problems.push(
+                    problem(key, value, `expected one of: ${allowed.join(", ")}`, `set ${key} to one of them`),
+                );
+        },
+    };
+}
+
+/** Validates the functions' options; the defaults are {@link LAMBDA_DEFAULTS}. */
+export function planLambda(o: LambdaOptions): Problem[] {
+    const problems: Problem[] = [];
+    const { wholeIn, oneOf } = checker(problems);
+    wholeIn("memoryMb", o.memoryMb, MEMORY_MB_RANGE, " (MB)");
+    wholeIn("timeoutSeconds", o.timeoutSeconds, TIMEOUT_SECONDS_RANGE, " (the HTTP API times out at 30 s)");
+    wholeIn("reservedConcurrency", o.reservedConcurrency, RESERVED_CONCURRENCY_RANGE);
+    wholeIn("migrationTimeoutSeconds", o.migrationTimeoutSeconds, MIGRATION_TIMEOUT_SECONDS_RANGE);
+    wholeIn("dbPoolMax", o.dbPoolMax, DB_POOL_MAX_RANGE);
+    oneOf("architecture", o.architecture, ARCHITECTURES);
+    oneOf("runtime", o.runtime, RUNTIMES);
+    oneOf("tracing", o.tracing, TRACING_MODES);
+    oneOf("logRetentionDays", o.logRetentionDays, LOG_RETENTION_DAYS);
+    return problems;
+}
+
+/** Validates the HTTP API's options; the defaults are {@link HTTP_API_DEFAULTS}. */
+export function planHttpApi(o: HttpApiOptions): Problem[] {
+    const problems: Problem[] = [];
+    const { wholeIn, oneOf } = checker(problems);
+    oneOf("accessLogRetentionDays", o.accessLogRetentionDays, LOG_RETENTION_DAYS);
+    const r = o.throttlingRateLimit;
+    if (
+        r !== undefined &&
+        (typeof r !== "number" ||
+            !Number.isFinite(r) ||
+            r < THROTTLING_RATE_LIMIT_RANGE.min ||
+            r > THROTTLING_RATE_LIMIT_RANGE.max)
+    ) {
+        problems.push(
+            problem(
+                "throttlingRateLimit",
+                r,
+                `expected requests per second from ${THROTTLING_RATE_LIMIT_RANGE.min} to ${THROTTLING_RATE_LIMIT_RANGE.max}`,
+                `set throttlingRateLimit to ${DEFAULT_THROTTLING_RATE_LIMIT}`,
+            ),
+        );
+    }
+    wholeIn("throttlingBurstLimit", o.throttlingBurstLimit, THROTTLING_BURST_LIMIT_RANGE);
+    const origins = o.corsAllowOrigins;
+    if (origins !== undefined) {
+        if (!Array.isArray(origins)) {
+            problems.push(
+                problem(
+                    "corsAllowOrigins",
+                    origins,
+                    'expected a list of origins such as ["https://app.example.com"]',
+                    "list the origins",
+                ),
+            );
+        } else {
+            for (const [i, origin] of origins.entries()) {
+                if (typeof origin !== "string" || !ORIGIN.test(origin))
+                    problems.push(
+                        problem(
+                            `corsAllowOrigins[${i}]`,
+                            origin,
+                            "expected an origin such as https://app.example.com (scheme and host, no path), or *",
+                            "correct or remove it",
+                        ),
+                    );
+            }
+            if (origins.includes("*") && origins.length > 1) {
+                problems.push(
+                    problem(
+                        "corsAllowOrigins",
+                        origins,
+                        '"*" already allows every origin; list either "*" alone or explicit origins',
+                        'keep "*" alone, or remove it',
+                    ),
+                );
+            }
+        }
+    }
+    return problems;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Environment variables (names as app/src/config.ts reads them)

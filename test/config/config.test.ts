@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as path from "path";
 import { z } from "zod";
+import { AUTO_PAUSE_MIN_VERSION } from "../../lib/aws-facts";
 import {
-    AUTO_PAUSE_MIN_VERSION,
     CONFIG_KEYS,
     ConfigError,
     parseConfig,
@@ -15,8 +15,15 @@ import * as fs from "fs";
 import * as configReference from "../../lib/config-reference";
 import { CONFIG_REFERENCE } from "../../lib/config-reference";
 import { loadStack } from "../../tools/stack-files";
+import { NetworkPlan } from "../../lib/network-plan";
+import { HTTP_API_DEFAULTS, LAMBDA_DEFAULTS } from "../../lib/lambda-plan";
 
 const root = path.resolve(__dirname, "..", "..");
+/** The new VPC's resolved plan (fails the test for an existing VPC). */
+function vpc(s: Settings): NetworkPlan {
+    assert.strictEqual(s.network.kind, "new");
+    return s.network.plan as NetworkPlan;
+}
 const minimal = (): RawConfig => ({ database: { engine: "postgres" }, compute: { mode: "lambda" } });
 
 /** The problems a config yields (fails the test when it parses). */
@@ -54,21 +61,21 @@ describe("config: the committed stacks", () => {
 
     it("dev: 2 AZs, one NAT, lambda, a destroyable database", () => {
         const s = settingsOf("dev");
-        assert.strictEqual(s.network.azCount, 2);
-        assert.strictEqual(s.network.natGateways, "single");
+        assert.strictEqual(vpc(s).azCount, 2);
+        assert.strictEqual(vpc(s).natGateways, "single");
         assert.strictEqual(s.compute.mode, "lambda");
         assert.strictEqual(s.compute.ingress, "apiGateway");
-        assert.strictEqual(s.database.deletionProtection, false);
-        assert.strictEqual(s.database.instanceClass, "db.t4g.micro");
+        assert.strictEqual(s.databasePlan.deletionProtection, false);
+        assert.strictEqual(s.databasePlan.instanceClass, "db.t4g.micro");
     });
 
     it("prod: 3 AZs, NAT per AZ, Multi-AZ, deletion protection, 30 days of backups", () => {
         const s = settingsOf("prod");
-        assert.strictEqual(s.network.azCount, 3);
-        assert.strictEqual(s.network.natGateways, "perAz");
-        assert.strictEqual(s.database.multiAz, true);
-        assert.strictEqual(s.database.deletionProtection, true);
-        assert.strictEqual(s.database.backupRetentionDays, 30);
+        assert.strictEqual(vpc(s).azCount, 3);
+        assert.strictEqual(vpc(s).natGateways, "perAz");
+        assert.strictEqual(s.databasePlan.multiAz, true);
+        assert.strictEqual(s.databasePlan.deletionProtection, true);
+        assert.strictEqual(s.databasePlan.backupRetentionDays, 30);
         // ecs is the target for prod but not available yet; prod runs lambda meanwhile.
         assert.strictEqual(s.compute.mode, "lambda");
     });
@@ -87,23 +94,22 @@ describe("config: the committed stacks", () => {
 describe("config: defaults", () => {
     it("a minimal config gets safe defaults", () => {
         const s = parseConfig(minimal());
-        assert.strictEqual(s.network.cidr, "10.0.0.0/16");
-        assert.strictEqual(s.network.isolatedSubnetAcl, true);
-        assert.strictEqual(s.database.deletionProtection, true, "deletion protection is on unless turned off");
-        assert.strictEqual(s.database.iamAuth, true);
-        assert.strictEqual(s.database.multiAz, false);
-        assert.strictEqual(s.database.minCapacityAcu, undefined, "no ACUs for an RDS instance");
+        assert.strictEqual(vpc(s).cidr, "10.0.0.0/16");
+        assert.strictEqual(vpc(s).isolatedSubnetAcl, true);
+        assert.strictEqual(s.databasePlan.deletionProtection, true, "deletion protection is on unless turned off");
+        assert.strictEqual(s.databasePlan.iamAuth, true);
+        assert.strictEqual(s.databasePlan.multiAz, false);
+        assert.strictEqual(s.databasePlan.scaling, undefined, "no ACUs for an RDS instance");
     });
 
     it("instance class depends on the engine", () => {
         assert.strictEqual(
-            parseConfig(withField("database", { engine: "aurora-postgresql" })).database.instanceClass,
+            parseConfig(withField("database", { engine: "aurora-postgresql" })).databasePlan.instanceClass,
             "db.t4g.medium",
         );
-        const sls = parseConfig(withField("database", { engine: "aurora-serverless" })).database;
+        const sls = parseConfig(withField("database", { engine: "aurora-serverless" })).databasePlan;
         assert.strictEqual(sls.instanceClass, "db.serverless");
-        assert.strictEqual(sls.minCapacityAcu, 0.5);
-        assert.strictEqual(sls.maxCapacityAcu, 4);
+        assert.deepStrictEqual(sls.scaling, { minCapacity: 0.5, maxCapacity: 4 });
     });
 });
 
@@ -226,7 +232,7 @@ describe("config: every invalid value is rejected with its key, the value and wh
                     minCapacityAcu: 0,
                 }),
             );
-            assert.strictEqual(s.database.minCapacityAcu, 0);
+            assert.strictEqual(s.databasePlan.scaling?.minCapacity, 0);
             problems(
                 withField("database", {
                     engine: "aurora-serverless",
@@ -319,7 +325,8 @@ describe("config: every invalid value is rejected with its key, the value and wh
         assert.ok(
             ps.some(
                 (p) =>
-                    p.startsWith("private-app:network.existingVpc.isolatedSubnetIds: ") && /2 or 3 subnet ids/.test(p),
+                    p.startsWith("private-app:network.existingVpc.isolatedSubnetIds: ") &&
+                    /as many subnets as private subnets \(2\)/.test(p),
             ),
             ps.join("\n"),
         );
@@ -336,7 +343,7 @@ describe("config: every invalid value is rejected with its key, the value and wh
         assert.strictEqual(ps.length, 1, ps.join("\n"));
         assert.match(
             ps[0],
-            /^private-app:network\.existingVpc\.isolatedSubnetIds: got "subnet-0a000000"; this subnet is also listed in privateSubnetIds/,
+            /^private-app:network\.existingVpc\.isolatedSubnetIds\[0\]: got "subnet-0a000000"; is also in privateSubnetIds/,
         );
     });
     it("an existing VPC with settings it does not use", () => {
@@ -360,7 +367,8 @@ describe("config: every invalid value is rejected with its key, the value and wh
                 },
             }),
         );
-        assert.deepStrictEqual(s.network.existingVpc?.isolatedSubnetIds, ["subnet-0c000000", "subnet-0d000000"]);
+        assert.strictEqual(s.network.kind, "existing");
+        assert.deepStrictEqual(s.network.plan.isolatedSubnetIds, ["subnet-0c000000", "subnet-0d000000"]);
     });
 });
 
@@ -460,12 +468,10 @@ describe("config: the reference in README.md", () => {
         assert.strictEqual(new Set(documented).size, documented.length, "no key documented twice");
     });
 
-    it("documents the defaults the code applies", () => {
-        const base = parseConfig(minimal()) as unknown as Record<string, unknown>;
-        const serverless = parseConfig(withField("database", { engine: "aurora-serverless" })) as unknown as Record<
-            string,
-            unknown
-        >;
+    it("documents the defaults the planners apply", () => {
+        // What the code resolves for each documented key, from a minimal config.
+        const base = parseConfig(minimal());
+        const serverless = parseConfig(withField("database", { engine: "aurora-serverless" })).databasePlan;
         const existing = parseConfig(
             withField("network", {
                 existingVpc: {
@@ -474,7 +480,24 @@ describe("config: the reference in README.md", () => {
                     isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"],
                 },
             }),
-        ) as unknown as Record<string, unknown>;
+        ).network.plan as unknown as Record<string, unknown>;
+        const db = base.databasePlan as unknown as Record<string, unknown>;
+        const applied: Record<string, (key: string) => unknown> = {
+            "network.existingVpc": (k) => existing[k],
+            network: (k) => (vpc(base) as unknown as Record<string, unknown>)[k],
+            database: (k) =>
+                k === "minCapacityAcu"
+                    ? serverless.scaling?.minCapacity
+                    : k === "maxCapacityAcu"
+                      ? serverless.scaling?.maxCapacity
+                      : db[k],
+            "compute.lambda": (k) => (LAMBDA_DEFAULTS as Record<string, unknown>)[k],
+            "compute.api": (k) => (HTTP_API_DEFAULTS as Record<string, unknown>)[k],
+            alarms: (k) =>
+                k === "emails"
+                    ? base.alarms.emails
+                    : (base.databasePlan.alarms as unknown as Record<string, unknown>)[k],
+        };
         let checked = 0;
         for (const row of CONFIG_REFERENCE) {
             let expected: unknown;
@@ -483,16 +506,15 @@ describe("config: the reference in README.md", () => {
             } catch {
                 continue; // a sentence: checked by its own test
             }
-            const settings = row.key.startsWith("network.existingVpc.")
-                ? existing
-                : /CapacityAcu$/.test(row.key)
-                  ? serverless
-                  : base;
-            const actual = row.key
-                .split(".")
-                .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], settings);
             if (typeof expected === "object" && expected !== null && !Array.isArray(expected)) continue; // whole objects
-            assert.deepStrictEqual(actual, expected, `documented default of ${row.key}`);
+            const parent = row.key.slice(0, row.key.lastIndexOf("."));
+            const resolve = applied[parent];
+            assert.ok(resolve, `no resolver for ${row.key}`);
+            assert.deepStrictEqual(
+                resolve(row.key.slice(parent.length + 1)),
+                expected,
+                `documented default of ${row.key}`,
+            );
             checked++;
         }
         assert.ok(checked >= 40, `only ${checked} defaults checked`);
@@ -521,16 +543,19 @@ describe("config: the reference in README.md", () => {
 
 describe("config: engine versions", () => {
     it("postgres takes a major alone (AWS upgrades minors) or a pinned MAJOR.MINOR", () => {
-        assert.strictEqual(parseConfig(minimal()).database.engineVersion, "16");
-        assert.strictEqual(parseConfig(withField("database", { engineVersion: "17" })).database.engineVersion, "17");
+        assert.strictEqual(parseConfig(minimal()).databasePlan.engineVersion, "16");
         assert.strictEqual(
-            parseConfig(withField("database", { engineVersion: "16.6" })).database.engineVersion,
+            parseConfig(withField("database", { engineVersion: "17" })).databasePlan.engineVersion,
+            "17",
+        );
+        assert.strictEqual(
+            parseConfig(withField("database", { engineVersion: "16.6" })).databasePlan.engineVersion,
             "16.6",
         );
     });
     it("Aurora defaults to a pinned MAJOR.MINOR and rejects a major alone, once", () => {
         assert.strictEqual(
-            parseConfig(withField("database", { engine: "aurora-postgresql" })).database.engineVersion,
+            parseConfig(withField("database", { engine: "aurora-postgresql" })).databasePlan.engineVersion,
             "16.6",
         );
         expectOne(

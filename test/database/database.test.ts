@@ -710,7 +710,7 @@ describe("components/database", function () {
                 const db = new Database("db", { ...settings.database, ...WIRING, alarms: settings.alarms });
                 const rs = await settle(mocks);
                 assert.equal(ofType(rs, T.subnetGroup).length, 1);
-                assert.equal(db.plan.instanceClass, settings.database.instanceClass);
+                assert.deepEqual(db.plan, settings.databasePlan, "the component resolves what the config resolved");
                 assert.strictEqual(inputs(primary(rs, engine)).deletionProtection, true);
             });
         }

@@ -16,8 +16,6 @@ import {
     DEFAULT_MIN_ACU,
     DEFAULT_AURORA_VERSION,
     DEFAULT_POSTGRES_VERSION,
-} from "../../lib/config";
-import {
     DEFAULT_ALARM_DB_CONNECTIONS,
     DEFAULT_ALARM_DB_CPU_PERCENT,
     DEFAULT_ALARM_DB_FREE_STORAGE_MB,
@@ -41,7 +39,10 @@ import {
     serverlessScaling,
 } from "../../lib/database-plan";
 
-const SOURCE = fs.readFileSync(path.join(__dirname, "../../components/database.ts"), "utf8");
+// The options (with their defaults) live in the planner; the component adds the wiring.
+const SOURCE =
+    fs.readFileSync(path.join(__dirname, "../../lib/database-plan.ts"), "utf8") +
+    fs.readFileSync(path.join(__dirname, "../../components/database.ts"), "utf8");
 
 interface Field {
     name: string;
@@ -54,6 +55,7 @@ interface Field {
 /** The fields of an exported interface with their doc comments. */
 function fieldsOf(interfaceName: string): Field[] {
     const start = SOURCE.indexOf(`export interface ${interfaceName} {`);
+    if (interfaceName.includes(" extends ")) assert.ok(start >= 0);
     assert.ok(start >= 0, `interface ${interfaceName} not found`);
     const body = SOURCE.slice(start, SOURCE.indexOf("\n}\n", start));
     const fields: Field[] = [];
@@ -114,7 +116,7 @@ const WIRING = {
 };
 
 describe("components/database: documented defaults", () => {
-    const args = fieldsOf("DatabaseArgs");
+    const args = [...fieldsOf("DatabaseOptions"), ...fieldsOf("DatabaseArgs extends DatabaseOptions")];
     const alarms = fieldsOf("DatabaseAlarmThresholds");
 
     it("documents every field, with a @default on every optional one and none on required ones", () => {

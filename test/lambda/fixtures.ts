@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseConnection } from "../../components/contracts";
-import type { LambdaServiceArgs, LambdaServiceCode } from "../../components/lambda-service";
+import type { LambdaServiceArgs, LambdaServiceCode } from "../../components/compute/lambda-service";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";

@@ -3,8 +3,12 @@ import * as fs from "fs";
 import * as path from "path";
 import fc from "fast-check";
 import * as ts from "typescript";
-import { LAMBDA_SERVICE_DEFAULTS } from "../../components/lambda-service";
-import { SCHEMAS } from "../../lib/config";
+import { HTTP_API_DEFAULTS, LAMBDA_DEFAULTS } from "../../lib/lambda-plan";
+
+const LAMBDA_SERVICE_DEFAULTS = { ...LAMBDA_DEFAULTS, ...HTTP_API_DEFAULTS };
+/** The options (with their defaults) live in the planner; the component adds the wiring. */
+const DOCUMENTED = ["LambdaOptions", "HttpApiOptions", "LambdaServiceArgs"];
+const SOURCES = ["../../lib/lambda-plan.ts", "../../components/compute/lambda-service.ts"];
 import {
     ACCESS_LOG_FIELDS,
     accessLogFormat,
@@ -341,18 +345,23 @@ describe("lambda-plan: migrations, HTTP API, alarms", () => {
 describe("LambdaServiceArgs documentation", () => {
     /** `@default` tag text per property of `LambdaServiceArgs`, and whether it is optional. */
     function documentedDefaults(): Map<string, { optional: boolean; tag: string | undefined }> {
-        const file = path.join(__dirname, "../../components/lambda-service.ts");
-        const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
         const result = new Map<string, { optional: boolean; tag: string | undefined }>();
-        source.forEachChild((node) => {
-            if (!ts.isInterfaceDeclaration(node) || node.name.text !== "LambdaServiceArgs") return;
-            for (const member of node.members) {
-                if (!ts.isPropertySignature(member)) continue;
-                const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === "default");
-                const text = tag === undefined ? undefined : ts.getTextOfJSDocComment(tag.comment)?.trim();
-                result.set(member.name.getText(source), { optional: member.questionToken !== undefined, tag: text });
-            }
-        });
+        for (const rel of SOURCES) {
+            const file = path.join(__dirname, rel);
+            const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+            source.forEachChild((node) => {
+                if (!ts.isInterfaceDeclaration(node) || !DOCUMENTED.includes(node.name.text)) return;
+                for (const member of node.members) {
+                    if (!ts.isPropertySignature(member)) continue;
+                    const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === "default");
+                    const text = tag === undefined ? undefined : ts.getTextOfJSDocComment(tag.comment)?.trim();
+                    result.set(member.name.getText(source), {
+                        optional: member.questionToken !== undefined,
+                        tag: text,
+                    });
+                }
+            });
+        }
         assert.ok(result.size > 0, "LambdaServiceArgs not found");
         return result;
     }
@@ -385,35 +394,24 @@ describe("LambdaServiceArgs documentation", () => {
     });
 
     it("every argument has a summary and an @example", () => {
-        const file = path.join(__dirname, "../../components/lambda-service.ts");
-        const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
-        source.forEachChild((node) => {
-            if (!ts.isInterfaceDeclaration(node) || node.name.text !== "LambdaServiceArgs") return;
-            for (const member of node.members) {
-                const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
-                const name = member.name?.getText(source);
-                assert.ok(
-                    docs.length > 0 && (ts.getTextOfJSDocComment(docs[0].comment) ?? "").length > 10,
-                    `${name} has no summary`,
-                );
-                assert.ok(
-                    ts.getJSDocTags(member).some((t) => t.tagName.text === "example"),
-                    `${name} has no @example`,
-                );
-            }
-        });
-    });
-
-    it("the defaults match the stack config's (compute.lambda and compute.api)", () => {
-        const parsed = SCHEMAS.compute.schema.parse({ mode: "lambda" });
-        const fromConfig = { ...parsed.lambda, ...parsed.api };
-        for (const [key, value] of Object.entries(fromConfig)) {
-            if (value === undefined) continue;
-            assert.deepStrictEqual(
-                (LAMBDA_SERVICE_DEFAULTS as Record<string, unknown>)[key],
-                value,
-                `config default of ${key}`,
-            );
+        for (const rel of SOURCES) {
+            const file = path.join(__dirname, rel);
+            const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+            source.forEachChild((node) => {
+                if (!ts.isInterfaceDeclaration(node) || !DOCUMENTED.includes(node.name.text)) return;
+                for (const member of node.members) {
+                    const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
+                    const name = member.name?.getText(source);
+                    assert.ok(
+                        docs.length > 0 && (ts.getTextOfJSDocComment(docs[0].comment) ?? "").length > 10,
+                        `${name} has no summary`,
+                    );
+                    assert.ok(
+                        ts.getJSDocTags(member).some((t) => t.tagName.text === "example"),
+                        `${name} has no @example`,
+                    );
+                }
+            });
         }
     });
 });

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource, RecordingMocks } from "../../tools/mocks";
 import { byId, ofType, one, settle, useMocks, valueOf } from "../support/harness";
-import { LambdaService, type LambdaServiceArgs } from "../../components/lambda-service";
+import { LambdaService, type LambdaServiceArgs } from "../../components/compute/lambda-service";
 import { ACCESS_LOG_FIELDS, STAGE_NAME, VPC_ENI_ACTIONS } from "../../lib/lambda-plan";
 import {
     ALARM_TOPIC,
@@ -88,9 +88,9 @@ describe("LambdaService (IAM auth, NAT)", function () {
         for (const r of d.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
         assert.deepStrictEqual(counts, {
             [T.component]: 1,
-            [T.sg]: 1,
-            [T.egress]: 2,
-            [T.ingress]: 1, // declared by the (fake) database's allowFrom
+            [T.sg]: 2, // the API function's and the migration function's
+            [T.egress]: 4,
+            [T.ingress]: 2, // declared by the (fake) database's allowFrom / allowAdminFrom
             [T.logGroup]: 3,
             [T.role]: 2,
             [T.rolePolicy]: 2,
@@ -111,12 +111,15 @@ describe("LambdaService (IAM auth, NAT)", function () {
         }
     });
 
-    it("runs both functions in the private subnets behind the Lambda security group only", () => {
-        const sg = one(d.resources, T.sg);
-        assert.strictEqual(inputs(sg).vpcId, VPC_ID);
+    it("runs each function in the private subnets behind its own security group", () => {
+        const groups = { api: one(d.resources, T.sg, "svc-api"), migrate: one(d.resources, T.sg, "svc-lambda") };
+        for (const fn of ["api", "migrate"] as const) {
+            const sg = groups[fn];
+            assert.strictEqual(inputs(sg).vpcId, VPC_ID);
+            assert.deepStrictEqual(inputs(fns[fn]).vpcConfig.subnetIds, PRIVATE_SUBNETS);
+            assert.deepStrictEqual(inputs(fns[fn]).vpcConfig.securityGroupIds, [sg.id]);
+        }
         for (const fn of [fns.api, fns.migrate]) {
-            assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, PRIVATE_SUBNETS);
-            assert.deepStrictEqual(inputs(fn).vpcConfig.securityGroupIds, [sg.id]);
             // Destroy: detach from the Lambda group first (default group), so its ENIs do not
             // hold the group's deletion for the ~20-40 min Lambda takes to release them.
             assert.strictEqual(inputs(fn).replaceSecurityGroupsOnDestroy, true);
@@ -147,43 +150,54 @@ describe("LambdaService (IAM auth, NAT)", function () {
         assert.strictEqual(inputs(fns.api).sourceCodeHash, sha256(API_CODE));
     });
 
-    it("gives the Lambda security group no ingress, egress 5432 to the database and 443 to anywhere (NAT)", () => {
-        const sg = one(d.resources, T.sg);
-        assert.strictEqual(inputs(sg).ingress, undefined);
-        assert.strictEqual(inputs(sg).egress, undefined);
+    it("gives each group no ingress, egress 5432 to the database and 443 to anywhere (NAT)", () => {
         assert.strictEqual(ofType(d.resources, T.sgRule).length, 0);
-        const ingressOnLambdaSg = ofType(d.resources, T.ingress).filter((r) => inputs(r).securityGroupId === sg.id);
-        assert.strictEqual(ingressOnLambdaSg.length, 0);
-        const egress = ofType(d.resources, T.egress).map((r) => inputs(r));
-        for (const e of egress) assert.strictEqual(e.securityGroupId, sg.id);
-        const simplified = egress
-            .map((e) => ({
-                proto: e.ipProtocol,
-                from: e.fromPort,
-                to: e.toPort,
-                sg: e.referencedSecurityGroupId,
-                cidr: e.cidrIpv4,
-            }))
-            .sort((a, b) => a.from - b.from);
-        assert.deepStrictEqual(simplified, [
-            { proto: "tcp", from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
-            { proto: "tcp", from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
-        ]);
+        for (const name of ["svc-api", "svc-lambda"]) {
+            const sg = one(d.resources, T.sg, name);
+            assert.strictEqual(inputs(sg).ingress, undefined);
+            assert.strictEqual(inputs(sg).egress, undefined);
+            const ingressOnIt = ofType(d.resources, T.ingress).filter((r) => inputs(r).securityGroupId === sg.id);
+            assert.strictEqual(ingressOnIt.length, 0);
+            const simplified = ofType(d.resources, T.egress)
+                .map((r) => inputs(r))
+                .filter((e) => e.securityGroupId === sg.id)
+                .map((e) => ({
+                    proto: e.ipProtocol,
+                    from: e.fromPort,
+                    to: e.toPort,
+                    sg: e.referencedSecurityGroupId,
+                    cidr: e.cidrIpv4,
+                }))
+                .sort((a, b) => a.from - b.from);
+            assert.deepStrictEqual(simplified, [
+                { proto: "tcp", from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
+                { proto: "tcp", from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
+            ]);
+        }
     });
 
-    it("admits its security group at the database once, and the migrations wait for that rule", async () => {
-        const sg = one(d.resources, T.sg);
-        assert.strictEqual(
-            d.db.adminAllowed.length,
-            0,
-            "no proxy: the client path is the admin path, no allowAdminFrom",
+    it("admits the API's group on the client path and the migrations' on the admin path, once each", async () => {
+        const api = one(d.resources, T.sg, "svc-api");
+        const migrate = one(d.resources, T.sg, "svc-lambda");
+        assert.deepStrictEqual(
+            d.db.allowed.map((a) => a.name),
+            ["svc-api"],
         );
-        assert.strictEqual(d.db.allowed.length, 1);
-        assert.strictEqual(d.db.allowed[0].name, "svc-lambda");
-        assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
-        const rule = one(d.resources, T.ingress);
-        assert.strictEqual(inputs(rule).referencedSecurityGroupId, sg.id);
-        assert.strictEqual(inputs(rule).securityGroupId, DB_SG);
+        assert.deepStrictEqual(
+            d.db.adminAllowed.map((a) => a.name),
+            ["svc-lambda"],
+        );
+        assert.strictEqual(await valueOf(d.db.allowed[0].source), api.id);
+        assert.strictEqual(await valueOf(d.db.adminAllowed[0].source), migrate.id);
+        const rules = ofType(d.resources, T.ingress).map((r) => [
+            r.name,
+            inputs(r).securityGroupId,
+            inputs(r).referencedSecurityGroupId,
+        ]);
+        assert.deepStrictEqual(rules.sort(), [
+            ["svc-api-to-db", DB_SG, api.id],
+            ["svc-lambda-to-db", DB_SG, migrate.id],
+        ]);
     });
 
     it("passes connection settings, never a password, in the environment (IAM auth)", () => {
@@ -278,6 +292,17 @@ describe("LambdaService (IAM auth, NAT)", function () {
             [T.ingress, "svc-lambda-to-db"],
         ] as const) {
             assert.ok(invDeps.includes(urnOf(type, name)), `the invocation does not depend on ${type} ${name}`);
+        }
+        for (const [type, name] of [
+            [T.egress, "svc-api-to-db"],
+            [T.egress, "svc-api-https"],
+            [T.ingress, "svc-api-to-db"],
+        ] as const) {
+            assert.ok(
+                depsOf(T.fn, "svc-api").includes(urnOf(type, name)),
+                `the API function does not wait for ${type} ${name}`,
+            );
+            assert.ok(!invDeps.includes(urnOf(type, name)), `the migrations need not wait for the API's ${name}`);
         }
         const apiDeps = depsOf(T.fn, "svc-api");
         assert.ok(
@@ -385,7 +410,8 @@ describe("LambdaService (IAM auth, NAT)", function () {
         assert.match(await valueOf(s.url), /^https:\/\/[0-9a-f]+\.execute-api\.eu-west-1\.amazonaws\.com\/$/);
         assert.match(await valueOf(s.apiFunctionName), /^svc-api-[0-9a-f]{7}$/);
         assert.match(await valueOf(s.migrationFunctionName), /^svc-migrate-[0-9a-f]{7}$/);
-        assert.strictEqual(await valueOf(s.securityGroupId), one(d.resources, T.sg).id);
+        assert.strictEqual(await valueOf(s.securityGroupId), one(d.resources, T.sg, "svc-api").id);
+        assert.strictEqual(s.securityGroup.urn !== s.migrationSecurityGroup.urn, true);
         assert.strictEqual(await valueOf(s.apiId), one(d.resources, T.api).id);
         assert.ok(s.apiFunction && s.migrationFunction && s.api && s.stage && s.migrationInvocation);
         assert.strictEqual(s.alarms.length, 4);
@@ -423,12 +449,14 @@ describe("LambdaService (password auth, no NAT, KMS, options)", function () {
     });
 
     it("limits HTTPS egress to the VPC range without NAT", () => {
-        const https = one(d.resources, T.egress, "pw-lambda-https");
-        assert.strictEqual(inputs(https).cidrIpv4, VPC_CIDR);
-        assert.strictEqual(inputs(https).fromPort, 443);
-        assert.strictEqual(inputs(https).toPort, 443);
+        for (const name of ["pw-lambda-https", "pw-api-https"]) {
+            const https = one(d.resources, T.egress, name);
+            assert.strictEqual(inputs(https).cidrIpv4, VPC_CIDR);
+            assert.strictEqual(inputs(https).fromPort, 443);
+            assert.strictEqual(inputs(https).toPort, 443);
+        }
         const egress = ofType(d.resources, T.egress);
-        assert.strictEqual(egress.length, 2);
+        assert.strictEqual(egress.length, 4);
         assert.ok(!egress.some((e) => inputs(e).cidrIpv4 === "0.0.0.0/0"));
     });
 
@@ -529,51 +557,50 @@ describe("LambdaService (behind an RDS Proxy, fake database)", function () {
         assert.deepStrictEqual(payload.target, { host: DB_HOST, port: "5432", database: "app" });
     });
 
-    it("egresses 5432 to the proxy's group and to the database's, and 443", () => {
-        const sg = one(d.resources, T.sg);
+    it("lets the API's group out to the proxy only, and the migrations' to the database only", () => {
         for (const r of ofType(d.resources, T.egress))
             assert.match(inputs(r).description, /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/, r.name);
-        const egress = ofType(d.resources, T.egress).map((r) => inputs(r));
-        for (const e of egress) assert.strictEqual(e.securityGroupId, sg.id);
-        const simplified = egress
-            .map((e) => ({ from: e.fromPort, to: e.toPort, sg: e.referencedSecurityGroupId, cidr: e.cidrIpv4 }))
-            .sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg)));
-        assert.deepStrictEqual(
-            simplified,
-            [
-                { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
-                { from: 5432, to: 5432, sg: PROXY_SG, cidr: undefined },
-                { from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
-            ].sort((a, b) => a.from - b.from || String(a.sg).localeCompare(String(b.sg))),
-        );
+        const to = (group: string) => {
+            const sg = one(d.resources, T.sg, group);
+            return ofType(d.resources, T.egress)
+                .map((r) => inputs(r))
+                .filter((e) => e.securityGroupId === sg.id)
+                .map((e) => ({ from: e.fromPort, to: e.toPort, sg: e.referencedSecurityGroupId, cidr: e.cidrIpv4 }))
+                .sort((a, b) => a.from - b.from);
+        };
+        assert.deepStrictEqual(to("px-api"), [
+            { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
+            { from: 5432, to: 5432, sg: PROXY_SG, cidr: undefined },
+        ]);
+        assert.deepStrictEqual(to("px-lambda"), [
+            { from: 443, to: 443, sg: undefined, cidr: "0.0.0.0/0" },
+            { from: 5432, to: 5432, sg: DB_SG, cidr: undefined },
+        ]);
     });
 
-    it("is admitted on both paths under one client name, and the migrations wait for both rules", async () => {
-        const sg = one(d.resources, T.sg);
+    it("is admitted to the proxy (API) and to the database (migrations), and each waits for its rules", async () => {
+        const api = one(d.resources, T.sg, "px-api");
+        const migrate = one(d.resources, T.sg, "px-lambda");
         assert.deepStrictEqual(
             d.db.allowed.map((a) => a.name),
-            ["px-lambda"],
+            ["px-api"],
         );
         assert.deepStrictEqual(
             d.db.adminAllowed.map((a) => a.name),
             ["px-lambda"],
         );
-        assert.strictEqual(await valueOf(d.db.allowed[0].source), sg.id);
-        assert.strictEqual(await valueOf(d.db.adminAllowed[0].source), sg.id);
         const rules = ofType(d.resources, T.ingress);
         assert.deepStrictEqual(
             rules.map((r) => [r.name, inputs(r).securityGroupId, inputs(r).referencedSecurityGroupId]).sort(),
             [
-                ["px-lambda-to-db", PROXY_SG, sg.id],
-                ["px-lambda-to-db-admin", DB_SG, sg.id],
+                ["px-api-to-db", PROXY_SG, api.id],
+                ["px-lambda-to-db-admin", DB_SG, migrate.id],
             ],
         );
         const invDeps = d.dependencies.get(`${T.invocation}::px-migrate`) ?? assert.fail("no invocation");
         for (const [type, name] of [
-            [T.ingress, "px-lambda-to-db"],
             [T.ingress, "px-lambda-to-db-admin"],
             [T.egress, "px-lambda-to-db"],
-            [T.egress, "px-lambda-to-db-admin"],
             [T.egress, "px-lambda-https"],
         ] as const) {
             assert.ok(
@@ -581,6 +608,8 @@ describe("LambdaService (behind an RDS Proxy, fake database)", function () {
                 `the invocation does not depend on ${type} ${name}`,
             );
         }
+        const apiDeps = d.dependencies.get(`${T.fn}::px-api`) ?? assert.fail("no API function");
+        assert.ok(apiDeps.includes(one(d.resources, T.ingress, "px-api-to-db").urn));
     });
 
     it("still reads only the master secret for the migrations (no rds-db:connect), and IAM for the API", () => {
@@ -656,7 +685,7 @@ describe("LambdaService argument validation", function () {
             migrationTimeoutSeconds: 30,
             dbPoolMax: 50,
         });
-        assert.match(err.message, /^Invalid LambdaService "svc" arguments \(12 problems\):/);
+        assert.match(err.message, /^LambdaService "svc": invalid arguments \(12 problems\):/);
         for (const expected of [
             /memoryMb: got 64; expected a whole number from 128 to 10240/,
             /timeoutSeconds: got 30; expected a whole number from 1 to 29/,
@@ -667,7 +696,7 @@ describe("LambdaService argument validation", function () {
             /privateSubnetIds: got \[\]; expected 1 to 16 private subnet ids/,
             /vpcCidr: got "10.0.0.0\/33"; expected an IPv4 CIDR/,
             /throttlingBurstLimit: got 0;/,
-            /corsAllowOrigins: got "https:\/\/ok.example.com\/path"; expected an origin/,
+            /corsAllowOrigins\[0\]: got "https:\/\/ok.example.com\/path"; expected an origin/,
             /migrationTimeoutSeconds: got 30; expected a whole number from 60 to 900/,
             /dbPoolMax: got 50; expected a whole number from 1 to 20/,
         ]) {
@@ -680,7 +709,10 @@ describe("LambdaService argument validation", function () {
 
     it("requires the app user's secret when IAM auth is off", async () => {
         const err = attempt("svc", baseArgs(fakeDatabase({ iamAuth: false, withAppSecret: false })));
-        assert.match(err.message, /database\.appUserSecretArn: missing while database\.iamAuth is false/);
+        assert.match(
+            err.message,
+            /database\.appUserSecretArn: got nothing \(unset\); missing while database\.iamAuth is false/,
+        );
         assert.strictEqual((await settle(mocks)).length, 0);
     });
 
@@ -701,10 +733,13 @@ describe("LambdaService argument validation", function () {
         const err = attempt("svc", baseArgs(db));
         assert.match(
             err.message,
-            /database: expected a DatabaseConnection with allowFrom\(\), allowAdminFrom\(\) and iamConnectArn\(\)/,
+            /database: got nothing \(unset\); expected a DatabaseConnection with allowFrom\(\), allowAdminFrom\(\) and iamConnectArn\(\)/,
         );
-        assert.match(err.message, /database\.proxied: got undefined; expected true or false/);
-        assert.match(err.message, /database\.adminHost \/ database\.adminSecurityGroupId: required/);
+        assert.match(err.message, /database\.proxied: got nothing \(unset\); expected true or false/);
+        assert.match(
+            err.message,
+            /database\.adminHost \/ database\.adminSecurityGroupId: got nothing \(unset\); required/,
+        );
     });
 
     it("refuses the master user as the app user", () => {
@@ -730,7 +765,7 @@ describe("LambdaService argument validation", function () {
             err.message,
             /code\.api\.sha256: got "[0-9a-f]{64}"; does not match code\.api\.code; rebuild the bundle/,
         );
-        assert.match(err.message, /code\.migrate\.code: missing or empty/);
+        assert.match(err.message, /code\.migrate\.code: got nothing \(unset\); missing or empty/);
         assert.match(err.message, /code\.migrationsSha256: got "abc"; expected 64 lower-case hex digits/);
     });
 
@@ -771,10 +806,9 @@ describe("LambdaService argument validation", function () {
         const resources = await settle(mocks);
         for (const fn of ofType(resources, T.fn))
             assert.deepStrictEqual(inputs(fn).vpcConfig.subnetIds, PRIVATE_SUBNETS);
-        const sg = one(resources, T.sg);
-        assert.strictEqual(inputs(sg).vpcId, VPC_ID);
-        const https = ofType(resources, T.egress).find((e) => inputs(e).fromPort === 443)!;
-        assert.strictEqual(byId(resources, inputs(https).securityGroupId), sg);
+        for (const sg of ofType(resources, T.sg)) assert.strictEqual(inputs(sg).vpcId, VPC_ID);
+        const https = ofType(resources, T.egress).find((e) => e.name === "outs-api-https")!;
+        assert.strictEqual(byId(resources, inputs(https).securityGroupId), one(resources, T.sg, "outs-api"));
     });
 });
 

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseConnection } from "../../components/contracts";
 import { Database, type DatabaseArgs } from "../../components/database";
-import { LambdaService } from "../../components/lambda-service";
+import { LambdaService } from "../../components/compute/lambda-service";
 import type { RecordedResource, RecordingMocks } from "../../tools/mocks";
 import { ofType, one, settle, useMocks, valueOf } from "../support/harness";
 import { ALARM_TOPIC, baseArgs, PRIVATE_SUBNETS, recordDependencies, VPC_ID } from "./fixtures";
@@ -93,7 +93,10 @@ describe("Database + LambdaService", function () {
             let sg: {
                 db: RecordedResource;
                 proxy: RecordedResource;
+                /** The migration function's group (admin path). */
                 lambda: RecordedResource;
+                /** The API function's group (client path). */
+                api: RecordedResource;
                 bastion?: RecordedResource;
             };
             before(async () => {
@@ -102,6 +105,7 @@ describe("Database + LambdaService", function () {
                     db: one(d.resources, T.sg, "db-sg"),
                     proxy: one(d.resources, T.sg, "db-proxy-sg"),
                     lambda: one(d.resources, T.sg, "app-lambda"),
+                    api: one(d.resources, T.sg, "app-api"),
                     bastion: bastion ? one(d.resources, T.sg, "db-bastion-sg") : undefined,
                 };
             });
@@ -119,59 +123,69 @@ describe("Database + LambdaService", function () {
                 assert.strictEqual(payload.target.host, writer, "the invocation names the host the migrations use");
             });
 
-            it(`admits exactly the proxy${bastion ? ", the bastion" : ""} and the Lambda group to the database, and only the Lambda group to the proxy`, () => {
+            it(`admits the proxy${bastion ? ", the bastion" : ""} and the migrations to the database, and only the API to the proxy`, () => {
                 const expected = [sg.proxy.id, sg.lambda.id, ...(sg.bastion ? [sg.bastion.id] : [])].sort();
                 assert.deepStrictEqual(sourcesOf(d.resources, sg.db.id), expected);
-                assert.deepStrictEqual(sourcesOf(d.resources, sg.proxy.id), [sg.lambda.id]);
-                const fromLambda = ofType(d.resources, T.ingress).filter(
-                    (r) => inputs(r).referencedSecurityGroupId === sg.lambda.id,
-                );
-                assert.deepStrictEqual(
-                    fromLambda.map((r) => [r.name, inputs(r).fromPort, inputs(r).toPort, inputs(r).ipProtocol]).sort(),
-                    [
-                        ["db-admin-app-lambda", 5432, 5432, "tcp"],
-                        ["db-allow-app-lambda", 5432, 5432, "tcp"],
-                    ],
-                );
+                assert.deepStrictEqual(sourcesOf(d.resources, sg.proxy.id), [sg.api.id]);
+                const rule = (group: RecordedResource) =>
+                    ofType(d.resources, T.ingress)
+                        .filter((r) => inputs(r).referencedSecurityGroupId === group.id)
+                        .map((r) => [r.name, inputs(r).fromPort, inputs(r).toPort, inputs(r).ipProtocol]);
+                assert.deepStrictEqual(rule(sg.lambda), [["db-admin-app-lambda", 5432, 5432, "tcp"]]);
+                assert.deepStrictEqual(rule(sg.api), [["db-allow-app-api", 5432, 5432, "tcp"]]);
             });
 
-            it("lets the Lambda group out on 5432 to both the proxy and the database (and 443)", () => {
-                const egress = ofType(d.resources, T.egress)
-                    .filter((r) => inputs(r).securityGroupId === sg.lambda.id)
-                    .map(inputs);
-                const pg = egress.filter((e) => e.fromPort === 5432);
-                assert.deepStrictEqual(
-                    pg.map((e) => e.referencedSecurityGroupId).sort(),
-                    [sg.db.id, sg.proxy.id].sort(),
-                );
-                for (const e of pg)
-                    assert.deepStrictEqual([e.ipProtocol, e.toPort, e.cidrIpv4], ["tcp", 5432, undefined]);
-                assert.deepStrictEqual(
-                    egress.filter((e) => e.fromPort !== 5432).map((e) => e.fromPort),
-                    [443],
-                );
+            it("lets the API out on 5432 to the proxy only and the migrations to the database only (and 443)", () => {
+                const egressOf = (group: RecordedResource) =>
+                    ofType(d.resources, T.egress)
+                        .filter((r) => inputs(r).securityGroupId === group.id)
+                        .map(inputs);
+                for (const [group, target] of [
+                    [sg.api, sg.proxy],
+                    [sg.lambda, sg.db],
+                ] as const) {
+                    const egress = egressOf(group);
+                    const pg = egress.filter((e) => e.fromPort === 5432);
+                    assert.deepStrictEqual(
+                        pg.map((e) => [e.referencedSecurityGroupId, e.ipProtocol, e.toPort, e.cidrIpv4]),
+                        [[target.id, "tcp", 5432, undefined]],
+                    );
+                    assert.deepStrictEqual(
+                        egress.filter((e) => e.fromPort !== 5432).map((e) => e.fromPort),
+                        [443],
+                    );
+                }
             });
 
-            it("runs the migrations only once both ingress rules (and both egress rules) exist", () => {
+            it("runs the migrations once their rules exist, and the API once its own and the migrations", () => {
                 assert.deepStrictEqual(
                     d.calls.map((c) => [c.method, c.name]),
                     [
-                        ["allowFrom", "app-lambda"],
                         ["allowAdminFrom", "app-lambda"],
+                        ["allowFrom", "app-api"],
                     ],
                 );
-                assert.notStrictEqual(d.calls[0].rule, d.calls[1].rule);
                 const deps =
                     d.dependencies.get(`${T.invocation}::app-migrate`) ?? assert.fail("no invocation registered");
                 for (const [type, name] of [
-                    [T.ingress, "db-allow-app-lambda"],
                     [T.ingress, "db-admin-app-lambda"],
                     [T.egress, "app-lambda-to-db"],
-                    [T.egress, "app-lambda-to-db-admin"],
+                    [T.egress, "app-lambda-https"],
                 ] as const) {
                     assert.ok(
                         deps.includes(one(d.resources, type, name).urn),
                         `the invocation does not depend on ${type} ${name}`,
+                    );
+                }
+                const apiDeps = d.dependencies.get(`${T.fn}::app-api`) ?? assert.fail("no API function registered");
+                for (const [type, name] of [
+                    [T.ingress, "db-allow-app-api"],
+                    [T.egress, "app-api-to-db"],
+                    [T.invocation, "app-migrate"],
+                ] as const) {
+                    assert.ok(
+                        apiDeps.includes(one(d.resources, type, name).urn),
+                        `the API function does not depend on ${type} ${name}`,
                     );
                 }
             });
@@ -194,10 +208,14 @@ describe("Database + LambdaService", function () {
 
     describe("without a proxy (postgres, IAM auth)", () => {
         let d: Deployed;
-        let sg: { db: RecordedResource; lambda: RecordedResource };
+        let sg: { db: RecordedResource; lambda: RecordedResource; api: RecordedResource };
         before(async () => {
             d = await deploy({ engine: "postgres", iamAuth: true, proxy: false });
-            sg = { db: one(d.resources, T.sg, "db-sg"), lambda: one(d.resources, T.sg, "app-lambda") };
+            sg = {
+                db: one(d.resources, T.sg, "db-sg"),
+                lambda: one(d.resources, T.sg, "app-lambda"),
+                api: one(d.resources, T.sg, "app-api"),
+            };
         });
 
         it("connects both functions to the same host, the database's writer", async () => {
@@ -213,36 +231,37 @@ describe("Database + LambdaService", function () {
             assert.strictEqual(migrateHost, writer);
         });
 
-        it("declares exactly one ingress rule from the Lambda group (no duplicate), and one 5432 egress", () => {
-            assert.deepStrictEqual(sourcesOf(d.resources, sg.db.id), [sg.lambda.id]);
-            const fromLambda = ofType(d.resources, T.ingress).filter(
-                (r) => inputs(r).referencedSecurityGroupId === sg.lambda.id,
-            );
-            assert.deepStrictEqual(
-                fromLambda.map((r) => r.name),
-                ["db-allow-app-lambda"],
-            );
-            const pg = ofType(d.resources, T.egress).filter(
-                (r) => inputs(r).securityGroupId === sg.lambda.id && inputs(r).fromPort === 5432,
-            );
-            assert.deepStrictEqual(
-                pg.map((r) => inputs(r).referencedSecurityGroupId),
-                [sg.db.id],
-            );
+        it("declares one ingress rule per group (the admin path is the client path), and one 5432 egress each", () => {
+            assert.deepStrictEqual(sourcesOf(d.resources, sg.db.id), [sg.api.id, sg.lambda.id].sort());
+            const rulesFrom = (group: RecordedResource) =>
+                ofType(d.resources, T.ingress)
+                    .filter((r) => inputs(r).referencedSecurityGroupId === group.id)
+                    .map((r) => r.name);
+            // Without a proxy allowAdminFrom declares the rule exactly as allowFrom would.
+            assert.deepStrictEqual(rulesFrom(sg.lambda), ["db-allow-app-lambda"]);
+            assert.deepStrictEqual(rulesFrom(sg.api), ["db-allow-app-api"]);
+            for (const group of [sg.lambda, sg.api]) {
+                const pg = ofType(d.resources, T.egress).filter(
+                    (r) => inputs(r).securityGroupId === group.id && inputs(r).fromPort === 5432,
+                );
+                assert.deepStrictEqual(
+                    pg.map((r) => inputs(r).referencedSecurityGroupId),
+                    [sg.db.id],
+                );
+            }
             assert.deepStrictEqual(
                 d.calls.map((c) => c.method),
-                ["allowFrom"],
-                "no allowAdminFrom without a proxy",
+                ["allowAdminFrom", "allowFrom"],
             );
         });
 
-        it("runs the migrations after that rule", () => {
+        it("runs the migrations after their rule", () => {
             const deps = d.dependencies.get(`${T.invocation}::app-migrate`) ?? assert.fail("no invocation registered");
             assert.ok(deps.includes(one(d.resources, T.ingress, "db-allow-app-lambda").urn));
         });
 
-        it("returns the allowFrom rule from a later allowAdminFrom with the same name, declaring nothing", async () => {
-            const again = d.db.connection.allowAdminFrom("app-lambda", d.service.securityGroupId);
+        it("returns the allowAdminFrom rule from a later allowFrom with the same name, declaring nothing", async () => {
+            const again = d.db.connection.allowFrom("app-lambda", d.service.migrationSecurityGroup.id);
             assert.strictEqual(again, d.calls[0].rule);
             const resources = await settle(d.mocks);
             assert.strictEqual(
@@ -250,8 +269,8 @@ describe("Database + LambdaService", function () {
                 1,
             );
             assert.throws(
-                () => d.db.connection.allowAdminFrom("app-lambda", d.service.securityGroupId),
-                /allowAdminFrom: "app-lambda" is already admitted/,
+                () => d.db.connection.allowFrom("app-lambda", d.service.migrationSecurityGroup.id),
+                /allowFrom: "app-lambda" is already admitted/,
             );
         });
     });

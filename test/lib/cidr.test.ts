@@ -10,7 +10,7 @@ import {
     SubnetPlan,
     usableIps,
 } from "../../lib/cidr";
-import { parseIpv4Cidr } from "../../lib/config";
+import { parseIpv4Cidr } from "../../lib/aws-facts";
 
 /** Every block of a plan: the subnets in use, the free slots and the spare. */
 function allBlocks(plan: SubnetPlan): string[] {

@@ -2,19 +2,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    AZ_ONLY_FILTER,
-    DEFAULT_DATABASE_PORT,
-    natLayout,
-    Network,
-    NETWORK_DEFAULTS,
-    NETWORK_TYPE,
-    NetworkArgs,
-    NetworkArgsError,
-    TIER_TAG,
-} from "../../components/network";
+import { AZ_ONLY_FILTER, Network, NETWORK_TYPE, NetworkArgs, TIER_TAG } from "../../components/network";
+import { existingNetwork } from "../../components/existing-vpc";
 import { NetworkOutputs } from "../../components/contracts";
-import { INTERFACE_ENDPOINTS, NetworkConfig } from "../../lib/config";
+import { DB_PORT as DEFAULT_DATABASE_PORT, INTERFACE_ENDPOINTS } from "../../lib/aws-facts";
+import { natLayout, NETWORK_DEFAULTS, NetworkOptions, planExistingVpc } from "../../lib/network-plan";
+import { ConfigError, renderProblem } from "../../lib/problems";
 import { RecordedResource, RecordingMocks } from "../../tools/mocks";
 import { byId, ofType, one, settle, useMocks, valueOf } from "../support/harness";
 
@@ -517,9 +510,9 @@ describe("components/network", function () {
         });
     });
 
-    describe("/24 VPC with 3 AZs, given as the validated NetworkConfig", () => {
+    describe("/24 VPC with 3 AZs, given as the validated network options", () => {
         // index.ts passes settings.network as is: the type check here is part of the test.
-        const config: NetworkConfig = {
+        const config: NetworkOptions = {
             cidr: "10.1.2.0/24",
             azCount: 3,
             natGateways: "perAz",
@@ -744,7 +737,7 @@ describe("components/network", function () {
         });
     });
 
-    describe("existing VPC", () => {
+    describe("existing VPC (existingNetwork)", () => {
         const existingVpc = {
             vpcId: "vpc-0123456789abcdef0",
             cidr: "10.20.0.0/16",
@@ -753,69 +746,84 @@ describe("components/network", function () {
             isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000006"],
         };
 
-        it("declares nothing but the component and hands out the given ids", async () => {
-            // As index.ts passes it: the parsed config, with the new-VPC keys at their defaults.
-            const config: NetworkConfig = {
-                cidr: "10.0.0.0/16",
-                azCount: 2,
-                natGateways: "single",
-                interfaceEndpoints: [],
-                flowLogs: false,
-                flowLogRetentionDays: 30,
-                isolatedSubnetAcl: true,
-                existingVpc: { ...existingVpc, privateEgress: true },
-            };
-            const { rs, network, mocks } = await build(config);
-            assert.deepEqual(
-                rs.map((r) => r.type),
-                [NETWORK_TYPE],
-            );
-            assert.deepEqual([...mocks.calls.keys()], [], "no invoke when the CIDR is given");
+        it("declares nothing and hands out the given ids", async () => {
+            const mocks = await useMocks();
+            const network = existingNetwork("net", { ...existingVpc, privateEgress: true });
+            const rs = await settle(mocks);
+            assert.deepEqual(rs, []);
             assert.equal(await valueOf(network.vpcId), existingVpc.vpcId);
             assert.equal(await valueOf(network.vpcCidr), existingVpc.cidr);
             assert.deepEqual(await valueOf(network.publicSubnetIds), existingVpc.publicSubnetIds);
             assert.deepEqual(await valueOf(network.privateSubnetIds), existingVpc.privateSubnetIds);
             assert.deepEqual(await valueOf(network.isolatedSubnetIds), existingVpc.isolatedSubnetIds);
-            assert.deepEqual(network.privateSubnetCidrs, []);
-            assert.deepEqual(network.isolatedSubnetCidrs, []);
-            assert.deepEqual(await valueOf(network.natGatewayIds), []);
-            assert.deepEqual(await valueOf(network.privateRouteTableIds), []);
-            assert.equal(network.publicRouteTableId, undefined);
             assert.equal(network.privateEgress, true);
-            assert.equal(network.plan, undefined);
         });
 
-        it("looks the CIDR up with aws:ec2/getVpc when existingVpc.cidr is not given", async () => {
-            const { rs, network, invokes } = await build({ existingVpc: { ...existingVpc, cidr: undefined } }, "net", {
-                "aws:ec2/getVpc:getVpc": (i) => ({
-                    id: i.id,
-                    cidrBlock: "10.20.0.0/16",
-                    arn: `arn:aws:ec2:eu-west-1:123456789012:vpc/${i.id}`,
-                }),
-            });
-            assert.deepEqual(
-                rs.map((r) => r.type),
-                [NETWORK_TYPE],
-            );
-            assert.deepEqual(
-                invokes.map((i) => [i.token, i.inputs.id]),
-                [["aws:ec2/getVpc:getVpc", existingVpc.vpcId]],
-            );
+        it("looks the CIDR up with aws:ec2/getVpc when cidr is not given", async () => {
+            const mocks = await useMocks();
+            const invokes: { token: string; id: unknown }[] = [];
+            const call = mocks.call.bind(mocks);
+            mocks.call = (a) => {
+                invokes.push({ token: a.token, id: a.inputs.id });
+                if (a.token === "aws:ec2/getVpc:getVpc") return { id: a.inputs.id, cidrBlock: "10.20.0.0/16" };
+                return call(a);
+            };
+            const network = existingNetwork("net", { ...existingVpc, cidr: undefined });
             assert.equal(await valueOf(network.vpcCidr), "10.20.0.0/16");
+            assert.deepEqual(await settle(mocks), []);
+            assert.deepEqual(invokes, [{ token: "aws:ec2/getVpc:getVpc", id: existingVpc.vpcId }]);
         });
 
-        it("takes privateEgress from the existing VPC's description and allows no public subnets", async () => {
-            const { rs, network } = await build({
-                existingVpc: { ...existingVpc, publicSubnetIds: undefined, privateEgress: false },
+        it("takes privateEgress as given and allows no public subnets", async () => {
+            await useMocks();
+            const network = existingNetwork("net", {
+                ...existingVpc,
+                publicSubnetIds: undefined,
+                privateEgress: false,
             });
-            assert.equal(rs.length, 1);
             assert.equal(network.privateEgress, false);
             assert.deepEqual(await valueOf(network.publicSubnetIds), []);
+        });
+
+        it("rejects bad ids and counts, naming each key, value and fix", () => {
+            const problems = planExistingVpc({
+                vpcId: "vpc-xyz",
+                cidr: "10.20.0.1/16",
+                publicSubnetIds: ["subnet-00000000000000001"],
+                privateSubnetIds: ["subnet-00000000000000001"],
+                isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000005", "sub-1"],
+            }).problems.map((p) => renderProblem(p));
+            assert.deepEqual(problems, [
+                'vpcId: got "vpc-xyz"; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC',
+                'cidr: got "10.20.0.1/16"; host bits are set. Fix: use the network address 10.20.0.0/16',
+                'privateSubnetIds[0]: got "subnet-00000000000000001"; is also in publicSubnetIds; each tier needs its own subnets. Fix: remove it from one tier',
+                'isolatedSubnetIds[1]: got "subnet-00000000000000005"; is listed twice; subnet ids must be distinct. Fix: list each subnet once',
+                'isolatedSubnetIds[2]: got "sub-1"; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it',
+                'privateSubnetIds: got ["subnet-00000000000000001"]; expected 2 or 3 subnets, one per AZ. Fix: list one private subnet per AZ',
+                'isolatedSubnetIds: got ["subnet-00000000000000005","subnet-00000000000000005","sub-1"]; expected as many subnets as private subnets (1). Fix: list one isolated subnet per AZ, in the same AZ order',
+            ]);
+            assert.throws(
+                () => existingNetwork("net", { vpcId: "vpc-xyz", privateSubnetIds: [], isolatedSubnetIds: [] }),
+                (e: unknown) =>
+                    ConfigError.isInstance(e) && /^existingNetwork "net": invalid arguments/.test(e.message),
+            );
+        });
+
+        it("rejects public subnets that do not match the private ones in number", () => {
+            const problems = planExistingVpc({
+                vpcId: "vpc-0123456789abcdef0",
+                publicSubnetIds: ["subnet-00000000000000001"],
+                privateSubnetIds: ["subnet-00000000000000003", "subnet-00000000000000004"],
+                isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000006"],
+            }).problems.map((p) => renderProblem(p));
+            assert.deepEqual(problems, [
+                'publicSubnetIds: got ["subnet-00000000000000001"]; expected none or as many subnets as private subnets (2). Fix: list one public subnet per AZ or none',
+            ]);
         });
     });
 
     describe("invalid arguments", () => {
-        async function rejected(args: NetworkArgs): Promise<NetworkArgsError> {
+        async function rejected(args: NetworkArgs): Promise<ConfigError> {
             const mocks = await useMocks();
             let error: unknown;
             try {
@@ -825,7 +833,7 @@ describe("components/network", function () {
             }
             const rs = await settle(mocks);
             assert.deepEqual(rs, [], "something was declared before the error");
-            assert.ok(error instanceof NetworkArgsError, `expected a NetworkArgsError, got ${String(error)}`);
+            assert.ok(ConfigError.isInstance(error), `expected a ConfigError, got ${String(error)}`);
             return error;
         }
 
@@ -842,66 +850,31 @@ describe("components/network", function () {
                 'cidr: got "10.0.1.0/16"; host bits are set. Fix: use the network address 10.0.0.0/16',
                 "azCount: got 4; expected 2 or 3. Fix: set azCount to 2 or 3",
                 'natGateways: got "many"; expected one of: none, single, perAz. Fix: set natGateways to one of them',
-                'interfaceEndpoints: got "logs" twice; each endpoint can be listed once. Fix: remove the duplicate',
-                `interfaceEndpoints: got "s3" in the list; expected any of: ${INTERFACE_ENDPOINTS.join(", ")}. Fix: remove or correct it`,
+                'interfaceEndpoints[1]: got "logs"; is listed twice; each endpoint can be listed once. Fix: remove the duplicate',
+                `interfaceEndpoints[2]: got "s3"; expected any of: ${INTERFACE_ENDPOINTS.join(", ")}. Fix: remove or correct it`,
                 "flowLogRetentionDays: got 31; expected one of: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653. Fix: pick the nearest of them",
                 "databasePort: got 80; expected a whole number from 1150 to 65535 (the ports RDS accepts). Fix: use the database's port, e.g. 5432",
             ]);
-            assert.match(e.message, /^Network "net" has invalid arguments \(7 problems\):\n {2}- cidr: /);
+            assert.match(e.message, /^Network "net": invalid arguments \(7 problems\):\n {2}cidr: /);
         });
 
         it("rejects a VPC range outside /16–/24", async () => {
             const e = await rejected({ cidr: "10.0.0.0/25" });
             assert.deepEqual(e.problems, [
-                'cidr: got "10.0.0.0/25"; the prefix must be /16 to /24. Fix: use a range from /16 to /24',
+                'cidr: got "10.0.0.0/25"; the prefix must be /16 to /24 (AWS allows /28, but below /24 the three subnet tiers do not fit). Fix: use a range from /16 to /24',
             ]);
             const f = await rejected({ cidr: "10.0.0.0" });
             assert.match(f.problems[0], /^cidr: got "10\.0\.0\.0"; expected an IPv4 CIDR/);
         });
-
-        it("rejects bad existing-VPC ids and counts, and new-VPC options given with them", async () => {
-            const e = await rejected({
-                natGateways: "none",
-                flowLogs: true,
-                existingVpc: {
-                    vpcId: "vpc-xyz",
-                    cidr: "10.20.0.1/16",
-                    publicSubnetIds: ["subnet-00000000000000001"],
-                    privateSubnetIds: ["subnet-00000000000000001"],
-                    isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000005", "sub-1"],
-                },
-            });
-            assert.deepEqual(e.problems, [
-                'natGateways: got "none"; only applies to a new VPC, not with existingVpc (say whether the private subnets have NAT with existingVpc.privateEgress). Fix: remove natGateways',
-                "flowLogs: got true; only applies to a new VPC, not with existingVpc. Fix: remove flowLogs",
-                'existingVpc.vpcId: got "vpc-xyz"; expected a VPC id such as vpc-0123456789abcdef0. Fix: set it to the id of the VPC',
-                'existingVpc.cidr: got "10.20.0.1/16"; host bits are set. Fix: use the network address 10.20.0.0/16',
-                "existingVpc.privateSubnetIds: got subnet-00000000000000001, which is also in existingVpc.publicSubnetIds; each tier needs its own subnets. Fix: remove it from one tier",
-                "existingVpc.isolatedSubnetIds: got subnet-00000000000000005 twice; subnet ids must be distinct. Fix: list each subnet once",
-                'existingVpc.isolatedSubnetIds: got "sub-1" in the list; expected a subnet id such as subnet-0123456789abcdef0. Fix: correct or remove it',
-                "existingVpc.privateSubnetIds: got 1 subnets; expected 2 or 3, one per AZ. Fix: list one private subnet per AZ",
-                "existingVpc.isolatedSubnetIds: got 3 subnets; expected as many as private subnets (1). Fix: list one isolated subnet per AZ, in the same AZ order",
-            ]);
-        });
-
-        it("rejects public subnets that do not match the private ones in number", async () => {
-            const e = await rejected({
-                existingVpc: {
-                    vpcId: "vpc-0123456789abcdef0",
-                    publicSubnetIds: ["subnet-00000000000000001"],
-                    privateSubnetIds: ["subnet-00000000000000003", "subnet-00000000000000004"],
-                    isolatedSubnetIds: ["subnet-00000000000000005", "subnet-00000000000000006"],
-                },
-            });
-            assert.deepEqual(e.problems, [
-                "existingVpc.publicSubnetIds: got 1 subnets; expected none or as many as private subnets (2). Fix: list one public subnet per AZ or none",
-            ]);
-        });
     });
 
     describe("documentation", () => {
-        const source = fs.readFileSync(path.join(__dirname, "../../components/network.ts"), "utf8");
-        const body = /export interface NetworkArgs \{\n([\s\S]*?)\n\}/.exec(source)![1];
+        const source =
+            fs.readFileSync(path.join(__dirname, "../../lib/network-plan.ts"), "utf8") +
+            fs.readFileSync(path.join(__dirname, "../../components/network.ts"), "utf8");
+        const body =
+            /export interface NetworkOptions \{\n([\s\S]*?)\n\}/.exec(source)![1] +
+            /export interface NetworkArgs extends NetworkOptions \{\n([\s\S]*?)\n\}/.exec(source)![1];
         const fields = [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*(\w+)\??:/g)].map((m) => ({ name: m[2], doc: m[1] }));
 
         it("documents every argument with a summary and a @default", () => {
@@ -916,7 +889,6 @@ describe("components/network", function () {
                     "flowLogRetentionDays",
                     "isolatedSubnetAcl",
                     "databasePort",
-                    "existingVpc",
                     "transforms",
                 ],
             );

@@ -153,42 +153,36 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         assert.strictEqual(ofType(doc, SG_RULE).filter((r) => inputs(r).securityGroupId === dbSg.id).length, 0);
     });
 
-    it("runs both functions in the private subnets with their own security group, admitted to the database", () => {
+    it("runs each function in the private subnets in its own group: the API on the client path, the migrations on the admin path", () => {
         const privateIds = ofType(doc, SUBNET)
             .filter((s) => tier(s) === "private")
             .map((s) => s.id);
         const fns = ofType(doc, LAMBDA);
         assert.strictEqual(fns.length, 2);
-        const sgIds = new Set<string>();
+        const groupOf = new Map<string, string>();
         for (const fn of fns) {
             const vpc = inputs(fn).vpcConfig;
             assert.deepStrictEqual(sorted(vpc.subnetIds), sorted(privateIds), fn.name);
             assert.strictEqual(vpc.securityGroupIds.length, 1);
-            sgIds.add(vpc.securityGroupIds[0]);
+            groupOf.set(fn.name, vpc.securityGroupIds[0]);
         }
-        assert.strictEqual(sgIds.size, 1, "one Lambda security group");
-        const [lambdaSg] = [...sgIds];
-        const admitted = ofType(doc, INGRESS).filter((r) => inputs(r).referencedSecurityGroupId === lambdaSg);
-        for (const r of admitted) {
-            assert.strictEqual(inputs(r).fromPort, 5432, r.name);
-            assert.strictEqual(inputs(r).toPort, 5432, r.name);
-        }
-        const perGroup = new Map<string, number>();
-        for (const r of admitted)
-            perGroup.set(inputs(r).securityGroupId, (perGroup.get(inputs(r).securityGroupId) ?? 0) + 1);
-        for (const [group, n] of perGroup)
-            assert.strictEqual(n, 1, `${group} admits the Lambda group ${n} times (AWS rejects duplicate rules)`);
+        const apiGroup = groupOf.get("app-api")!;
+        const migrateGroup = groupOf.get("app-migrate")!;
+        assert.ok(apiGroup && migrateGroup && apiGroup !== migrateGroup, "one security group per function");
         // The API's host path: the proxy's group when there is a proxy, else the database's.
-        // The migrations bypass the proxy, so the database's own group admits the Lambda group too.
+        // The migrations bypass the proxy: the database's own group admits them.
         const dbSg = (inputs(ofType(doc, RDS_INSTANCE)[0]).vpcSecurityGroupIds as string[])[0];
         const proxies = ofType(doc, "aws:rds/proxy:Proxy");
-        const apiSg = proxies.length > 0 ? (inputs(proxies[0]).vpcSecurityGroupIds as string[])[0] : dbSg;
-        assert.ok(perGroup.has(apiSg), "the API's host path (the proxy when on) admits the Lambda group");
-        assert.ok(perGroup.has(dbSg), "the database itself admits the Lambda group (the migrations' path)");
+        const clientSg = proxies.length > 0 ? (inputs(proxies[0]).vpcSecurityGroupIds as string[])[0] : dbSg;
+        const admittedBy = (group: string) =>
+            ofType(doc, INGRESS)
+                .filter((r) => inputs(r).referencedSecurityGroupId === group)
+                .map((r) => [inputs(r).securityGroupId, inputs(r).ipProtocol, inputs(r).fromPort, inputs(r).toPort]);
+        assert.deepStrictEqual(admittedBy(apiGroup), [[clientSg, "tcp", 5432, 5432]], "the API: its host path only");
         assert.deepStrictEqual(
-            sorted([...perGroup.keys()]),
-            sorted([...new Set([apiSg, dbSg])]),
-            "admitted nowhere else",
+            admittedBy(migrateGroup),
+            [[dbSg, "tcp", 5432, 5432]],
+            "the migrations: the database only",
         );
     });
 
@@ -426,8 +420,13 @@ describe("npm run plan", function () {
             const https = ofType(doc, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
                 (r) => inputs(r).fromPort === 443,
             );
-            assert.strictEqual(https.length, 1);
-            assert.strictEqual(inputs(https[0]).cidrIpv4, "10.50.0.0/16", "the CIDR the getVpc lookup returned");
+            assert.deepStrictEqual(
+                https.map((r) => r.name).sort(),
+                ["app-api-https", "app-lambda-https"],
+                "one per function group",
+            );
+            for (const r of https)
+                assert.strictEqual(inputs(r).cidrIpv4, "10.50.0.0/16", "the CIDR the getVpc lookup returned");
         });
     });
 

@@ -1,0 +1,107 @@
+/**
+ * Pure planning for the compute layer: which mode runs the app, its public entry, and the
+ * settings block of that mode. A discriminated union on `mode`: each mode has its own block
+ * (`compute.lambda` for `lambda`; `compute.ecs` and `compute.ec2` when those modes land), and a
+ * block for another mode is a problem naming it.
+ *
+ * No Pulumi resource declarations.
+ */
+import { HttpApiOptions, LambdaOptions, planHttpApi, planLambda } from "./lambda-plan";
+import { nested, Problem, problem } from "./problems";
+
+export const COMPUTE_MODES = ["lambda", "ecs", "ec2"] as const;
+export type ComputeMode = (typeof COMPUTE_MODES)[number];
+/**
+ * Modes whose component exists. Selecting another is a config error ("not available yet"),
+ * never a stub.
+ */
+export const AVAILABLE_COMPUTE_MODES: readonly ComputeMode[] = ["lambda"];
+
+export const INGRESS_KINDS = ["alb", "apiGateway"] as const;
+export type Ingress = (typeof INGRESS_KINDS)[number];
+
+/** The `compute` config object as its shape allows. */
+export interface ComputeOptions {
+    mode: ComputeMode;
+    ingress?: string;
+    lambda?: LambdaOptions;
+    api?: HttpApiOptions;
+}
+
+/** The compute settings, one variant per mode. */
+export type ComputeSettings = {
+    mode: "lambda";
+    /** The lambda mode's public entry is always an HTTP API. */
+    ingress: "apiGateway";
+    lambda: LambdaOptions;
+    api: HttpApiOptions;
+};
+
+/** The settings block of each mode; a block of another mode is a mistake. */
+const MODE_BLOCKS: Readonly<Record<ComputeMode, readonly (keyof ComputeOptions)[]>> = {
+    lambda: ["lambda"],
+    ecs: [],
+    ec2: [],
+};
+
+/** Validates the compute options and picks the mode's variant. */
+export function planCompute(o: ComputeOptions): { plan?: ComputeSettings; problems: Problem[] } {
+    const problems: Problem[] = [];
+    if (!AVAILABLE_COMPUTE_MODES.includes(o.mode)) {
+        problems.push(
+            problem(
+                "mode",
+                o.mode,
+                `mode "${o.mode}" is not available yet (available: ${AVAILABLE_COMPUTE_MODES.join(", ")})`,
+                "pulumi config set --path 'compute.mode' lambda",
+            ),
+        );
+    }
+    for (const [mode, blocks] of Object.entries(MODE_BLOCKS)) {
+        for (const block of blocks) {
+            if (mode !== o.mode && o[block] !== undefined) {
+                problems.push(
+                    problem(
+                        block,
+                        o[block],
+                        `applies only to compute.mode ${mode} (mode is ${o.mode})`,
+                        `remove compute.${block}`,
+                    ),
+                );
+            }
+        }
+    }
+    if (o.ingress !== undefined && !(INGRESS_KINDS as readonly string[]).includes(o.ingress)) {
+        problems.push(
+            problem(
+                "ingress",
+                o.ingress,
+                `expected one of: ${INGRESS_KINDS.join(", ")}`,
+                "set compute.ingress to one of them",
+            ),
+        );
+    }
+    switch (o.mode) {
+        case "lambda": {
+            if (o.ingress === "alb") {
+                problems.push(
+                    problem(
+                        "ingress",
+                        o.ingress,
+                        "the lambda mode always uses an API Gateway HTTP API",
+                        "remove compute.ingress or set it to apiGateway",
+                    ),
+                );
+            }
+            const lambda = o.lambda ?? {};
+            const api = o.api ?? {};
+            problems.push(...nested("lambda", planLambda(lambda)), ...nested("api", planHttpApi(api)));
+            if (problems.length > 0) return { problems };
+            return { problems, plan: { mode: "lambda", ingress: "apiGateway", lambda, api } };
+        }
+        case "ecs":
+        case "ec2":
+            // Reported above: not available yet.
+            return { problems };
+    }
+}
