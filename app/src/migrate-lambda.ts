@@ -13,7 +13,8 @@
  */
 import { Client } from "pg";
 import { type AppRoleAuth, configureAppRole } from "./app-role";
-import { APP_DB_ROLE, type ConnectionSettings, type Env, loadMigrateConfig, type MigrateConfig } from "./config";
+import { APP_DB_ROLE, ENV } from "../contract";
+import { type ConnectionSettings, type Env, loadMigrateConfig, type MigrateConfig } from "./config";
 import {
     type CredentialSource,
     parseCredentialSecret,
@@ -109,7 +110,7 @@ async function resolveAppRoleAuth(config: MigrateConfig, fetchSecret: SecretFetc
             registerSecret(password);
             if (username !== APP_DB_ROLE) {
                 throw new Error(
-                    `APP_USER_SECRET_ARN: the secret's username must be "${APP_DB_ROLE}" (the role the migrations create)`,
+                    `${ENV.APP_USER_SECRET_ARN}: the secret's username must be "${APP_DB_ROLE}" (the role the migrations create)`,
                 );
             }
             return { kind: "password", password };

@@ -4,6 +4,7 @@ import { createServer, type Server, Socket } from "node:net";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Client } from "pg";
+import { HEALTH_PATHS } from "../../app/contract";
 import { type App, createApp } from "../../app/src/app";
 import { sslOptionsFor } from "../../app/src/config";
 import {
@@ -396,6 +397,9 @@ describe("app API against a real PostgreSQL", function () {
                 const health = await fetch(`${base}/health`);
                 assert.equal(health.status, 200);
                 assert.deepEqual(await health.json(), { status: "ok", database: "ok" });
+                const live = await fetch(`${base}/health/live`);
+                assert.equal(live.status, 200);
+                assert.deepEqual(await live.json(), { status: "ok" });
 
                 const created = await fetch(`${base}/api/notes`, {
                     method: "POST",
@@ -499,6 +503,28 @@ describe("app API against a real PostgreSQL", function () {
     });
 
     describe("/health when the database is unreachable", () => {
+        it("liveness answers 200 through the HTTP server and the Lambda handler while readiness is 503", async () => {
+            const source = new FakeSecretSource([APP_PASSWORD]);
+            const app = makeApp(source, { DB_PORT: String(await closedPort()) });
+            const running = await startServer(app, 0, "127.0.0.1");
+            const base = `http://127.0.0.1:${running.port}`;
+            try {
+                const live = await fetch(`${base}${HEALTH_PATHS.liveness}`);
+                assert.equal(live.status, 200);
+                assert.deepEqual(await live.json(), { status: "ok" });
+                assert.equal(source.gets, 0, "liveness did not try to connect");
+                assert.equal((await fetch(`${base}${HEALTH_PATHS.readiness}`)).status, 503);
+
+                const handler = createLambdaHandler(() => app);
+                const lambdaLive = await handler(v2Event("GET", HEALTH_PATHS.liveness));
+                assert.equal(lambdaLive.statusCode, 200);
+                assert.equal(lambdaLive.body, '{"status":"ok"}');
+                assert.equal((await handler(v2Event("GET", HEALTH_PATHS.readiness))).statusCode, 503);
+            } finally {
+                await running.shutdown(5_000);
+            }
+        });
+
         it("reports unavailable when nothing listens on the port", async () => {
             const app = makeApp(new FakeSecretSource([APP_PASSWORD]), { DB_PORT: String(await closedPort()) });
             const res = await get(app, "/health");
@@ -557,6 +583,7 @@ describe("app API against a real PostgreSQL", function () {
                     database: dbName,
                     ssl,
                     connectionTimeoutMillis: 2_000,
+                    connectRetryMillis: 0,
                     statementTimeoutMillis: 5_000,
                 },
                 user: "app_user",
@@ -582,6 +609,7 @@ describe("app API against a real PostgreSQL", function () {
                     database: dbName,
                     ssl: { rejectUnauthorized: true, ca: [server().certificate!] },
                     connectionTimeoutMillis: 2_000,
+                    connectRetryMillis: 0,
                     statementTimeoutMillis: 5_000,
                 },
                 user: "app_user",
