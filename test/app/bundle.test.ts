@@ -5,7 +5,14 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppBundle, bundleApp, bundleServer, REPO_ROOT } from "../../app/build";
+import {
+    type AppBundle,
+    assertNoCheckoutPath,
+    bundleApp,
+    bundleServer,
+    checkoutPathOccurrences,
+    REPO_ROOT,
+} from "../../app/build";
 import {
     defaultMigrationsDir,
     loadMigrationsFromDir,
@@ -203,6 +210,39 @@ describe("app bundle (esbuild)", function () {
             assert.ok(!fn.code.includes(REPO_ROOT), "absolute repository path");
             assert.ok(!fn.code.includes("/work/"), "absolute path");
             assert.ok(!fn.code.includes("sourceMappingURL"));
+        }
+    });
+
+    it("can be built from a checkout at /app or /src: the path check works on path boundaries", () => {
+        // The bundled SQL comment "(app/src/app-role.ts)" holds both "/app" and "/src" as text.
+        assert.ok(bundle.migrate.code.includes("(app/src/app-role.ts)"));
+        for (const root of ["/app", "/src", "/app/", "/srv", "/work"]) {
+            for (const fn of [bundle.api, bundle.migrate]) {
+                assert.deepEqual(checkoutPathOccurrences(fn.code, root), [], root);
+                assert.doesNotThrow(() => assertNoCheckoutPath("the Lambda functions", fn.code, root));
+            }
+        }
+    });
+
+    it("still rejects a real occurrence of the checkout's path, whatever surrounds it", () => {
+        for (const [root, code] of [
+            ["/app", 'require("/app/node_modules/pg/lib/index.js")'],
+            ["/app", "at Object.<anonymous> (/app/app/src/db.ts:1:1)"],
+            ["/app", "var d='/app';"],
+            ["/src", "//# sourceMappingURL=file:///src/app/src/lambda.ts"],
+            ["/work/wt-app", "x=`/work/wt-app/app/src/routes.ts`"],
+        ] as const) {
+            assert.throws(
+                () => assertNoCheckoutPath("the Lambda functions", code, root),
+                new RegExp(`bundling the Lambda functions: the output contains the absolute path ${root}`),
+                code,
+            );
+        }
+        for (const [root, code] of [
+            ["/app", "(app/src/app-role.ts) /application /app-role src/app/x"],
+            ["/work/wt-app", "/work/wt-app-other/x"],
+        ] as const) {
+            assert.deepEqual(checkoutPathOccurrences(code, root), [], code);
         }
     });
 
