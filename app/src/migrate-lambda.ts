@@ -23,6 +23,7 @@ import {
     secretsManagerFetcher,
     StaticCredentialSource,
 } from "./credentials";
+import { withConnectRetry } from "./connect-retry";
 import { isAuthFailure } from "./db";
 import { createLogger, describeError, type Logger, registerSecret } from "./log";
 import { runMigrations, type MigrationResult } from "./migrate";
@@ -38,13 +39,18 @@ export interface MigrateHandlerDeps {
 
 export type MigrateHandler = (event?: unknown) => Promise<MigrationResult>;
 
-/** Opens one connection; after an authentication failure, refreshes the credentials and tries once more. */
+/**
+ * Opens one connection; after an authentication failure, refreshes the credentials and tries
+ * once more; after a refused, reset or timed-out attempt, tries again with backoff for
+ * `settings.connectRetryMillis` (a database resuming from a pause or restarting).
+ */
 export async function connectWithRetry(
     settings: ConnectionSettings,
     source: CredentialSource,
     log: Logger,
 ): Promise<Client> {
-    for (let attempt = 1; ; attempt++) {
+    let refreshed = false;
+    const attempt = async (): Promise<Client> => {
         const credentials = await source.getCredentials();
         const client = new Client({
             host: settings.host,
@@ -63,16 +69,25 @@ export async function connectWithRetry(
             return client;
         } catch (err) {
             await client.end().catch(() => undefined);
-            if (attempt === 1 && isAuthFailure(err)) {
+            throw err;
+        }
+    };
+    return withConnectRetry(
+        async () => {
+            try {
+                return await attempt();
+            } catch (err) {
+                if (refreshed || !isAuthFailure(err)) throw err;
+                refreshed = true;
                 log.warn("master authentication failed; refreshing the secret and retrying once", {
                     error: describeError(err),
                 });
                 source.invalidate();
-                continue;
+                return await attempt();
             }
-            throw err;
-        }
-    }
+        },
+        { retryMillis: settings.connectRetryMillis, what: "migration database", log },
+    );
 }
 
 function masterCredentials(

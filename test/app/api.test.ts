@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { createServer, type Server, Socket } from "node:net";
+import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Client } from "pg";
@@ -20,6 +20,7 @@ import { createMigrateHandler } from "../../app/src/migrate-lambda";
 import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 import { startServer } from "../../app/src/server";
 import { type PostgresServer, usePostgres } from "../support/postgres";
+import { TcpProxy } from "./tcp-proxy";
 
 const MASTER = "api_master";
 const MASTER_PASSWORD = "api-master-Pa55word";
@@ -62,37 +63,6 @@ async function captureConsole<T>(fn: () => Promise<T>): Promise<{ result: T; out
         return { result, output: lines.join("\n") };
     } finally {
         Object.assign(console, saved);
-    }
-}
-
-/** A TCP proxy in front of the database, so tests can cut the connection like an outage. */
-class TcpProxy {
-    private server: Server | undefined;
-    private sockets = new Set<Socket>();
-    port = 0;
-    constructor(private readonly target: { host: string; port: number }) {}
-    async start(port = 0): Promise<void> {
-        const server = createServer((inbound) => {
-            const outbound = new Socket();
-            outbound.connect(this.target.port, this.target.host);
-            for (const s of [inbound, outbound]) {
-                this.sockets.add(s);
-                s.on("close", () => this.sockets.delete(s));
-                s.on("error", () => undefined);
-            }
-            inbound.pipe(outbound).pipe(inbound);
-            inbound.on("close", () => outbound.destroy());
-            outbound.on("close", () => inbound.destroy());
-        });
-        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
-        this.server = server;
-        const address = server.address();
-        this.port = typeof address === "object" && address !== null ? address.port : 0;
-    }
-    async stop(): Promise<void> {
-        for (const s of this.sockets) s.destroy();
-        await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-        this.server = undefined;
     }
 }
 
