@@ -4,7 +4,8 @@
  * Reads the RDS-managed master secret (`DB_SECRET_ARN`, JSON `{username, password}`) at run
  * time, connects with TLS verification, applies pending migrations under the advisory lock,
  * configures how `app_user` logs in (IAM, or the password from `APP_USER_SECRET_ARN`), and
- * returns `{ applied: [...], skipped: n }`. Any failure is logged and re-thrown so that the
+ * returns `{ applied: [...], skipped: n }`. `{"action":"status"}` changes nothing and returns
+ * what is applied, pending and mismatched (see `migrationStatus`). Any failure is logged and re-thrown so that the
  * invocation (and the deployment that triggered it) fails.
  *
  * The bundle (see `app/build.ts`) embeds the migration files and calls
@@ -13,7 +14,7 @@
  */
 import { Client } from "pg";
 import { type AppRoleAuth, configureAppRole } from "./app-role";
-import { APP_DB_ROLE, ENV } from "../contract";
+import { APP_DB_ROLE, DEFAULT_MIGRATION_ACTION, ENV, MIGRATION_ACTIONS, type MigrationAction } from "../contract";
 import { type ConnectionSettings, type Env, loadMigrateConfig, type MigrateConfig } from "./config";
 import {
     type CredentialSource,
@@ -26,7 +27,7 @@ import {
 import { withConnectRetry } from "./connect-retry";
 import { isAuthFailure } from "./db";
 import { createLogger, describeError, type Logger, registerSecret } from "./log";
-import { runMigrations, type MigrationResult } from "./migrate";
+import { migrationStatus, type MigrationResult, type MigrationStatus, runMigrations } from "./migrate";
 import { defaultMigrationsDir, loadMigrationsFromDir, type Migration } from "./migrations";
 
 export interface MigrateHandlerDeps {
@@ -37,7 +38,25 @@ export interface MigrateHandlerDeps {
     readonly now?: () => number;
 }
 
-export type MigrateHandler = (event?: unknown) => Promise<MigrationResult>;
+/** What one invocation returns: `{applied, skipped}` for `migrate`, a {@link MigrationStatus} for `status`. */
+export type MigrateHandlerResult = MigrationResult | MigrationStatus;
+
+export type MigrateHandler = (event?: unknown) => Promise<MigrateHandlerResult>;
+
+/**
+ * The action an event asks for: `{"action": "status"}` or `{"action": "migrate"}`; an event
+ * without `action` (`{}`, no payload) migrates, as every invocation did before `status` existed.
+ * Throws on anything else, before touching the database.
+ */
+export function migrationAction(event: unknown): MigrationAction {
+    if (typeof event !== "object" || event === null || !("action" in event)) return DEFAULT_MIGRATION_ACTION;
+    const action = (event as { action: unknown }).action;
+    if (typeof action === "string" && (MIGRATION_ACTIONS as readonly string[]).includes(action))
+        return action as MigrationAction;
+    throw new Error(
+        `unknown action ${JSON.stringify(action)}; expected ${MIGRATION_ACTIONS.map((a) => `{"action":"${a}"}`).join(" or ")} (no action: ${DEFAULT_MIGRATION_ACTION})`,
+    );
+}
 
 /**
  * Opens one connection; after an authentication failure, refreshes the credentials and tries
@@ -145,9 +164,11 @@ export function createMigrateHandler(
     const log = deps.log ?? createLogger({ service: "private-app-migrate" });
     let fetchSecret: SecretFetcher | undefined = deps.fetchSecret;
     let master: { key: string; source: CredentialSource } | undefined;
-    return async () => {
+    return async (event) => {
         const started = Date.now();
+        let action: MigrationAction = DEFAULT_MIGRATION_ACTION;
         try {
+            action = migrationAction(event);
             const config = loadMigrateConfig(deps.env ?? process.env);
             const list = typeof migrations === "function" ? migrations() : migrations;
             fetchSecret ??= secretsManagerFetcher();
@@ -158,6 +179,21 @@ export function createMigrateHandler(
                     : undefined;
             if (key === undefined || master?.key !== key)
                 master = { key: key ?? "", source: masterCredentials(config.master, fetchSecret, deps.now) };
+            if (action === "status") {
+                const client = await connectWithRetry(config.connection, master.source, log);
+                try {
+                    const status = await migrationStatus(client, list);
+                    log.info("migration status", {
+                        applied: status.applied.length,
+                        pending: status.pending,
+                        mismatches: status.mismatches.map((m) => `${m.migration}: ${m.kind}`),
+                        ms: Date.now() - started,
+                    });
+                    return status;
+                } finally {
+                    await client.end().catch(() => undefined);
+                }
+            }
             const appRole = await resolveAppRoleAuth(config, fetchSecret);
             const client = await connectWithRetry(config.connection, master.source, log);
             try {
@@ -176,7 +212,10 @@ export function createMigrateHandler(
                 await client.end().catch(() => undefined);
             }
         } catch (err) {
-            log.error("migrations failed", { error: describeError(err), ms: Date.now() - started });
+            log.error(action === "status" ? "migration status failed" : "migrations failed", {
+                error: describeError(err),
+                ms: Date.now() - started,
+            });
             throw err;
         }
     };
@@ -185,7 +224,7 @@ export function createMigrateHandler(
 let fromDisk: MigrateHandler | undefined;
 
 /** Unbundled entry point: migrations read from `app/migrations/` on first use. */
-export async function handler(event?: unknown): Promise<MigrationResult> {
+export async function handler(event?: unknown): Promise<MigrateHandlerResult> {
     fromDisk ??= createMigrateHandler(() => loadMigrationsFromDir(defaultMigrationsDir()));
     return fromDisk(event);
 }
