@@ -46,10 +46,18 @@ export type MigrateHandler = (event?: unknown) => Promise<MigrateHandlerResult>;
 /**
  * The action an event asks for: `{"action": "status"}` or `{"action": "migrate"}`; an event
  * without `action` (`{}`, no payload) migrates, as every invocation did before `status` existed.
- * Throws on anything else, before touching the database.
+ * Throws on anything else (another action, an event that is not an object), before touching
+ * the database.
  */
 export function migrationAction(event: unknown): MigrationAction {
-    if (typeof event !== "object" || event === null || !("action" in event)) return DEFAULT_MIGRATION_ACTION;
+    if (event === undefined || event === null) return DEFAULT_MIGRATION_ACTION;
+    if (typeof event !== "object" || Array.isArray(event)) {
+        // e.g. --payload '"status"': never guess, and never migrate by accident.
+        throw new Error(
+            `the event must be a JSON object such as {"action":"status"} (got ${JSON.stringify(event)?.slice(0, 100)})`,
+        );
+    }
+    if (!("action" in event)) return DEFAULT_MIGRATION_ACTION;
     const action = (event as { action: unknown }).action;
     if (typeof action === "string" && (MIGRATION_ACTIONS as readonly string[]).includes(action))
         return action as MigrationAction;

@@ -325,11 +325,20 @@ describe("app bundle (esbuild)", function () {
                 DB_SECRET_ARN: MASTER_ARN,
                 APP_USER_SECRET_ARN: APP_ARN,
             };
-            const first = await runBundled(dir, join(dir, "migrate", "index.js"), [{}, {}], env);
-            assert.deepEqual(first.out, [
-                { applied: ["0001_create_notes", "0002_create_app_role"], skipped: 0 },
-                { applied: [], skipped: 2 },
-            ]);
+            const first = await runBundled(
+                dir,
+                join(dir, "migrate", "index.js"),
+                [{ action: "status" }, {}, { action: "migrate" }, { action: "status" }],
+                env,
+            );
+            const [before, applied, again, after] = first.out as Record<string, unknown>[];
+            assert.deepEqual(
+                [before!.pending, before!.upToDate],
+                [["0001_create_notes", "0002_create_app_role"], false],
+            );
+            assert.deepEqual(applied, { applied: ["0001_create_notes", "0002_create_app_role"], skipped: 0 });
+            assert.deepEqual(again, { applied: [], skipped: 2 });
+            assert.deepEqual([after!.pending, after!.mismatches, after!.upToDate], [[], [], true]);
             assert.deepEqual(
                 sm.requests
                     .map((r) => [r.target, r.secretId, r.signed])

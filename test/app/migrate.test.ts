@@ -559,12 +559,18 @@ SELECT pg_sleep(0.15);`,
                 );
             });
 
-            it("an unknown action fails the invocation before touching the database", async () => {
+            it("an unknown action, or an event that is not an object, fails the invocation before touching the database", async () => {
                 const { log, lines } = recordingLogger();
                 await assert.rejects(
                     createMigrateHandler(files(), { env: env(), fetchSecret, log })({ action: "rollback" }),
                     /unknown action "rollback"; expected \{"action":"migrate"\} or \{"action":"status"\}/,
                 );
+                for (const event of ["status", ["status"], 1, { action: 1 }]) {
+                    await assert.rejects(
+                        createMigrateHandler(files(), { env: env(), fetchSecret, log })(event),
+                        /the event must be a JSON object such as \{"action":"status"\}|unknown action 1/,
+                    );
+                }
                 assert.deepEqual(fetches, []);
                 assert.equal(await tableExists(), false);
                 assert.ok(lines.some((l) => l.includes('"migrations failed"')));
