@@ -134,6 +134,11 @@ export const POOL_MAX_RANGE = { min: 1, max: 20 } as const;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const CONNECT_TIMEOUT_MS_RANGE = { min: 100, max: 60_000 } as const;
 
+/** API: server-side `statement_timeout` (`DB_STATEMENT_TIMEOUT_MS`). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
+/** The API client gives up on a query this long after the statement timeout (a dead TCP peer). */
+export const QUERY_TIMEOUT_MARGIN_MS = 2_000;
+
 /**
  * How long failed connection attempts are retried (`DB_CONNECT_RETRY_SECONDS`), with exponential
  * backoff; 0 (the default) fails on the first refused or timed-out attempt, as a database that
@@ -159,12 +164,13 @@ export const CONNECT_RETRY_MAX_DELAY_MS = 4_000;
  * AWS Database Blog, November 2024). Hence a 20 s attempt, and a retry window for a connection
  * refused or reset while the instance comes back.
  *
- * - `api`: 20 s + 5 s of retries = at most 25 s, under the HTTP API's 30 s integration timeout;
- *   the API function's timeout must then be at least 26 s (it allows 29).
+ * - `api`: 20 s + 2 s of retries = at most 22 s to connect, plus one query (5 s statement timeout
+ *   + 2 s client margin) = 29 s: the API function's maximum (the HTTP API gives up at 30 s). Set
+ *   the API function's timeout to 29 s with these.
  * - `migrate`: 20 s + 60 s; the migration function's timeout (default 300 s) leaves room.
  */
 export const PAUSABLE_DATABASE_CONNECT = {
-    api: { connectTimeoutMs: 20_000, connectRetrySeconds: 5 },
+    api: { connectTimeoutMs: 20_000, connectRetrySeconds: 2 },
     migrate: { connectTimeoutMs: 20_000, connectRetrySeconds: 60 },
 } as const;
 

@@ -18,6 +18,7 @@ import {
     DEFAULT_CONNECT_TIMEOUT_MS,
     DEFAULT_DB_PORT,
     DEFAULT_POOL_MAX,
+    DEFAULT_STATEMENT_TIMEOUT_MS,
     ENV,
     POOL_MAX_RANGE,
     RDS_CA_REGIONS,
@@ -32,11 +33,11 @@ export {
     DEFAULT_CONNECT_TIMEOUT_MS,
     DEFAULT_DB_PORT,
     DEFAULT_POOL_MAX,
+    DEFAULT_STATEMENT_TIMEOUT_MS,
     RDS_CA_REGIONS,
 };
 export const MAX_POOL_MAX = POOL_MAX_RANGE.max;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 /** How long a secret read from Secrets Manager is reused before it is read again. */
 export const DEFAULT_SECRET_TTL_SECONDS = 300;
 /** How long the migration function waits for another run's lock before giving up. */

@@ -7,6 +7,7 @@
  * the password (rotated secret), the source is invalidated and the connection retried once.
  */
 import { DatabaseError, Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from "pg";
+import { QUERY_TIMEOUT_MARGIN_MS } from "../contract";
 import type { ConnectionSettings, PoolSettings } from "./config";
 import { withConnectRetry } from "./connect-retry";
 import type { CredentialSource } from "./credentials";
@@ -75,7 +76,7 @@ export class Database {
                 ? {
                       statement_timeout: connection.statementTimeoutMillis,
                       // Client-side backstop for a server that stops answering (dead TCP peer).
-                      query_timeout: connection.statementTimeoutMillis + 2_000,
+                      query_timeout: connection.statementTimeoutMillis + QUERY_TIMEOUT_MARGIN_MS,
                   }
                 : {}),
         };
