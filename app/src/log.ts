@@ -7,6 +7,7 @@
  * stacks, has each registered secret replaced by `[REDACTED]`. This is a second line of
  * defence: the code never passes a secret to the logger on purpose.
  */
+import { ENV } from "../contract";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -115,7 +116,7 @@ class JsonLogger implements Logger {
 }
 
 /** The process logger; level from `LOG_LEVEL` (debug, info, warn, error; default info). */
-export function createLogger(fields: LogFields = {}, level: string | undefined = process.env.LOG_LEVEL): Logger {
+export function createLogger(fields: LogFields = {}, level: string | undefined = process.env[ENV.LOG_LEVEL]): Logger {
     return new JsonLogger(fields, parseLevel(level));
 }
 

@@ -154,9 +154,20 @@ async function migrateLocked(
     return { applied, skipped: migrations.length - pending.length };
 }
 
-/** Compares the recorded history with the files; returns the pending migrations or throws. */
-export function checkHistory(migrations: readonly Migration[], appliedRows: readonly AppliedRow[]): Migration[] {
-    const problems: string[] = [];
+/** One way the recorded history disagrees with the migration files. */
+export interface HistoryMismatch {
+    /** `0001_create_notes` (as recorded, or the file's id for an out-of-order pending one). */
+    readonly migration: string;
+    readonly kind: "checksum" | "renamed" | "missing_file" | "out_of_order";
+    readonly message: string;
+}
+
+/** Compares the recorded history with the files: the pending migrations and every mismatch. */
+export function compareHistory(
+    migrations: readonly Migration[],
+    appliedRows: readonly AppliedRow[],
+): { pending: Migration[]; mismatches: HistoryMismatch[] } {
+    const mismatches: HistoryMismatch[] = [];
     const byVersion = new Map(migrations.map((m) => [m.version, m]));
     const applied = new Set<string>();
     let newestApplied = "";
@@ -166,30 +177,90 @@ export function checkHistory(migrations: readonly Migration[], appliedRows: read
         const file = byVersion.get(row.version);
         const recorded = `${row.version}_${row.name}`;
         if (file === undefined) {
-            problems.push(
-                `${recorded} is recorded as applied but is not among the migration files (was it deleted or renamed, or is this an older build?)`,
-            );
+            mismatches.push({
+                migration: recorded,
+                kind: "missing_file",
+                message: `${recorded} is recorded as applied but is not among the migration files (was it deleted or renamed, or is this an older build?)`,
+            });
             continue;
         }
         if (file.name !== row.name)
-            problems.push(`${recorded} was applied under another name; the file is now ${migrationId(file)}.sql`);
+            mismatches.push({
+                migration: recorded,
+                kind: "renamed",
+                message: `${recorded} was applied under another name; the file is now ${migrationId(file)}.sql`,
+            });
         const checksum = migrationChecksum(file);
         if (checksum !== row.checksum) {
-            problems.push(
-                `${migrationId(file)} was changed after it was applied (checksum recorded ${row.checksum.slice(0, 12)}..., file ${checksum.slice(0, 12)}...); ` +
+            mismatches.push({
+                migration: migrationId(file),
+                kind: "checksum",
+                message:
+                    `${migrationId(file)} was changed after it was applied (checksum recorded ${row.checksum.slice(0, 12)}..., file ${checksum.slice(0, 12)}...); ` +
                     "add a new migration instead of editing an applied one",
-            );
+            });
         }
     }
     const pending = migrations.filter((m) => !applied.has(m.version));
     for (const m of pending) {
         if (m.version < newestApplied)
-            problems.push(
-                `${migrationId(m)} is pending but the newer ${newestApplied} is already applied; give it a version above ${newestApplied}`,
-            );
+            mismatches.push({
+                migration: migrationId(m),
+                kind: "out_of_order",
+                message: `${migrationId(m)} is pending but the newer ${newestApplied} is already applied; give it a version above ${newestApplied}`,
+            });
     }
-    if (problems.length > 0) throw new MigrationHistoryError(problems);
+    return { pending, mismatches };
+}
+
+/** Compares the recorded history with the files; returns the pending migrations or throws. */
+export function checkHistory(migrations: readonly Migration[], appliedRows: readonly AppliedRow[]): Migration[] {
+    const { pending, mismatches } = compareHistory(migrations, appliedRows);
+    if (mismatches.length > 0) throw new MigrationHistoryError(mismatches.map((m) => m.message));
     return pending;
+}
+
+/** What `status` reports. */
+export interface MigrationStatus {
+    readonly action: "status";
+    /** Recorded migrations, in version order, with when they were applied (ISO 8601). */
+    readonly applied: { readonly migration: string; readonly appliedAt: string }[];
+    /** Migrations of this build not applied yet, in the order a run would apply them. */
+    readonly pending: string[];
+    /** Where the history and the files disagree; a run would stop on any of these and apply nothing. */
+    readonly mismatches: HistoryMismatch[];
+    /** No pending migration and no mismatch. */
+    readonly upToDate: boolean;
+}
+
+/**
+ * Where the schema stands, changing nothing: a read-only transaction (one snapshot), no lock,
+ * no table created (a database never migrated reports everything pending).
+ */
+export async function migrationStatus(client: ClientBase, migrations: readonly Migration[]): Promise<MigrationStatus> {
+    const ordered = validateMigrations(migrations);
+    let rows: (AppliedRow & { applied_at: Date })[] = [];
+    await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [MIGRATIONS_TABLE]);
+        if (exists.rows[0]?.t != null) {
+            rows = (
+                await client.query<AppliedRow & { applied_at: Date }>(
+                    `SELECT version, name, checksum, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY version`,
+                )
+            ).rows;
+        }
+    } finally {
+        await client.query("ROLLBACK").catch(() => undefined);
+    }
+    const { pending, mismatches } = compareHistory(ordered, rows);
+    return {
+        action: "status",
+        applied: rows.map((r) => ({ migration: `${r.version}_${r.name}`, appliedAt: r.applied_at.toISOString() })),
+        pending: pending.map(migrationId),
+        mismatches,
+        upToDate: pending.length === 0 && mismatches.length === 0,
+    };
 }
 
 async function applyOne(client: ClientBase, migration: Migration): Promise<void> {

@@ -5,13 +5,15 @@
  * (`server.ts`) translate their transport to and from these plain objects, and the data comes
  * through {@link RouterDeps}, so tests drive the whole API with an in-memory store.
  *
- * Routes:
- *   GET  /health          200 {status:"ok", database:"ok"} | 503 {status:"error", database:"unavailable"}
+ * Routes (health paths from ../contract):
+ *   GET  /health/live     200 {status:"ok"}: liveness, never touches the database
+ *   GET  /health          200 {status:"ok", database:"ok"} | 503 {status:"error", database:"unavailable"}: readiness
  *   GET  /api/notes       ?limit=1..100 (default 20), newest first
  *   POST /api/notes       JSON {"text": "..."} (1..1000 characters) -> 201 + Location
  *   GET  /api/notes/:id
  * Errors are JSON `{error, message}`: 400, 404, 405 (+ Allow), 413, 415, 500, 503.
  */
+import { HEALTH_PATHS } from "../contract";
 import { DatabaseUnavailableError } from "./errors";
 import { describeError, type Logger, silentLogger } from "./log";
 import type { Note, NotesRepository } from "./notes";
@@ -68,7 +70,13 @@ interface Route {
     readonly methods: Readonly<Record<string, Handler>>;
 }
 
-async function health(_req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
+/** Liveness: the process answers. Never touches the database, so a database blip drains nothing. */
+async function live(): Promise<ApiResponse> {
+    return json(200, { status: "ok" });
+}
+
+/** Readiness: the database answers. */
+async function ready(_req: ApiRequest, deps: RouterDeps): Promise<ApiResponse> {
     let ok: boolean;
     try {
         ok = await deps.checkDatabase();
@@ -166,8 +174,13 @@ async function getNote(_req: ApiRequest, deps: RouterDeps, params: readonly stri
     return note === undefined ? problem(404, "not_found", "note not found") : json(200, note);
 }
 
+function exactPath(path: string): RegExp {
+    return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`);
+}
+
 const ROUTES: readonly Route[] = [
-    { pattern: /^\/health$/, methods: { GET: health } },
+    { pattern: exactPath(HEALTH_PATHS.liveness), methods: { GET: live } },
+    { pattern: exactPath(HEALTH_PATHS.readiness), methods: { GET: ready } },
     { pattern: /^\/api\/notes$/, methods: { GET: listNotes, POST: createNote } },
     { pattern: /^\/api\/notes\/([^/]+)$/, methods: { GET: getNote } },
 ];

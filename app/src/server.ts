@@ -9,11 +9,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, createApp } from "./app";
+import { DEFAULT_SERVER_PORT, ENV } from "../contract";
 import type { Env } from "./config";
 import { describeError } from "./log";
 import { type ApiRequest, MAX_BODY_BYTES } from "./routes";
 
-export const DEFAULT_PORT = 8080;
 /** Below ECS's default stopTimeout (30 s). */
 export const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -162,12 +162,12 @@ export async function startServer(app: App, port: number, host?: string): Promis
     return { server, port: (server.address() as AddressInfo).port, shutdown };
 }
 
-/** Reads `PORT`; default 8080. */
+/** Reads `PORT`; default `DEFAULT_SERVER_PORT` (8080). */
 export function portFromEnv(env: Env): number {
-    const raw = env.PORT;
-    if (raw === undefined || raw === "") return DEFAULT_PORT;
+    const raw = env[ENV.PORT];
+    if (raw === undefined || raw === "") return DEFAULT_SERVER_PORT;
     if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65_535) {
-        throw new Error(`PORT: got "${raw}"; must be an integer from 1 to 65535`);
+        throw new Error(`${ENV.PORT}: got "${raw}"; must be an integer from 1 to 65535`);
     }
     return Number(raw);
 }

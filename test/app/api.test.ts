@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { createServer, type Server, Socket } from "node:net";
+import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { Client } from "pg";
+import { HEALTH_PATHS } from "../../app/contract";
 import { type App, createApp } from "../../app/src/app";
 import { sslOptionsFor } from "../../app/src/config";
 import {
@@ -19,6 +20,7 @@ import { createMigrateHandler } from "../../app/src/migrate-lambda";
 import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 import { startServer } from "../../app/src/server";
 import { type PostgresServer, usePostgres } from "../support/postgres";
+import { TcpProxy } from "./tcp-proxy";
 
 const MASTER = "api_master";
 const MASTER_PASSWORD = "api-master-Pa55word";
@@ -61,37 +63,6 @@ async function captureConsole<T>(fn: () => Promise<T>): Promise<{ result: T; out
         return { result, output: lines.join("\n") };
     } finally {
         Object.assign(console, saved);
-    }
-}
-
-/** A TCP proxy in front of the database, so tests can cut the connection like an outage. */
-class TcpProxy {
-    private server: Server | undefined;
-    private sockets = new Set<Socket>();
-    port = 0;
-    constructor(private readonly target: { host: string; port: number }) {}
-    async start(port = 0): Promise<void> {
-        const server = createServer((inbound) => {
-            const outbound = new Socket();
-            outbound.connect(this.target.port, this.target.host);
-            for (const s of [inbound, outbound]) {
-                this.sockets.add(s);
-                s.on("close", () => this.sockets.delete(s));
-                s.on("error", () => undefined);
-            }
-            inbound.pipe(outbound).pipe(inbound);
-            inbound.on("close", () => outbound.destroy());
-            outbound.on("close", () => inbound.destroy());
-        });
-        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
-        this.server = server;
-        const address = server.address();
-        this.port = typeof address === "object" && address !== null ? address.port : 0;
-    }
-    async stop(): Promise<void> {
-        for (const s of this.sockets) s.destroy();
-        await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-        this.server = undefined;
     }
 }
 
@@ -396,6 +367,9 @@ describe("app API against a real PostgreSQL", function () {
                 const health = await fetch(`${base}/health`);
                 assert.equal(health.status, 200);
                 assert.deepEqual(await health.json(), { status: "ok", database: "ok" });
+                const live = await fetch(`${base}/health/live`);
+                assert.equal(live.status, 200);
+                assert.deepEqual(await live.json(), { status: "ok" });
 
                 const created = await fetch(`${base}/api/notes`, {
                     method: "POST",
@@ -499,6 +473,28 @@ describe("app API against a real PostgreSQL", function () {
     });
 
     describe("/health when the database is unreachable", () => {
+        it("liveness answers 200 through the HTTP server and the Lambda handler while readiness is 503", async () => {
+            const source = new FakeSecretSource([APP_PASSWORD]);
+            const app = makeApp(source, { DB_PORT: String(await closedPort()) });
+            const running = await startServer(app, 0, "127.0.0.1");
+            const base = `http://127.0.0.1:${running.port}`;
+            try {
+                const live = await fetch(`${base}${HEALTH_PATHS.liveness}`);
+                assert.equal(live.status, 200);
+                assert.deepEqual(await live.json(), { status: "ok" });
+                assert.equal(source.gets, 0, "liveness did not try to connect");
+                assert.equal((await fetch(`${base}${HEALTH_PATHS.readiness}`)).status, 503);
+
+                const handler = createLambdaHandler(() => app);
+                const lambdaLive = await handler(v2Event("GET", HEALTH_PATHS.liveness));
+                assert.equal(lambdaLive.statusCode, 200);
+                assert.equal(lambdaLive.body, '{"status":"ok"}');
+                assert.equal((await handler(v2Event("GET", HEALTH_PATHS.readiness))).statusCode, 503);
+            } finally {
+                await running.shutdown(5_000);
+            }
+        });
+
         it("reports unavailable when nothing listens on the port", async () => {
             const app = makeApp(new FakeSecretSource([APP_PASSWORD]), { DB_PORT: String(await closedPort()) });
             const res = await get(app, "/health");
@@ -557,6 +553,7 @@ describe("app API against a real PostgreSQL", function () {
                     database: dbName,
                     ssl,
                     connectionTimeoutMillis: 2_000,
+                    connectRetryMillis: 0,
                     statementTimeoutMillis: 5_000,
                 },
                 user: "app_user",
@@ -582,6 +579,7 @@ describe("app API against a real PostgreSQL", function () {
                     database: dbName,
                     ssl: { rejectUnauthorized: true, ca: [server().certificate!] },
                     connectionTimeoutMillis: 2_000,
+                    connectRetryMillis: 0,
                     statementTimeoutMillis: 5_000,
                 },
                 user: "app_user",

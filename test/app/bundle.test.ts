@@ -5,7 +5,14 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppBundle, bundleApp, bundleServer, REPO_ROOT } from "../../app/build";
+import {
+    type AppBundle,
+    assertNoCheckoutPath,
+    bundleApp,
+    bundleServer,
+    checkoutPathOccurrences,
+    REPO_ROOT,
+} from "../../app/build";
 import {
     defaultMigrationsDir,
     loadMigrationsFromDir,
@@ -206,6 +213,39 @@ describe("app bundle (esbuild)", function () {
         }
     });
 
+    it("can be built from a checkout at /app or /src: the path check works on path boundaries", () => {
+        // The bundled SQL comment "(app/src/app-role.ts)" holds both "/app" and "/src" as text.
+        assert.ok(bundle.migrate.code.includes("(app/src/app-role.ts)"));
+        for (const root of ["/app", "/src", "/app/", "/srv", "/work"]) {
+            for (const fn of [bundle.api, bundle.migrate]) {
+                assert.deepEqual(checkoutPathOccurrences(fn.code, root), [], root);
+                assert.doesNotThrow(() => assertNoCheckoutPath("the Lambda functions", fn.code, root));
+            }
+        }
+    });
+
+    it("still rejects a real occurrence of the checkout's path, whatever surrounds it", () => {
+        for (const [root, code] of [
+            ["/app", 'require("/app/node_modules/pg/lib/index.js")'],
+            ["/app", "at Object.<anonymous> (/app/app/src/db.ts:1:1)"],
+            ["/app", "var d='/app';"],
+            ["/src", "//# sourceMappingURL=file:///src/app/src/lambda.ts"],
+            ["/work/wt-app", "x=`/work/wt-app/app/src/routes.ts`"],
+        ] as const) {
+            assert.throws(
+                () => assertNoCheckoutPath("the Lambda functions", code, root),
+                new RegExp(`bundling the Lambda functions: the output contains the absolute path ${root}`),
+                code,
+            );
+        }
+        for (const [root, code] of [
+            ["/app", "(app/src/app-role.ts) /application /app-role src/app/x"],
+            ["/work/wt-app", "/work/wt-app-other/x"],
+        ] as const) {
+            assert.deepEqual(checkoutPathOccurrences(code, root), [], code);
+        }
+    });
+
     it("embeds the migrations in the migration bundle", () => {
         // Minified strings may become template literals, so look for the SQL line by line.
         for (const m of loadMigrationsFromDir(defaultMigrationsDir())) {
@@ -285,11 +325,20 @@ describe("app bundle (esbuild)", function () {
                 DB_SECRET_ARN: MASTER_ARN,
                 APP_USER_SECRET_ARN: APP_ARN,
             };
-            const first = await runBundled(dir, join(dir, "migrate", "index.js"), [{}, {}], env);
-            assert.deepEqual(first.out, [
-                { applied: ["0001_create_notes", "0002_create_app_role"], skipped: 0 },
-                { applied: [], skipped: 2 },
-            ]);
+            const first = await runBundled(
+                dir,
+                join(dir, "migrate", "index.js"),
+                [{ action: "status" }, {}, { action: "migrate" }, { action: "status" }],
+                env,
+            );
+            const [before, applied, again, after] = first.out as Record<string, unknown>[];
+            assert.deepEqual(
+                [before!.pending, before!.upToDate],
+                [["0001_create_notes", "0002_create_app_role"], false],
+            );
+            assert.deepEqual(applied, { applied: ["0001_create_notes", "0002_create_app_role"], skipped: 0 });
+            assert.deepEqual(again, { applied: [], skipped: 2 });
+            assert.deepEqual([after!.pending, after!.mismatches, after!.upToDate], [[], [], true]);
             assert.deepEqual(
                 sm.requests
                     .map((r) => [r.target, r.secretId, r.signed])

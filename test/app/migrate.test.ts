@@ -1,11 +1,18 @@
 import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, Pool } from "pg";
 import { createLogger, type Logger } from "../../app/src/log";
 import { createMigrateHandler } from "../../app/src/migrate-lambda";
-import { MIGRATION_LOCK_KEY, MigrationError, MigrationHistoryError, runMigrations } from "../../app/src/migrate";
+import {
+    MIGRATION_LOCK_KEY,
+    MigrationError,
+    MigrationHistoryError,
+    type MigrationStatus,
+    runMigrations,
+} from "../../app/src/migrate";
 import {
     defaultMigrationsDir,
     loadMigrationsFromDir,
@@ -479,6 +486,140 @@ SELECT pg_sleep(0.15);`,
                 /migration 0003_bad failed at line 1: function no_such_function\(\) does not exist/,
             );
             assert.ok(lines.some((l) => l.includes('"migrations failed"') && l.includes("0003_bad")));
+        });
+
+        describe('{"action":"status"}', () => {
+            const files = (): Migration[] => loadMigrationsFromDir(defaultMigrationsDir());
+            const statusOf = (list: readonly Migration[]) =>
+                createMigrateHandler(list, { env: env(), fetchSecret, log: recordingLogger().log })({
+                    action: "status",
+                }) as Promise<MigrationStatus>;
+            const tableExists = async (): Promise<boolean> =>
+                (await server().query("SELECT to_regclass('public.schema_migrations') AS t", [], db)).rows[0].t !==
+                null;
+
+            it("pending: a database never migrated reports every migration pending and is left untouched", async () => {
+                const status = await statusOf(files());
+                assert.deepEqual(status, {
+                    action: "status",
+                    applied: [],
+                    pending: ["0001_create_notes", "0002_create_app_role"],
+                    mismatches: [],
+                    upToDate: false,
+                });
+                assert.equal(await tableExists(), false, "status creates nothing");
+                assert.deepEqual(fetches, [MASTER_ARN], "status reads only the master secret (not the app user's)");
+            });
+
+            it("applied: after a run, every migration applied with its time; a new file is pending", async () => {
+                const before = Date.now();
+                await createMigrateHandler(files(), { env: env(), fetchSecret, log: recordingLogger().log })({
+                    action: "migrate",
+                    migrationsSha256: "as the infrastructure sends it",
+                });
+                const status = await statusOf(files());
+                assert.deepEqual(
+                    status.applied.map((a) => a.migration),
+                    ["0001_create_notes", "0002_create_app_role"],
+                );
+                for (const a of status.applied) {
+                    assert.match(a.appliedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+                    assert.ok(Date.parse(a.appliedAt) >= before - 1_000);
+                }
+                assert.deepEqual([status.pending, status.mismatches, status.upToDate], [[], [], true]);
+
+                const next: Migration = { version: "0003", name: "add_tags", sql: "ALTER TABLE notes ADD tags text;" };
+                const withNext = await statusOf([...files(), next]);
+                assert.deepEqual([withNext.pending, withNext.upToDate], [["0003_add_tags"], false]);
+                const columns = await server().query(
+                    "SELECT 1 FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'tags'",
+                    [],
+                    db,
+                );
+                assert.equal(columns.rowCount, 0, "status applied nothing");
+            });
+
+            it("a checksum mismatch is reported (not thrown); migrate with the same files refuses", async () => {
+                await createMigrateHandler(files(), { env: env(), fetchSecret, log: recordingLogger().log })();
+                const edited = files().map((m) => (m.version === "0001" ? { ...m, sql: `${m.sql}\n-- edited\n` } : m));
+                const status = await statusOf(edited);
+                assert.equal(status.upToDate, false);
+                assert.deepEqual(status.pending, []);
+                assert.equal(status.applied.length, 2);
+                assert.equal(status.mismatches.length, 1);
+                assert.equal(status.mismatches[0]!.migration, "0001_create_notes");
+                assert.equal(status.mismatches[0]!.kind, "checksum");
+                assert.match(
+                    status.mismatches[0]!.message,
+                    /0001_create_notes was changed after it was applied \(checksum recorded [0-9a-f]{12}\.\.\., file [0-9a-f]{12}\.\.\.\)/,
+                );
+                await assert.rejects(
+                    createMigrateHandler(edited, { env: env(), fetchSecret, log: recordingLogger().log })(),
+                    MigrationHistoryError,
+                );
+            });
+
+            it("an unknown action, or an event that is not an object, fails the invocation before touching the database", async () => {
+                const { log, lines } = recordingLogger();
+                await assert.rejects(
+                    createMigrateHandler(files(), { env: env(), fetchSecret, log })({ action: "rollback" }),
+                    /unknown action "rollback"; expected \{"action":"migrate"\} or \{"action":"status"\}/,
+                );
+                for (const event of ["status", ["status"], 1, { action: 1 }]) {
+                    await assert.rejects(
+                        createMigrateHandler(files(), { env: env(), fetchSecret, log })(event),
+                        /the event must be a JSON object such as \{"action":"status"\}|unknown action 1/,
+                    );
+                }
+                assert.deepEqual(fetches, []);
+                assert.equal(await tableExists(), false);
+                assert.ok(lines.some((l) => l.includes('"migrations failed"')));
+            });
+
+            it("the CLI: `status` prints the same JSON, a bad argument exits 2", async function () {
+                this.timeout(30_000);
+                const cliEnv = {
+                    PATH: process.env.PATH ?? "",
+                    DB_HOST: server().host,
+                    DB_PORT: String(server().port),
+                    DB_NAME: db,
+                    DB_SSL: "disable",
+                    DB_USER: MASTER,
+                    DB_PASSWORD: MASTER_PASSWORD,
+                    LOG_LEVEL: "error",
+                };
+                const run = (args: string[]) =>
+                    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+                        execFile(
+                            process.execPath,
+                            [
+                                "-r",
+                                join(__dirname, "../../tools/register.js"),
+                                join(__dirname, "../../app/src/migrate-cli.ts"),
+                                ...args,
+                            ],
+                            { cwd: join(__dirname, "../.."), env: cliEnv, timeout: 25_000 },
+                            (err, stdout, stderr) =>
+                                resolve({
+                                    code: err === null ? 0 : ((err as { code?: number }).code ?? null),
+                                    stdout,
+                                    stderr,
+                                }),
+                        ),
+                    );
+                const status = await run(["status"]);
+                assert.equal(status.code, 0, status.stderr);
+                assert.deepEqual(JSON.parse(status.stdout), {
+                    action: "status",
+                    applied: [],
+                    pending: ["0001_create_notes", "0002_create_app_role"],
+                    mismatches: [],
+                    upToDate: false,
+                });
+                const bad = await run(["rollback"]);
+                assert.equal(bad.code, 2);
+                assert.match(bad.stderr, /usage: migrate-cli\.ts \[migrate\|status\]/);
+            });
         });
 
         it("rejects an app secret for another user, and bad configuration, before touching the database", async () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import fc from "fast-check";
+import { HEALTH_PATHS } from "../../app/contract";
 import { DatabaseUnavailableError } from "../../app/src/errors";
 import { requestFromEvent, resultFromResponse } from "../../app/src/lambda";
 import type { Note, NotesRepository } from "../../app/src/notes";
@@ -81,6 +82,39 @@ describe("app router (pure, in-memory store)", () => {
                 assert.deepEqual(body(res), { status: "error", database: "unavailable" });
                 assert.ok(!res.body.includes("hunter2"));
             }
+        });
+    });
+
+    describe("GET /health/live (liveness)", () => {
+        it("is the contract's liveness path, next to readiness", () => {
+            assert.deepEqual(HEALTH_PATHS, { liveness: "/health/live", readiness: "/health" });
+        });
+
+        it("answers 200 {status: ok} without asking the database, even when it is down", async () => {
+            let checks = 0;
+            const down: RouterDeps = {
+                notes: {
+                    list: () => Promise.reject(new DatabaseUnavailableError({ name: "Error", message: "down" })),
+                    create: () => Promise.reject(new DatabaseUnavailableError({ name: "Error", message: "down" })),
+                    get: () => Promise.reject(new DatabaseUnavailableError({ name: "Error", message: "down" })),
+                },
+                checkDatabase: async () => (checks++, false),
+            };
+            const res = await handleRequest(req("GET", HEALTH_PATHS.liveness), down);
+            assert.equal(res.statusCode, 200);
+            assert.deepEqual(body(res), { status: "ok" });
+            assert.equal(res.headers["cache-control"], "no-store");
+            assert.equal(checks, 0, "liveness never checks the database");
+            assert.equal((await handleRequest(req("GET", HEALTH_PATHS.readiness), down)).statusCode, 503);
+            assert.equal(checks, 1);
+        });
+
+        it("only GET; /health/live/ and /health/liveness are not routes", async () => {
+            const post = await handleRequest(req("POST", HEALTH_PATHS.liveness), deps);
+            assert.equal(post.statusCode, 405);
+            assert.equal(post.headers.allow, "GET");
+            for (const path of ["/health/live/", "/health/liveness", "/healthxlive"])
+                assert.equal((await handleRequest(req("GET", path), deps)).statusCode, 404, path);
         });
     });
 
