@@ -15,22 +15,26 @@ const fs = require("fs");
 /** Operations that change nothing (a refresh step only reads; drift shows as the change after it). */
 const UNCHANGED = new Set(["same", "read", "refresh"]);
 
-/** The drifted resources of a preview document: `[{ op, urn, type, name, keys }]`. */
-function driftedResources(preview) {
-    return (preview.steps ?? [])
-        .filter((s) => !UNCHANGED.has(s.op))
-        .filter((s) => !String(s.urn ?? "").includes("::pulumi:pulumi:Stack::"))
-        .map((s) => {
-            const urn = String(s.urn ?? "");
-            const [type, name] = urn.split("::").slice(-2);
-            return {
-                op: s.op,
-                urn,
-                type: type?.split("$").pop() ?? "?",
-                name: name ?? urn,
-                keys: [...new Set([...(s.diffReasons ?? []), ...Object.keys(s.detailedDiff ?? {})])],
-            };
-        });
+/**
+ * The drifted resources of a preview document: `[{ op, urn, type, name, keys }]`. Normally the
+ * resources the program would change back after the refresh; when the preview failed its
+ * expectation with none of those, the resources the refresh itself found changed.
+ */
+function driftedResources(preview, pulumiStatus = 0) {
+    const steps = (preview.steps ?? []).filter((s) => !String(s.urn ?? "").includes("::pulumi:pulumi:Stack::"));
+    let changed = steps.filter((s) => !UNCHANGED.has(s.op));
+    if (changed.length === 0 && pulumiStatus !== 0) changed = steps.filter((s) => s.op === "refresh");
+    return changed.map((s) => {
+        const urn = String(s.urn ?? "");
+        const [type, name] = urn.split("::").slice(-2);
+        return {
+            op: s.op,
+            urn,
+            type: type?.split("$").pop() ?? "?",
+            name: name ?? urn,
+            keys: [...new Set([...(s.diffReasons ?? []), ...Object.keys(s.detailedDiff ?? {})])],
+        };
+    });
 }
 
 /** The report: annotation lines for the log, markdown for the summary, and the exit code. */
@@ -47,7 +51,7 @@ function report(text, stack, pulumiStatus) {
             code: 2,
         };
     }
-    const drifted = driftedResources(preview);
+    const drifted = driftedResources(preview, pulumiStatus);
     if (drifted.length === 0 && pulumiStatus !== 0) {
         const errors = (preview.diagnostics ?? [])
             .filter((d) => d.severity === "error")

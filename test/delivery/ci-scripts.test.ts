@@ -11,7 +11,7 @@ import { ROOT } from "../support/plan-cli";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const drift = require("../../.github/scripts/drift-report.js") as {
-    driftedResources(preview: unknown): { op: string; type: string; name: string; keys: string[] }[];
+    driftedResources(preview: unknown, status?: number): { op: string; type: string; name: string; keys: string[] }[];
     report(text: string, stack: string, status: number): { lines: string[]; summary: string; code: number };
 };
 const variables = require("../../.github/scripts/check-variables.js") as {
@@ -67,6 +67,23 @@ describe("CI scripts (.github/scripts)", () => {
         it("no drift: exit 0", () => {
             const r = drift.report(JSON.stringify({ steps: PREVIEW.steps.slice(0, 2) }), "dev", 0);
             assert.deepStrictEqual([r.code, r.lines], [0, ["no drift in dev"]]);
+        });
+
+        it("a failed expectation with only refresh changes names the refreshed resources", () => {
+            const refreshed = {
+                steps: [
+                    { op: "same", urn: URN("aws:ec2/vpc:Vpc", "net-vpc") },
+                    { op: "refresh", urn: URN("aws:lambda/function:Function", "app-api") },
+                ],
+            };
+            assert.deepStrictEqual(drift.report(JSON.stringify(refreshed), "dev", 255).lines, [
+                "::error title=Drift in dev::refresh aws:lambda/function:Function app-api",
+            ]);
+            assert.strictEqual(
+                drift.report(JSON.stringify(refreshed), "dev", 0).code,
+                0,
+                "a refresh alone is no drift",
+            );
         });
 
         it("a failed preview is not reported as drift: exit 2 with the error", () => {
