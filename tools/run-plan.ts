@@ -64,9 +64,11 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     const started = Date.now();
 
     // 1. Validate the config first, with the same function the program uses, so that an
-    //    invalid stack declares nothing at all.
+    //    invalid stack declares nothing at all. A stack of another project (bootstrap/) has
+    //    another namespace: its program validates its own config.
+    const ownProject = path.resolve(stack.projectDir) === path.resolve(root);
     try {
-        parseStackConfig(stack.config);
+        if (ownProject) parseStackConfig(stack.config);
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
         throw e;
@@ -88,7 +90,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     const log = await import("@pulumi/pulumi/log");
 
     // 3. Run the program inside a root Stack resource, as the Pulumi language host does.
-    const program = options.program ?? path.join(root, "index.ts");
+    const program = options.program ?? path.join(stack.projectDir, "index.ts");
     let programExports: Record<string, unknown> = {};
     const outputs: Record<string, unknown> = {};
     let recorded: RecordedResource[] = [];

@@ -18,6 +18,8 @@ export interface StackConfig {
     file: string;
     /** Project name from Pulumi.yaml. */
     project: string;
+    /** Directory of that Pulumi.yaml: the root, or the stack file's own project (`bootstrap/`). */
+    projectDir: string;
     /** Full config keys (`namespace:key`) → value as the runtime sees it. */
     config: Record<string, string>;
     /** Keys whose values are secure (encrypted) in the stack file, wholly or in part. */
@@ -103,9 +105,9 @@ function asConfigString(value: unknown): string {
  * Throws {@link StackFileError} for an unknown stack or an unreadable file.
  */
 export function loadStack(root: string, stackOrFile: string): StackConfig {
-    const projectFile = path.join(root, "Pulumi.yaml");
-    const project = readYaml(projectFile);
-    const projectName = typeof project.name === "string" ? project.name : undefined;
+    let projectFile = path.join(root, "Pulumi.yaml");
+    let project = readYaml(projectFile);
+    let projectName = typeof project.name === "string" ? project.name : undefined;
     if (!projectName) throw new StackFileError(`${projectFile}: missing the project name`);
 
     const asPath = path.resolve(stackOrFile);
@@ -125,6 +127,16 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
         }
         file = found;
         name = stackOrFile;
+    }
+    // As with the Pulumi CLI, a stack file belongs to the project beside it: a stack file in
+    // another project's folder (bootstrap/Pulumi.shared.yaml) is read with that project's
+    // Pulumi.yaml, namespace and defaults; anywhere else, with the root project's.
+    const projectDir = fs.existsSync(path.join(path.dirname(file), "Pulumi.yaml")) ? path.dirname(file) : root;
+    if (path.resolve(projectDir) !== path.resolve(root)) {
+        projectFile = path.join(projectDir, "Pulumi.yaml");
+        project = readYaml(projectFile);
+        projectName = typeof project.name === "string" ? project.name : undefined;
+        if (!projectName) throw new StackFileError(`${projectFile}: missing the project name`);
     }
 
     const config: Record<string, string> = {};
@@ -162,5 +174,5 @@ export function loadStack(root: string, stackOrFile: string): StackConfig {
             `secure values of ${secretKeys.join(", ")} cannot be decrypted offline; the plan uses "[secret]" in their place`,
         );
     }
-    return { name, file, project: projectName, config, secretKeys, warnings };
+    return { name, file, project: projectName, projectDir, config, secretKeys, warnings };
 }
