@@ -60,6 +60,12 @@ export interface DatabaseConnection {
     /** True when the application authenticates with IAM tokens instead of a password. */
     iamAuth: boolean;
     /**
+     * True when the database can pause (Aurora Serverless v2 at 0 ACU): a first connection
+     * may wait about 15 s for it to resume, so clients connect with longer timeouts and a retry
+     * (`PAUSABLE_DATABASE_CONNECT` in app/contract.ts).
+     */
+    pausable: boolean;
+    /**
      * True when an RDS Proxy sits in front of the database: {@link host} and
      * {@link securityGroupId} are then the proxy's, and differ from {@link adminHost} and
      * {@link adminSecurityGroupId}.

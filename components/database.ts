@@ -781,6 +781,7 @@ export class Database extends pulumi.ComponentResource {
             appUsername: plan.appUsername,
             appUserSecretArn: this.appUserSecretArn,
             iamAuth: plan.iamAuth,
+            pausable: plan.scaling?.minCapacity === 0,
             proxied,
             iamConnectArn: (username: string) => {
                 if (!validDbUsername(username)) {

@@ -45,7 +45,10 @@ const MODE_BLOCKS: Readonly<Record<ComputeMode, readonly (keyof ComputeOptions)[
 };
 
 /** Validates the compute options and picks the mode's variant. */
-export function planCompute(o: ComputeOptions): { plan?: ComputeSettings; problems: Problem[] } {
+export function planCompute(
+    o: ComputeOptions,
+    context: { pausableDatabase: boolean },
+): { plan?: ComputeSettings; problems: Problem[] } {
     const problems: Problem[] = [];
     if (!AVAILABLE_COMPUTE_MODES.includes(o.mode)) {
         problems.push(
@@ -95,7 +98,7 @@ export function planCompute(o: ComputeOptions): { plan?: ComputeSettings; proble
             }
             const lambda = o.lambda ?? {};
             const api = o.api ?? {};
-            problems.push(...nested("lambda", planLambda(lambda)), ...nested("api", planHttpApi(api)));
+            problems.push(...nested("lambda", planLambda(lambda, context)), ...nested("api", planHttpApi(api)));
             if (problems.length > 0) return { problems };
             return { problems, plan: { mode: "lambda", ingress: "apiGateway", lambda, api } };
         }

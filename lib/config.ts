@@ -12,7 +12,7 @@
  * Pure module: no Pulumi resource declarations and no Pulumi runtime calls.
  */
 import { z } from "zod";
-import { RDS_CA_REGIONS } from "../app/src/config";
+import { RDS_CA_REGIONS } from "../app/contract";
 import { InterfaceEndpoint } from "./aws-facts";
 import { AVAILABLE_COMPUTE_MODES, COMPUTE_MODES, ComputeOptions, ComputeSettings, planCompute } from "./compute-plan";
 import {
@@ -585,7 +585,10 @@ export function parseConfig(raw: RawConfig): Settings {
 
     let computeSettings: ComputeSettings | undefined;
     if (compute) {
-        const r = planCompute(compute as ComputeOptions);
+        // The functions' timeouts depend on whether the database can pause (resume takes ~15 s).
+        const r = planCompute(compute as ComputeOptions, {
+            pausableDatabase: databasePlan?.scaling?.minCapacity === 0,
+        });
         problems.push(...under("compute", r.problems));
         computeSettings = r.plan;
     }

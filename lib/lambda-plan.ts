@@ -8,6 +8,14 @@
  * value type `T`, so the component passes `pulumi.Output<string>` and tests pass strings. The
  * shape of every result (which keys, which statements) depends on plain arguments only.
  */
+import {
+    APP_USER_AUTH_MODES,
+    connectEnvironment,
+    ENV,
+    maxConnectMillis,
+    PAUSABLE_DATABASE_CONNECT,
+    POOL_MAX_RANGE,
+} from "../app/contract";
 import { LOG_RETENTION_DAYS } from "./aws-facts";
 import { Problem, problem } from "./problems";
 import { assumeRolePolicy } from "./iam";
@@ -51,8 +59,8 @@ export const MIGRATION_TIMEOUT_SECONDS_RANGE = { min: 60, max: 900 } as const;
 export const RESERVED_CONCURRENCY_RANGE = { min: 0, max: 10000 } as const;
 export const THROTTLING_RATE_LIMIT_RANGE = { min: 1, max: 10000 } as const;
 export const THROTTLING_BURST_LIMIT_RANGE = { min: 1, max: 5000 } as const;
-/** The app's pool size limit (`MAX_POOL_MAX` in app/src/config.ts). */
-export const DB_POOL_MAX_RANGE = { min: 1, max: 20 } as const;
+/** The app's pool size limit (app/contract.ts). */
+export const DB_POOL_MAX_RANGE = POOL_MAX_RANGE;
 
 // ---------------------------------------------------------------------------------------------
 // Options: the `compute.lambda` and `compute.api` config objects, and LambdaService's arguments
@@ -193,10 +201,50 @@ function checker(problems: Problem[]) {
     };
 }
 
-/** Validates the functions' options; the defaults are {@link LAMBDA_DEFAULTS}. */
-export function planLambda(o: LambdaOptions): Problem[] {
+/**
+ * The API function's timeout with a database that can pause: a first request may spend
+ * {@link PAUSABLE_DATABASE_CONNECT}.api connecting (the database resumes in about 15 s) plus
+ * one query: 29 s, the most the HTTP API waits for.
+ */
+export const PAUSABLE_API_TIMEOUT_SECONDS = 29;
+/** The least migration timeout with a database that can pause: connecting, plus the statement headroom. */
+export const PAUSABLE_MIGRATION_TIMEOUT_SECONDS =
+    Math.ceil(maxConnectMillis(PAUSABLE_DATABASE_CONNECT.migrate) / 1000) + MIGRATION_TIMEOUT_HEADROOM_SECONDS;
+
+/** The API function's timeout: as given, else the default, which is longer when the database can pause. */
+export function apiTimeoutSeconds(o: LambdaOptions, pausableDatabase: boolean): number {
+    return o.timeoutSeconds ?? (pausableDatabase ? PAUSABLE_API_TIMEOUT_SECONDS : DEFAULT_TIMEOUT_SECONDS);
+}
+
+/**
+ * Validates the functions' options; the defaults are {@link LAMBDA_DEFAULTS}. With a database
+ * that can pause (Aurora Serverless v2 at 0 ACU), the timeouts must leave room for a resume.
+ */
+export function planLambda(o: LambdaOptions, context: { pausableDatabase: boolean }): Problem[] {
     const problems: Problem[] = [];
     const { wholeIn, oneOf } = checker(problems);
+    if (context.pausableDatabase) {
+        if (o.timeoutSeconds !== undefined && o.timeoutSeconds < PAUSABLE_API_TIMEOUT_SECONDS) {
+            problems.push(
+                problem(
+                    "timeoutSeconds",
+                    o.timeoutSeconds,
+                    `the database can pause (minCapacityAcu 0): the first request after a pause waits about 15 s for it to resume, so the API needs ${PAUSABLE_API_TIMEOUT_SECONDS} s (20 s connect + 2 s retry + one query)`,
+                    `remove timeoutSeconds (it then defaults to ${PAUSABLE_API_TIMEOUT_SECONDS}) or set database.minCapacityAcu to 0.5`,
+                ),
+            );
+        }
+        if (o.migrationTimeoutSeconds !== undefined && o.migrationTimeoutSeconds < PAUSABLE_MIGRATION_TIMEOUT_SECONDS) {
+            problems.push(
+                problem(
+                    "migrationTimeoutSeconds",
+                    o.migrationTimeoutSeconds,
+                    `the database can pause (minCapacityAcu 0): connecting may take ${maxConnectMillis(PAUSABLE_DATABASE_CONNECT.migrate) / 1000} s, so the migrations need at least ${PAUSABLE_MIGRATION_TIMEOUT_SECONDS} s`,
+                    `remove migrationTimeoutSeconds or raise it to ${PAUSABLE_MIGRATION_TIMEOUT_SECONDS}`,
+                ),
+            );
+        }
+    }
     wholeIn("memoryMb", o.memoryMb, MEMORY_MB_RANGE, " (MB)");
     wholeIn("timeoutSeconds", o.timeoutSeconds, TIMEOUT_SECONDS_RANGE, " (the HTTP API times out at 30 s)");
     wholeIn("reservedConcurrency", o.reservedConcurrency, RESERVED_CONCURRENCY_RANGE);
@@ -271,7 +319,7 @@ export function planHttpApi(o: HttpApiOptions): Problem[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Environment variables (names as app/src/config.ts reads them)
+// Environment variables (names from the app's contract, app/contract.ts)
 // ---------------------------------------------------------------------------------------------
 
 /** What the environment of either function is built from. `T` is the type of run-time values. */
@@ -292,10 +340,12 @@ export interface DatabaseEnvInputs<T> {
     masterSecretArn: T;
     /** Required when `iamAuth` is false. */
     appUserSecretArn?: T;
+    /** True when the database can pause: the functions connect with longer timeouts and a retry. */
+    pausable: boolean;
 }
 
 /** `APP_USER_AUTH` as the migration function reads it. */
-export function appUserAuth(iamAuth: boolean): "iam" | "secret" {
+export function appUserAuth(iamAuth: boolean): (typeof APP_USER_AUTH_MODES)[number] {
     return iamAuth ? "iam" : "secret";
 }
 
@@ -308,19 +358,20 @@ export function apiEnvironment<T>(
     options: { poolMax?: number; sourceMaps: boolean },
 ): Record<string, T | string> {
     const env: Record<string, T | string> = {
-        DB_HOST: db.host,
-        DB_PORT: db.port,
-        DB_NAME: db.databaseName,
-        DB_USER: db.appUsername,
+        [ENV.DB_HOST]: db.host,
+        [ENV.DB_PORT]: db.port,
+        [ENV.DB_NAME]: db.databaseName,
+        [ENV.DB_USER]: db.appUsername,
     };
     if (db.iamAuth) {
-        env.DB_IAM_AUTH = "true";
+        env[ENV.DB_IAM_AUTH] = "true";
     } else {
         if (db.appUserSecretArn === undefined)
             throw new Error("apiEnvironment: appUserSecretArn is required when iamAuth is false");
-        env.DB_SECRET_ARN = db.appUserSecretArn;
+        env[ENV.DB_SECRET_ARN] = db.appUserSecretArn;
     }
-    if (options.poolMax !== undefined) env.DB_POOL_MAX = String(options.poolMax);
+    if (options.poolMax !== undefined) env[ENV.DB_POOL_MAX] = String(options.poolMax);
+    if (db.pausable) Object.assign(env, connectEnvironment(PAUSABLE_DATABASE_CONNECT.api));
     if (options.sourceMaps) env.NODE_OPTIONS = "--enable-source-maps";
     return env;
 }
@@ -336,18 +387,19 @@ export function migrationEnvironment<T>(
     options: { timeoutSeconds: number; sourceMaps: boolean },
 ): Record<string, T | string> {
     const env: Record<string, T | string> = {
-        DB_HOST: db.adminHost,
-        DB_PORT: db.port,
-        DB_NAME: db.databaseName,
-        DB_SECRET_ARN: db.masterSecretArn,
-        APP_USER_AUTH: appUserAuth(db.iamAuth),
-        DB_STATEMENT_TIMEOUT_MS: String(migrationStatementTimeoutMs(options.timeoutSeconds)),
+        [ENV.DB_HOST]: db.adminHost,
+        [ENV.DB_PORT]: db.port,
+        [ENV.DB_NAME]: db.databaseName,
+        [ENV.DB_SECRET_ARN]: db.masterSecretArn,
+        [ENV.APP_USER_AUTH]: appUserAuth(db.iamAuth),
+        [ENV.DB_STATEMENT_TIMEOUT_MS]: String(migrationStatementTimeoutMs(options.timeoutSeconds)),
     };
     if (!db.iamAuth) {
         if (db.appUserSecretArn === undefined)
             throw new Error("migrationEnvironment: appUserSecretArn is required when iamAuth is false");
-        env.APP_USER_SECRET_ARN = db.appUserSecretArn;
+        env[ENV.APP_USER_SECRET_ARN] = db.appUserSecretArn;
     }
+    if (db.pausable) Object.assign(env, connectEnvironment(PAUSABLE_DATABASE_CONNECT.migrate));
     if (options.sourceMaps) env.NODE_OPTIONS = "--enable-source-maps";
     return env;
 }

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseIpv4Cidr } from "../../lib/aws-facts";
 import { argsError, Problem, problem } from "../../lib/problems";
 import {
+    apiTimeoutSeconds,
     alarmSpecs,
     apiEnvironment,
     LAMBDA_DEFAULTS,
@@ -278,7 +279,7 @@ export function validateLambdaServiceArgs(name: string, args: LambdaServiceArgs)
         }
     }
 
-    problems.push(...planLambda(args), ...planHttpApi(args));
+    problems.push(...planLambda(args, { pausableDatabase: db?.pausable === true }), ...planHttpApi(args));
     return problems;
 }
 
@@ -407,7 +408,7 @@ export class LambdaService extends pulumi.ComponentResource {
                 ...commonFunctionArgs({ ...common, securityGroupId: group.id }, args.code.api, logGroup.name),
                 role: iam.role.arn,
                 description: "The app's HTTP API (API Gateway HTTP API, payload 2.0)",
-                timeout: args.timeoutSeconds ?? LAMBDA_DEFAULTS.timeoutSeconds,
+                timeout: apiTimeoutSeconds(args, db.pausable),
                 ...(args.reservedConcurrency !== undefined
                     ? { reservedConcurrentExecutions: args.reservedConcurrency }
                     : {}),
@@ -422,6 +423,7 @@ export class LambdaService extends pulumi.ComponentResource {
                             iamAuth: db.iamAuth,
                             masterSecretArn: db.masterSecretArn,
                             appUserSecretArn: db.appUserSecretArn,
+                            pausable: db.pausable,
                         },
                         { poolMax: args.dbPoolMax, sourceMaps: hasInlineSourceMap(args.code.api.code) },
                     ),

@@ -82,6 +82,7 @@ export function createMigrations(parent: pulumi.Resource, name: string, a: Migra
                         iamAuth: db.iamAuth,
                         masterSecretArn: db.masterSecretArn,
                         appUserSecretArn: db.appUserSecretArn,
+                        pausable: db.pausable,
                     },
                     { timeoutSeconds: a.timeoutSeconds, sourceMaps: hasInlineSourceMap(a.bundle.code) },
                 ),

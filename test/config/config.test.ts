@@ -242,6 +242,18 @@ describe("config: every invalid value is rejected with its key, the value and wh
             );
         }
     });
+    it("an API timeout too short for a database that can pause", () => {
+        const raw = {
+            database: { engine: "aurora-serverless", engineVersion: "16.4", minCapacityAcu: 0 },
+            compute: { mode: "lambda", lambda: { timeoutSeconds: 15 } },
+        };
+        expectOne(raw, "compute.lambda.timeoutSeconds", "15", /can pause .* needs 29 s/);
+        assert.strictEqual(
+            parseConfig({ ...raw, compute: { mode: "lambda" } }).compute.mode,
+            "lambda",
+            "the default fits",
+        );
+    });
     it("ACUs on an engine that has none", () =>
         expectOne(
             withField("database", { minCapacityAcu: 1 }),

@@ -47,7 +47,13 @@ export interface FakeDatabase extends DatabaseConnection {
  * rule, as in the real component.
  */
 export function fakeDatabase(
-    options: { iamAuth?: boolean; kmsKeyArns?: string[]; withAppSecret?: boolean; proxied?: boolean } = {},
+    options: {
+        iamAuth?: boolean;
+        kmsKeyArns?: string[];
+        withAppSecret?: boolean;
+        proxied?: boolean;
+        pausable?: boolean;
+    } = {},
 ): FakeDatabase {
     const iamAuth = options.iamAuth ?? true;
     const withAppSecret = options.withAppSecret ?? !iamAuth;
@@ -80,6 +86,7 @@ export function fakeDatabase(
         appUsername: "app_user",
         appUserSecretArn: withAppSecret ? pulumi.output(APP_SECRET_ARN) : undefined,
         iamAuth,
+        pausable: options.pausable ?? false,
         iamConnectArn: (user: string) => pulumi.output(connectArn(user)),
         secretKmsKeyArns: (options.kmsKeyArns ?? []).map((k) => pulumi.output(k)),
         securityGroupId: pulumi.output(proxied ? PROXY_SG : DB_SG),

@@ -17,8 +17,12 @@ import {
     corsConfiguration,
     databaseAccess,
     type DatabaseEnvInputs,
+    apiTimeoutSeconds,
     functionPolicy,
     hasInlineSourceMap,
+    PAUSABLE_API_TIMEOUT_SECONDS,
+    PAUSABLE_MIGRATION_TIMEOUT_SECONDS,
+    planLambda,
     lambdaAssumeRolePolicy,
     migrationEnvironment,
     migrationInvocationInput,
@@ -27,7 +31,8 @@ import {
 } from "../../lib/lambda-plan";
 import { APP_SECRET_ARN, connectArn, KMS_KEY_ARN, MASTER_SECRET_ARN } from "./fixtures";
 
-const db = (iamAuth: boolean): DatabaseEnvInputs<string> => ({
+const db = (iamAuth: boolean, pausable = false): DatabaseEnvInputs<string> => ({
+    pausable,
     host: "proxy.example",
     adminHost: "db.example",
     port: "5432",
@@ -75,6 +80,44 @@ describe("lambda-plan: environment", () => {
         assert.strictEqual(pw.APP_USER_SECRET_ARN, APP_SECRET_ARN);
         assert.strictEqual(pw.DB_STATEMENT_TIMEOUT_MS, "30000");
         assert.ok(!("DB_USER" in pw), "the master user name comes from the master secret");
+    });
+
+    it("with a database that can pause: connect timeouts and retries that outlast a resume (~15 s)", () => {
+        const api = apiEnvironment(db(true, true), { sourceMaps: false });
+        assert.strictEqual(api.DB_CONNECT_TIMEOUT_MS, "20000");
+        assert.strictEqual(api.DB_CONNECT_RETRY_SECONDS, "2");
+        const migrate = migrationEnvironment(db(true, true), { timeoutSeconds: 300, sourceMaps: false });
+        assert.strictEqual(migrate.DB_CONNECT_TIMEOUT_MS, "20000");
+        assert.strictEqual(migrate.DB_CONNECT_RETRY_SECONDS, "60");
+        for (const env of [
+            apiEnvironment(db(true), { sourceMaps: false }),
+            migrationEnvironment(db(true), { timeoutSeconds: 300, sourceMaps: false }),
+        ]) {
+            assert.ok(
+                !("DB_CONNECT_TIMEOUT_MS" in env) && !("DB_CONNECT_RETRY_SECONDS" in env),
+                "the app's defaults otherwise",
+            );
+        }
+    });
+
+    it("with a database that can pause: the API times out at 29 s by default, and shorter timeouts are refused", () => {
+        assert.strictEqual(apiTimeoutSeconds({}, true), PAUSABLE_API_TIMEOUT_SECONDS);
+        assert.strictEqual(apiTimeoutSeconds({}, false), 15);
+        assert.strictEqual(apiTimeoutSeconds({ timeoutSeconds: 20 }, false), 20);
+        assert.deepStrictEqual(
+            planLambda({ timeoutSeconds: 20, migrationTimeoutSeconds: 60 }, { pausableDatabase: false }),
+            [],
+        );
+        const problems = planLambda({ timeoutSeconds: 20, migrationTimeoutSeconds: 60 }, { pausableDatabase: true });
+        assert.deepStrictEqual(
+            problems.map((p) => p.key),
+            ["timeoutSeconds", "migrationTimeoutSeconds"],
+        );
+        assert.strictEqual(PAUSABLE_MIGRATION_TIMEOUT_SECONDS, 110, "80 s to connect + 30 s statement headroom");
+        assert.deepStrictEqual(
+            planLambda({ timeoutSeconds: 29, migrationTimeoutSeconds: 110 }, { pausableDatabase: true }),
+            [],
+        );
     });
 
     it("sends the API to host and the migrations to adminHost, whatever the auth mode", () => {

@@ -361,6 +361,22 @@ describe("npm run plan", function () {
                         database.minCapacityAcu ?? 0.5,
                     );
                 }
+                // A database that can pause takes ~15 s to resume: the functions wait for it.
+                const fn = (name: string) => inputs(ofType(doc, LAMBDA).find((f) => f.name === name)!);
+                const pausable = database.minCapacityAcu === 0;
+                assert.strictEqual(fn("app-api").timeout, pausable ? 29 : 15);
+                assert.strictEqual(
+                    fn("app-api").environment.variables.DB_CONNECT_TIMEOUT_MS,
+                    pausable ? "20000" : undefined,
+                );
+                assert.strictEqual(
+                    fn("app-api").environment.variables.DB_CONNECT_RETRY_SECONDS,
+                    pausable ? "2" : undefined,
+                );
+                assert.strictEqual(
+                    fn("app-migrate").environment.variables.DB_CONNECT_RETRY_SECONDS,
+                    pausable ? "60" : undefined,
+                );
                 // Every ingress rule in the stack is from a security group, except the endpoints' 443 from the VPC.
                 for (const r of ofType(doc, INGRESS)) {
                     const i = inputs(r);
