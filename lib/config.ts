@@ -17,6 +17,7 @@ import { InterfaceEndpoint } from "./aws-facts";
 import { AVAILABLE_COMPUTE_MODES, COMPUTE_MODES, ComputeOptions, ComputeSettings, planCompute } from "./compute-plan";
 import {
     DEFAULT_ALARM_DB_CONNECTIONS,
+    DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
     DEFAULT_ALARM_DB_CPU_PERCENT,
     DEFAULT_ALARM_DB_FREE_STORAGE_MB,
     DEFAULT_ALLOCATED_STORAGE_GB,
@@ -48,7 +49,12 @@ import {
     planDatabase,
     ResolvedDatabasePlan,
 } from "./database-plan";
-import { HTTP_API_DEFAULTS, LAMBDA_DEFAULTS } from "./lambda-plan";
+import {
+    HTTP_API_DEFAULTS,
+    LAMBDA_DEFAULTS,
+    PAUSABLE_API_TIMEOUT_SECONDS,
+    PAUSABLE_MIGRATION_TIMEOUT_SECONDS,
+} from "./lambda-plan";
 import { AlarmTopicOptions, planAlarms } from "./alarms-plan";
 import {
     ExistingVpcOptions,
@@ -307,8 +313,8 @@ const lambdaSchema = z.strictObject({
         meaning: "Memory of the API function.",
     }),
     timeoutSeconds: field(z.number(), {
-        default: LAMBDA_DEFAULTS.timeoutSeconds,
-        allowed: "1 to 29",
+        defaultText: `${LAMBDA_DEFAULTS.timeoutSeconds} (${PAUSABLE_API_TIMEOUT_SECONDS} when the database can pause)`,
+        allowed: `1 to 29; at least ${PAUSABLE_API_TIMEOUT_SECONDS} when the database can pause (minCapacityAcu 0)`,
         meaning:
             "Timeout of the API function (below the HTTP API's 30 s; the app needs 15 s for a connect, a statement and one retry after a password rotation).",
     }),
@@ -331,6 +337,22 @@ const lambdaSchema = z.strictObject({
         default: LAMBDA_DEFAULTS.logRetentionDays,
         allowed: "a CloudWatch Logs retention",
         meaning: "Retention of the functions' log groups.",
+    }),
+    migrationTimeoutSeconds: field(z.number(), {
+        default: LAMBDA_DEFAULTS.migrationTimeoutSeconds,
+        allowed: `60 to 900; at least ${PAUSABLE_MIGRATION_TIMEOUT_SECONDS} when the database can pause`,
+        meaning:
+            "Timeout of the migration function; its statement timeout is 30 s less, so a slow migration is cancelled and rolled back with a clear error.",
+    }),
+    tracing: field(z.string(), {
+        default: LAMBDA_DEFAULTS.tracing,
+        allowed: "`off`, `active`",
+        meaning: "AWS X-Ray tracing of both functions.",
+    }),
+    dbPoolMax: field(z.number(), {
+        defaultText: "the app's default (2)",
+        allowed: "1 to 20",
+        meaning: "Database connections per API container; total connections are at most this times the concurrency.",
     }),
 });
 
@@ -392,6 +414,11 @@ const alarmsSchema = z.strictObject({
         allowed: "1 to 100000",
         meaning: "Database connections alarm threshold.",
     }),
+    proxyClientConnections: field(z.number(), {
+        default: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
+        allowed: "1 to 1000000",
+        meaning: "RDS Proxy client connections alarm threshold (with database.proxy).",
+    }),
 });
 
 /** Schema per top-level key; `required` keys must be set in the stack config. */
@@ -430,6 +457,7 @@ export interface AlarmsSettings {
     dbCpuPercent?: number;
     dbFreeStorageMb?: number;
     dbConnections?: number;
+    proxyClientConnections?: number;
 }
 
 export interface Settings {
@@ -486,8 +514,12 @@ function shapeProblem(
     return `${key}: got ${show(given)}; ${allowed}. Fix: ${fix ?? `pulumi config set --path '${pathOf(top, path)}' <value>`}`;
 }
 
+/** The planner lines behind the problems of the current parse (see `ConfigError.sites`). */
+let raisedSites: string[] = [];
+
 /** A planner's problems, printed under the config object they came from. */
 function under(top: ConfigKey, problems: readonly Problem[]): string[] {
+    for (const p of problems) if (p.site) raisedSites.push(p.site);
     return problems.map((p) => renderProblem(p, `${NAMESPACE}:${top}`));
 }
 
@@ -501,6 +533,7 @@ function under(top: ConfigKey, problems: readonly Problem[]): string[] {
  */
 export function parseConfig(raw: RawConfig): Settings {
     const problems: string[] = [];
+    raisedSites = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
 
     for (const top of CONFIG_KEYS) {
@@ -572,13 +605,15 @@ export function parseConfig(raw: RawConfig): Settings {
     let databaseOptions: DatabaseOptions | undefined;
     if (database) {
         // The database's alarm thresholds are the `alarms` object's keys; they are checked there.
-        const { dbCpuPercent, dbFreeStorageMb, dbConnections } = alarms ?? {};
+        const { dbCpuPercent, dbFreeStorageMb, dbConnections, proxyClientConnections } = alarms ?? {};
         databaseOptions = { ...database, engine: database.engine as DatabaseEngine };
-        const r = planDatabase("db", { ...databaseOptions, alarms: { dbCpuPercent, dbFreeStorageMb, dbConnections } });
+        const r = planDatabase("db", {
+            ...databaseOptions,
+            alarms: { dbCpuPercent, dbFreeStorageMb, dbConnections, proxyClientConnections },
+        });
         for (const p of r.problems) {
-            if (p.key.startsWith("alarms."))
-                problems.push(renderProblem({ ...p, key: p.key.slice(7) }, `${NAMESPACE}:alarms`));
-            else problems.push(renderProblem(p, `${NAMESPACE}:database`));
+            if (p.key.startsWith("alarms.")) problems.push(...under("alarms", [{ ...p, key: p.key.slice(7) }]));
+            else problems.push(...under("database", [p]));
         }
         databasePlan = r.plan;
     }
@@ -611,7 +646,7 @@ export function parseConfig(raw: RawConfig): Settings {
         !computeSettings ||
         !alarmSettings
     ) {
-        throw new ConfigError(byKey(problems));
+        throw new ConfigError(byKey(problems), undefined, raisedSites);
     }
     return {
         network: networkSettings,
@@ -818,7 +853,8 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
     try {
         settings = parseConfig(raw);
     } catch (e) {
-        if (ConfigError.isInstance(e)) throw new ConfigError([...problems, ...e.problems, ...region]);
+        if (ConfigError.isInstance(e))
+            throw new ConfigError([...problems, ...e.problems, ...region], undefined, e.sites);
         throw e;
     }
     problems.push(...region);

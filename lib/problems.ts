@@ -27,15 +27,20 @@ export interface Problem {
     readonly site?: string;
 }
 
-/** Records the planner line that raised a problem (the caller of {@link problem}). */
+/**
+ * The planner line that raised a problem: the outermost frame, in the planner file where the
+ * problem was made, of the call chain below `problem()` (so a local helper such as `bad()` or
+ * `wholeIn()` reports the line that called it, not its own).
+ */
 function callerSite(): string | undefined {
-    const lines = new Error().stack?.split("\n") ?? [];
-    // [0] "Error", [1] callerSite, [2] problem(), [3] the planner (or a local helper).
-    for (const line of lines.slice(3)) {
-        const m = /\(?([^()\s]*lib[\\/][a-z-]+-plan\.ts):(\d+):\d+\)?$/.exec(line);
-        if (m) return `${m[1].replace(/^.*lib[\\/]/, "lib/")}:${m[2]}`;
-    }
-    return undefined;
+    const frames = (new Error().stack?.split("\n") ?? [])
+        .map((line) => /\(?([^()\s]*lib[\\/][a-z-]+-plan\.ts):(\d+):\d+\)?$/.exec(line))
+        .map((m) => (m ? { file: m[1].replace(/^.*lib[\\/]/, "lib/"), line: Number(m[2]) } : undefined));
+    const first = frames.findIndex((f) => f !== undefined);
+    if (first < 0) return undefined;
+    let last = first;
+    while (frames[last + 1]?.file === frames[first]!.file) last++;
+    return `${frames[last]!.file}:${frames[last]!.line}`;
 }
 
 /** A problem: `key: got <given>; <allowed>. Fix: <fix>` once printed. */
@@ -81,12 +86,15 @@ export function nested(prefix: string, problems: readonly Problem[]): Problem[] 
 export class ConfigError extends Error {
     readonly __pulumiRunError = true;
     readonly problems: readonly string[];
-    constructor(problems: readonly string[], title = "Invalid configuration") {
+    /** The planner lines that raised them (see {@link Problem.site}); for tests, never printed. */
+    readonly sites: readonly string[];
+    constructor(problems: readonly string[], title = "Invalid configuration", sites: readonly string[] = []) {
         super(
             `${title} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  ${p}`).join("\n")}`,
         );
         this.name = "ConfigError";
         this.problems = problems;
+        this.sites = sites;
     }
     static isInstance(e: unknown): e is ConfigError {
         return (
