@@ -31,39 +31,28 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { orThrow } from "../lib/problems";
 import {
-    AdmissionPath,
     AlarmSpec,
     DB_PORT,
     DataSafety,
-    MAX_PROXY_NAME_LENGTH,
-    PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-    ResolvedDatabasePlan,
-    admissionRuleName,
-    alarmPlan,
-    awsEngine,
-    bastionAmiParameter,
-    clusterInstancePlan,
-    dataSafety,
     DatabaseOptions,
-    dbParameters,
-    finalSnapshotIdentifier,
-    logExports,
-    logGroupNames,
-    parameterGroupFamily,
-    performanceInsightsSupported,
+    ResolvedDatabasePlan,
+    alarmPlan,
+    dataSafety,
     physicalIdentifier,
     planDatabase,
-    portForwardCommand,
     proxyResourceId,
     rdsDbConnectArn,
-    validClientName,
     validDbUsername,
 } from "../lib/database-plan";
 import { DatabaseConnection } from "./contracts";
-import { assumeRolePolicy } from "../lib/iam";
+import { Admissions } from "./database/admission";
+import { createAppUserSecret } from "./database/app-user-secret";
+import { createBastion } from "./database/bastion";
+import { DatabaseContext } from "./database/context";
+import { createProxy, DatabaseProxy } from "./database/proxy";
+import { createLogGroups, createPlacement, createStore, Store } from "./database/store";
 
 /**
  * Arguments of {@link Database}: the options (documented with their defaults in
@@ -154,630 +143,129 @@ export class Database extends pulumi.ComponentResource {
     readonly bastion?: aws.ec2.Instance;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
 
-    /** `<path>:<client name>` of every allowFrom / allowAdminFrom call made. */
-    private readonly admitted = new Set<string>();
-    /** The admission rules declared, by logical name, with the source they admit. */
-    private readonly admissionRules = new Map<
-        string,
-        { rule: aws.vpc.SecurityGroupIngressRule; source: pulumi.Input<string> }
-    >();
-
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered, so that a bad argument leaves no trace.
         const plan = orThrow("Database", name, planDatabase(name, args));
 
         super(DATABASE_TYPE, name, {}, opts);
         this.plan = plan;
-        const safety = (this.safety = dataSafety(plan.deletionProtection));
-        const parent = { parent: this };
-        // Stateful resources: `protect` in prod; otherwise inherit from the component's options.
-        const stateful = { parent: this, protect: safety.protect ? true : undefined };
-        const identifier = (this.identifier = physicalIdentifier(pulumi.getProject(), pulumi.getStack(), name));
-        const tags = { Name: identifier };
-
-        const region = aws.getRegionOutput({}, parent).region;
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const partition = aws.getPartitionOutput({}, parent).partition;
-        const kmsKeyArn = args.kmsKeyArn;
-
-        // ---- Network placement -------------------------------------------------------------
-        this.subnetGroup = new aws.rds.SubnetGroup(
-            `${name}-subnets`,
-            {
-                description: `Isolated subnets of ${identifier}`,
-                subnetIds: args.isolatedSubnetIds,
-                tags,
-            },
-            parent,
-        );
-
-        // No inline rules: ingress comes from SecurityGroupIngressRule resources (allowFrom and
-        // allowAdminFrom, proxy, bastion). No egress at all: PostgreSQL only answers
-        // connections (replies are allowed by the security group's connection tracking) and
-        // never opens one; the provider revokes AWS's default allow-all egress rule when it
-        // creates the group.
-        this.securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                vpcId: args.vpcId,
-                description: `PostgreSQL ${identifier}: port ${DB_PORT} from admitted security groups only; no egress`,
-                tags: { Name: `${identifier}-db` },
-            },
-            parent,
-        );
-        this.securityGroupId = this.securityGroup.id;
-
-        // ---- Parameters (TLS enforced) and logs --------------------------------------------
-        const family = parameterGroupFamily(plan.engine, plan.engineVersion);
-        const parameters = dbParameters();
-        this.logGroups = logGroupNames(plan.engine, identifier).map(
-            (logName) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-log-${logName.slice(logName.lastIndexOf("/") + 1)}`,
-                    {
-                        name: logName,
-                        retentionInDays: plan.logRetentionDays,
-                        tags,
-                    },
-                    parent,
-                ),
-        );
-
-        let monitoringRoleArn: pulumi.Output<string> | undefined;
-        const monitoringDeps: pulumi.Resource[] = [];
-        if (plan.monitoringIntervalSeconds > 0) {
-            const role = new aws.iam.Role(
-                `${name}-monitoring`,
-                {
-                    description: `Enhanced Monitoring of ${identifier}`,
-                    assumeRolePolicy: JSON.stringify(assumeRolePolicy("monitoring.rds.amazonaws.com")),
-                },
-                parent,
-            );
-            monitoringDeps.push(
-                new aws.iam.RolePolicyAttachment(
-                    `${name}-monitoring`,
-                    {
-                        role: role.name,
-                        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-                    },
-                    parent,
-                ),
-            );
-            monitoringRoleArn = role.arn;
-        }
-        const monitoring =
-            plan.monitoringIntervalSeconds > 0
-                ? { monitoringInterval: plan.monitoringIntervalSeconds, monitoringRoleArn }
-                : { monitoringInterval: 0 };
-
-        const piEnabled = plan.performanceInsights && performanceInsightsSupported(plan.instanceClass);
-        const performanceInsights = piEnabled
-            ? {
-                  performanceInsightsEnabled: true,
-                  performanceInsightsRetentionPeriod: PERFORMANCE_INSIGHTS_RETENTION_DAYS,
-                  performanceInsightsKmsKeyId: kmsKeyArn,
-              }
-            : { performanceInsightsEnabled: false };
-
-        // ---- Data safety -------------------------------------------------------------------
-        let finalSnapshot: pulumi.Output<string> | undefined;
-        if (!safety.skipFinalSnapshot) {
-            // Created once with the database: stable across updates, and different from the
-            // snapshot an earlier incarnation of this stack left behind.
-            const suffix = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, parent);
-            finalSnapshot = suffix.hex.apply((hex) => finalSnapshotIdentifier(identifier, hex));
-        }
-        const lifecycle = {
-            deletionProtection: safety.deletionProtection,
-            skipFinalSnapshot: safety.skipFinalSnapshot,
-            finalSnapshotIdentifier: finalSnapshot,
-            deleteAutomatedBackups: safety.deleteAutomatedBackups,
-            applyImmediately: safety.applyImmediately,
-            copyTagsToSnapshot: true,
-            allowMajorVersionUpgrade: false,
+        this.safety = dataSafety(plan.deletionProtection);
+        this.identifier = physicalIdentifier(pulumi.getProject(), pulumi.getStack(), name);
+        const ctx: DatabaseContext = {
+            parent: this,
+            name,
+            identifier: this.identifier,
+            plan,
+            safety: this.safety,
+            tags: { Name: this.identifier },
+            kmsKeyArn: args.kmsKeyArn,
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds,
+            region: aws.getRegionOutput({}, { parent: this }).region,
+            account: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
+            partition: aws.getPartitionOutput({}, { parent: this }).partition,
         };
 
-        // ---- The database ------------------------------------------------------------------
-        let resourceId: pulumi.Output<string>;
-        let masterUserSecrets: pulumi.Output<{ secretArn: string }[]>;
-        this.clusterInstances = [];
-        switch (plan.engine) {
-            case "postgres": {
-                this.parameterGroup = new aws.rds.ParameterGroup(
-                    `${name}-params`,
-                    {
-                        family,
-                        description: `${identifier}: TLS required, slow statement logging`,
-                        parameters,
-                        tags,
-                    },
-                    parent,
-                );
-                const instance = (this.instance = new aws.rds.Instance(
-                    `${name}`,
-                    {
-                        identifier,
-                        engine: awsEngine(plan.engine),
-                        engineVersion: plan.engineVersion,
-                        instanceClass: plan.instanceClass,
-                        dbName: plan.databaseName,
-                        username: plan.masterUsername,
-                        manageMasterUserPassword: true,
-                        masterUserSecretKmsKeyId: kmsKeyArn,
-                        port: DB_PORT,
-                        storageType: "gp3",
-                        allocatedStorage: plan.allocatedStorageGb,
-                        maxAllocatedStorage: plan.maxAllocatedStorageGb,
-                        storageEncrypted: true,
-                        kmsKeyId: kmsKeyArn,
-                        multiAz: plan.multiAz,
-                        dbSubnetGroupName: this.subnetGroup.name,
-                        vpcSecurityGroupIds: [this.securityGroup.id],
-                        publiclyAccessible: false,
-                        parameterGroupName: this.parameterGroup.name,
-                        iamDatabaseAuthenticationEnabled: plan.iamAuth,
-                        backupRetentionPeriod: plan.backupRetentionDays,
-                        backupWindow: plan.backupWindow,
-                        maintenanceWindow: plan.maintenanceWindow,
-                        autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
-                        enabledCloudwatchLogsExports: logExports(plan.engine),
-                        ...lifecycle,
-                        ...performanceInsights,
-                        ...monitoring,
-                        tags,
-                    },
-                    { ...stateful, dependsOn: [...this.logGroups, ...monitoringDeps] },
-                ));
-                resourceId = instance.resourceId;
-                masterUserSecrets = instance.masterUserSecrets;
-                this.endpoint = instance.address;
-                this.port = instance.port;
-                break;
-            }
-            case "aurora-postgresql":
-            case "aurora-serverless": {
-                this.clusterParameterGroup = new aws.rds.ClusterParameterGroup(
-                    `${name}-cluster-params`,
-                    {
-                        family,
-                        description: `${identifier}: TLS required, slow statement logging`,
-                        parameters,
-                        tags,
-                    },
-                    parent,
-                );
-                const cluster = (this.cluster = new aws.rds.Cluster(
-                    `${name}`,
-                    {
-                        clusterIdentifier: identifier,
-                        engine: awsEngine(plan.engine),
-                        engineMode: "provisioned",
-                        engineVersion: plan.engineVersion,
-                        databaseName: plan.databaseName,
-                        masterUsername: plan.masterUsername,
-                        manageMasterUserPassword: true,
-                        masterUserSecretKmsKeyId: kmsKeyArn,
-                        port: DB_PORT,
-                        storageEncrypted: true,
-                        kmsKeyId: kmsKeyArn,
-                        dbSubnetGroupName: this.subnetGroup.name,
-                        vpcSecurityGroupIds: [this.securityGroup.id],
-                        dbClusterParameterGroupName: this.clusterParameterGroup.name,
-                        iamDatabaseAuthenticationEnabled: plan.iamAuth,
-                        backupRetentionPeriod: plan.backupRetentionDays,
-                        preferredBackupWindow: plan.backupWindow,
-                        preferredMaintenanceWindow: plan.maintenanceWindow,
-                        enabledCloudwatchLogsExports: logExports(plan.engine),
-                        serverlessv2ScalingConfiguration: plan.scaling,
-                        ...lifecycle,
-                        tags,
-                    },
-                    { ...stateful, dependsOn: [...this.logGroups] },
-                ));
-                const azs = args.availabilityZones;
-                let previous: aws.rds.ClusterInstance | undefined;
-                for (const spec of clusterInstancePlan(plan.engine, plan.instanceClass, plan.multiAz)) {
-                    const ci: aws.rds.ClusterInstance = new aws.rds.ClusterInstance(
-                        `${name}-${spec.role}`,
-                        {
-                            clusterIdentifier: cluster.clusterIdentifier,
-                            engine: awsEngine(plan.engine),
-                            engineVersion: cluster.engineVersion,
-                            instanceClass: spec.instanceClass,
-                            dbSubnetGroupName: this.subnetGroup.name,
-                            publiclyAccessible: false,
-                            promotionTier: spec.promotionTier,
-                            availabilityZone: azs?.[spec.azIndex],
-                            applyImmediately: safety.applyImmediately,
-                            autoMinorVersionUpgrade: plan.autoMinorVersionUpgrade,
-                            preferredMaintenanceWindow: plan.maintenanceWindow,
-                            copyTagsToSnapshot: true,
-                            ...performanceInsights,
-                            ...monitoring,
-                            tags: { Name: `${identifier}-${spec.role}` },
-                        },
-                        {
-                            ...stateful,
-                            // The first instance Aurora creates becomes the writer: create the reader after it.
-                            dependsOn: [...monitoringDeps, ...(previous ? [previous] : [])],
-                        },
-                    );
-                    this.clusterInstances.push(ci);
-                    previous = ci;
-                }
-                resourceId = cluster.clusterResourceId;
-                masterUserSecrets = cluster.masterUserSecrets;
-                this.endpoint = cluster.endpoint;
-                this.readerEndpoint = cluster.readerEndpoint;
-                this.port = cluster.port;
-                break;
-            }
-        }
-        this.masterSecretArn = masterUserSecrets.apply((s) => s[0].secretArn);
-
-        // ---- Application user credentials (password authentication only) ------------------
-        if (!plan.iamAuth) {
-            const password = new random.RandomPassword(
-                `${name}-app-password`,
-                {
-                    length: 32,
-                    // URL-unreserved symbols only: safe in a DSN, a shell and JSON.
-                    special: true,
-                    overrideSpecial: "-_.~",
-                    minLower: 1,
-                    minUpper: 1,
-                    minNumeric: 1,
-                },
-                parent,
-            );
-            const secret = new aws.secretsmanager.Secret(
-                `${name}-app-user`,
-                {
-                    description: `Password of the ${plan.appUsername} role of ${identifier} (set on the role by the migrations)`,
-                    kmsKeyId: kmsKeyArn,
-                    recoveryWindowInDays: safety.secretRecoveryWindowDays,
-                    tags,
-                },
-                parent,
-            );
-            new aws.secretsmanager.SecretVersion(
-                `${name}-app-user`,
-                {
-                    secretId: secret.id,
-                    secretString: pulumi.secret(
-                        pulumi
-                            .all([password.result])
-                            .apply(([pw]) => JSON.stringify({ username: plan.appUsername, password: pw })),
-                    ),
-                },
-                parent,
-            );
-            this.appUserSecretArn = secret.arn;
-        }
-        const secretKmsKeyArns = kmsKeyArn !== undefined ? [pulumi.output(kmsKeyArn)] : [];
-
-        // ---- RDS Proxy ---------------------------------------------------------------------
-        let clientSecurityGroup = this.securityGroup;
-        let host = this.endpoint;
-        let proxyName: string | undefined;
-        if (plan.proxy) {
-            proxyName = physicalIdentifier(
-                pulumi.getProject(),
-                pulumi.getStack(),
-                `${name}-proxy`,
-                MAX_PROXY_NAME_LENGTH,
-            );
-            const proxySg = (this.proxySecurityGroup = new aws.ec2.SecurityGroup(
-                `${name}-proxy-sg`,
-                {
-                    vpcId: args.vpcId,
-                    description: `RDS Proxy of ${identifier}: port ${DB_PORT} from admitted security groups; egress to the database only`,
-                    tags: { Name: `${identifier}-proxy` },
-                },
-                parent,
-            ));
-            this.proxySecurityGroupId = proxySg.id;
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-proxy-to-db`,
-                {
-                    securityGroupId: proxySg.id,
-                    referencedSecurityGroupId: this.securityGroup.id,
-                    ipProtocol: "tcp",
-                    fromPort: DB_PORT,
-                    toPort: DB_PORT,
-                    description: "PostgreSQL to the database",
-                },
-                parent,
-            );
-            this.ingress(`${name}-db-from-proxy`, this.securityGroup.id, proxySg.id, "PostgreSQL from the RDS Proxy");
-
-            const dbUserArn = (user: string) =>
-                pulumi
-                    .all([partition, region, account, resourceId])
-                    .apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, user));
-            const secretArns: pulumi.Output<string>[] = [
-                this.masterSecretArn,
-                ...(this.appUserSecretArn ? [this.appUserSecretArn] : []),
-            ];
-            const role = new aws.iam.Role(
-                `${name}-proxy`,
-                {
-                    description: `RDS Proxy of ${identifier}: reads the database secrets`,
-                    assumeRolePolicy: account.apply((a) =>
-                        JSON.stringify(
-                            assumeRolePolicy("rds.amazonaws.com", { StringEquals: { "aws:SourceAccount": a } }),
-                        ),
-                    ),
-                },
-                parent,
-            );
-            const policy = new aws.iam.RolePolicy(
-                `${name}-proxy`,
-                {
-                    role: role.id,
-                    policy: pulumi
-                        .all([
-                            pulumi.all(secretArns),
-                            kmsKeyArn,
-                            region,
-                            plan.iamAuth ? dbUserArn(plan.appUsername) : undefined,
-                        ])
-                        .apply(([arns, key, r, appUserArn]) =>
-                            JSON.stringify({
-                                Version: "2012-10-17",
-                                Statement: [
-                                    {
-                                        Sid: "ReadDatabaseSecrets",
-                                        Effect: "Allow",
-                                        Action: "secretsmanager:GetSecretValue",
-                                        Resource: arns,
-                                    },
-                                    ...(key
-                                        ? [
-                                              {
-                                                  Sid: "DecryptSecretsViaSecretsManager",
-                                                  Effect: "Allow",
-                                                  Action: "kms:Decrypt",
-                                                  Resource: key,
-                                                  Condition: {
-                                                      StringEquals: {
-                                                          "kms:ViaService": `secretsmanager.${r}.amazonaws.com`,
-                                                      },
-                                                  },
-                                              },
-                                          ]
-                                        : []),
-                                    // End-to-end IAM: the proxy logs in to the database as the
-                                    // application user with its own IAM token (no app password exists).
-                                    ...(appUserArn
-                                        ? [
-                                              {
-                                                  Sid: "ConnectAsApplicationUser",
-                                                  Effect: "Allow",
-                                                  Action: "rds-db:connect",
-                                                  Resource: appUserArn,
-                                              },
-                                          ]
-                                        : []),
-                                ],
-                            }),
-                        ),
-                },
-                parent,
-            );
-
-            const auths: aws.types.input.rds.ProxyAuth[] = [
-                {
-                    description: `master user ${plan.masterUsername}`,
-                    authScheme: "SECRETS",
-                    secretArn: this.masterSecretArn,
-                    iamAuth: plan.iamAuth ? "REQUIRED" : "DISABLED",
-                    clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-                },
-            ];
-            if (this.appUserSecretArn) {
-                auths.push({
-                    description: `application user ${plan.appUsername}`,
-                    authScheme: "SECRETS",
-                    secretArn: this.appUserSecretArn,
-                    iamAuth: "DISABLED",
-                    clientPasswordAuthType: "POSTGRES_SCRAM_SHA_256",
-                });
-            }
-            const proxy = (this.proxy = new aws.rds.Proxy(
-                `${name}-proxy`,
-                {
-                    name: proxyName,
-                    engineFamily: "POSTGRESQL",
-                    requireTls: true,
-                    debugLogging: false,
-                    roleArn: role.arn,
-                    vpcSubnetIds: args.privateSubnetIds,
-                    vpcSecurityGroupIds: [proxySg.id],
-                    // With IAM auth, clients present IAM tokens and the proxy reaches the database
-                    // with IAM too (end-to-end), so the application user needs no password.
-                    defaultAuthScheme: plan.iamAuth ? "IAM_AUTH" : "NONE",
-                    auths,
-                    tags,
-                },
-                { parent: this, dependsOn: [policy] },
-            ));
-            const targetGroup = new aws.rds.ProxyDefaultTargetGroup(
-                `${name}-proxy`,
-                {
-                    dbProxyName: proxy.name,
-                    connectionPoolConfig: { maxConnectionsPercent: plan.proxyMaxConnectionsPercent },
-                },
-                parent,
-            );
-            new aws.rds.ProxyTarget(
-                `${name}-proxy`,
-                {
-                    dbProxyName: proxy.name,
-                    targetGroupName: targetGroup.name,
-                    ...(this.instance
-                        ? { dbInstanceIdentifier: this.instance.identifier }
-                        : { dbClusterIdentifier: this.cluster!.clusterIdentifier }),
-                },
-                { parent: this, dependsOn: this.clusterInstances },
-            );
-            clientSecurityGroup = proxySg;
-            host = proxy.endpoint;
-        }
-
-        // ---- Bastion -----------------------------------------------------------------------
-        if (plan.bastion) {
-            const bastionSg = new aws.ec2.SecurityGroup(
-                `${name}-bastion-sg`,
-                {
-                    vpcId: args.vpcId,
-                    description: `SSM bastion of ${identifier}: no inbound; HTTPS to SSM and PostgreSQL to the database`,
-                    tags: { Name: `${identifier}-bastion` },
-                },
-                parent,
-            );
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-bastion-https`,
-                {
-                    securityGroupId: bastionSg.id,
-                    cidrIpv4: "0.0.0.0/0",
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    description: "HTTPS to Systems Manager (through NAT or interface endpoints)",
-                },
-                parent,
-            );
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-bastion-to-db`,
-                {
-                    securityGroupId: bastionSg.id,
-                    referencedSecurityGroupId: this.securityGroup.id,
-                    ipProtocol: "tcp",
-                    fromPort: DB_PORT,
-                    toPort: DB_PORT,
-                    description: "PostgreSQL to the database",
-                },
-                parent,
-            );
-            // The bastion goes straight to the database (not through the proxy).
-            this.ingress(
-                `${name}-db-from-bastion`,
-                this.securityGroup.id,
-                bastionSg.id,
-                "PostgreSQL from the SSM bastion",
-            );
-
-            const role = new aws.iam.Role(
-                `${name}-bastion`,
-                {
-                    description: `SSM bastion of ${identifier}`,
-                    assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
-                },
-                parent,
-            );
-            const ssmCore = new aws.iam.RolePolicyAttachment(
-                `${name}-bastion-ssm`,
-                {
-                    role: role.name,
-                    policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-                },
-                parent,
-            );
-            const profile = new aws.iam.InstanceProfile(`${name}-bastion`, { role: role.name }, parent);
-            const ami = aws.ssm.getParameterOutput(
-                { name: bastionAmiParameter(plan.bastionInstanceType) },
-                parent,
-            ).value;
-            const bastion = (this.bastion = new aws.ec2.Instance(
-                `${name}-bastion`,
-                {
-                    ami,
-                    instanceType: plan.bastionInstanceType,
-                    subnetId: pulumi.output(args.privateSubnetIds).apply((ids) => ids[0]),
-                    vpcSecurityGroupIds: [bastionSg.id],
-                    associatePublicIpAddress: false,
-                    iamInstanceProfile: profile.name,
-                    metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-                    rootBlockDevice: { encrypted: true, volumeType: "gp3" },
-                    monitoring: false,
-                    tags: { Name: `${identifier}-bastion` },
-                },
-                { parent: this, dependsOn: [ssmCore] },
-            ));
-            this.bastionInstanceId = bastion.id;
-            this.portForwardCommand = pulumi
-                .all([bastion.id, this.endpoint])
-                .apply(([id, dbHost]) => portForwardCommand(id, dbHost));
-        }
-
-        // ---- Alarms ------------------------------------------------------------------------
-        const specs = alarmPlan(plan.engine, plan.alarms, {
-            instanceIdentifier: this.instance ? identifier : undefined,
-            clusterIdentifier: this.cluster ? identifier : undefined,
-            proxyName,
+        // 1. Where the data lives: isolated subnets, its own group, logs, the instance or cluster.
+        const placement = createPlacement(ctx, args.isolatedSubnetIds);
+        this.subnetGroup = placement.subnetGroup;
+        this.securityGroup = placement.securityGroup;
+        this.securityGroupId = placement.securityGroup.id;
+        this.logGroups = createLogGroups(ctx);
+        const store = createStore(ctx, {
+            placement,
+            logGroups: this.logGroups,
+            availabilityZones: args.availabilityZones,
         });
-        this.alarms = specs.map((spec) => this.alarm(name, identifier, spec, args.alarmTopicArn));
+        this.instance = store.instance;
+        this.cluster = store.cluster;
+        this.clusterInstances = store.clusterInstances;
+        this.parameterGroup = store.parameterGroup;
+        this.clusterParameterGroup = store.clusterParameterGroup;
+        this.masterSecretArn = store.masterSecretArn;
+        this.endpoint = store.endpoint;
+        this.readerEndpoint = store.readerEndpoint;
+        this.port = store.port;
 
-        // ---- The connection contract -------------------------------------------------------
-        const clientSg = clientSecurityGroup;
-        const proxied = this.proxy !== undefined;
-        const connectResourceId = this.proxy ? this.proxy.arn.apply(proxyResourceId) : resourceId;
-        /**
-         * Admits a client on one path. Behind a proxy, the client path ends at the proxy's group
-         * and the admin path at the database's, each with its own rule. Without a proxy both end
-         * at the database's group: `admissionRuleName` gives both paths the same rule name, and
-         * the rule the first call declared is returned to the second (a second, identical rule
-         * would fail with InvalidPermission.Duplicate).
-         */
-        const admit = (
-            path: AdmissionPath,
-            clientName: string,
-            source: pulumi.Input<string>,
-        ): aws.vpc.SecurityGroupIngressRule => {
-            const call = path === "client" ? "allowFrom" : "allowAdminFrom";
-            if (!validClientName(clientName)) {
-                throw new Error(
-                    `Database "${name}": ${call}: got ${JSON.stringify(clientName)}; expected 1 to 40 lower-case letters, digits or hyphens (it names the rule resource)`,
-                );
-            }
-            const key = `${path}:${clientName}`;
-            if (this.admitted.has(key)) {
-                throw new Error(
-                    `Database "${name}": ${call}: "${clientName}" is already admitted; call ${call} once per client`,
-                );
-            }
-            const ruleName = admissionRuleName(name, clientName, path, proxied);
-            const existing = this.admissionRules.get(ruleName);
-            if (existing) {
-                // Without a proxy only: the other path already admitted this client to this group.
-                if (typeof existing.source === "string" && typeof source === "string" && existing.source !== source) {
-                    throw new Error(
-                        `Database "${name}": ${call}: "${clientName}" is already admitted from ${existing.source}, not ${source}; one client name is one security group`,
-                    );
-                }
-                this.admitted.add(key);
-                return existing.rule;
-            }
-            const direct = path === "admin" && proxied;
-            const rule = this.ingress(
-                ruleName,
-                direct ? this.securityGroup.id : clientSg.id,
-                source,
-                direct ? `PostgreSQL from ${clientName} (admin, bypassing the proxy)` : `PostgreSQL from ${clientName}`,
-            );
-            this.admissionRules.set(ruleName, { rule, source });
-            this.admitted.add(key);
-            return rule;
-        };
-        this.connection = {
-            host,
-            adminHost: this.endpoint,
+        // 2. The application user's password (password authentication only).
+        this.appUserSecretArn = plan.iamAuth ? undefined : createAppUserSecret(ctx);
+
+        // 3. The RDS Proxy, the client path when enabled.
+        const proxy = plan.proxy
+            ? createProxy(ctx, {
+                  dbSecurityGroupId: placement.securityGroup.id,
+                  resourceId: store.resourceId,
+                  masterSecretArn: store.masterSecretArn,
+                  appUserSecretArn: this.appUserSecretArn,
+                  target: store.instance
+                      ? { dbInstanceIdentifier: store.instance.identifier }
+                      : { dbClusterIdentifier: store.cluster!.clusterIdentifier },
+                  clusterInstances: store.clusterInstances,
+              })
+            : undefined;
+        this.proxy = proxy?.proxy;
+        this.proxySecurityGroup = proxy?.securityGroup;
+        this.proxySecurityGroupId = proxy?.securityGroup.id;
+
+        // 4. The SSM bastion.
+        if (plan.bastion) {
+            const bastion = createBastion(ctx, {
+                dbSecurityGroupId: placement.securityGroup.id,
+                dbEndpoint: store.endpoint,
+            });
+            this.bastion = bastion.instance;
+            this.bastionInstanceId = bastion.instance.id;
+            this.portForwardCommand = bastion.portForwardCommand;
+        }
+
+        // 5. Alarms.
+        const specs = alarmPlan(plan.engine, plan.alarms, {
+            instanceIdentifier: this.instance ? this.identifier : undefined,
+            clusterIdentifier: this.cluster ? this.identifier : undefined,
+            proxyName: proxy?.proxyName,
+        });
+        this.alarms = specs.map((spec) => this.alarm(name, this.identifier, spec, args.alarmTopicArn));
+
+        // 6. The connection contract: how compute reaches the database, and who may.
+        this.connection = this.connectionContract(ctx, store, proxy);
+
+        this.registerOutputs({
+            identifier: this.identifier,
+            endpoint: this.endpoint,
+            readerEndpoint: this.readerEndpoint,
+            host: this.connection.host,
+            port: this.port,
+            securityGroupId: this.securityGroupId,
+            proxySecurityGroupId: this.proxySecurityGroupId,
+            masterSecretArn: this.masterSecretArn,
+            appUserSecretArn: this.appUserSecretArn,
+            bastionInstanceId: this.bastionInstanceId,
+            portForwardCommand: this.portForwardCommand,
+        });
+    }
+
+    /** What compute components consume: hosts, secrets, IAM, and `allowFrom`/`allowAdminFrom`. */
+    private connectionContract(
+        ctx: DatabaseContext,
+        store: Store,
+        proxy: DatabaseProxy | undefined,
+    ): DatabaseConnection {
+        const { name, plan } = ctx;
+        const proxied = proxy !== undefined;
+        const clientGroupId = proxy ? proxy.securityGroup.id : this.securityGroup.id;
+        const admissions = new Admissions(this, name, {
+            database: this.securityGroup.id,
+            client: clientGroupId,
+            proxied,
+        });
+        const connectResourceId = proxy ? proxy.proxy.arn.apply(proxyResourceId) : store.resourceId;
+        return {
+            host: proxy ? proxy.proxy.endpoint : store.endpoint,
+            adminHost: store.endpoint,
             port: pulumi.output(DB_PORT),
             databaseName: plan.databaseName,
             masterUsername: plan.masterUsername,
-            masterSecretArn: this.masterSecretArn,
+            masterSecretArn: store.masterSecretArn,
             appUsername: plan.appUsername,
             appUserSecretArn: this.appUserSecretArn,
             iamAuth: plan.iamAuth,
@@ -790,52 +278,15 @@ export class Database extends pulumi.ComponentResource {
                     );
                 }
                 return pulumi
-                    .all([partition, region, account, connectResourceId])
+                    .all([ctx.partition, ctx.region, ctx.account, connectResourceId])
                     .apply(([p, r, a, id]) => rdsDbConnectArn(p, r, a, id, username));
             },
-            secretKmsKeyArns,
-            securityGroupId: clientSg.id,
+            secretKmsKeyArns: ctx.kmsKeyArn !== undefined ? [pulumi.output(ctx.kmsKeyArn)] : [],
+            securityGroupId: clientGroupId,
             adminSecurityGroupId: this.securityGroup.id,
-            allowFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) =>
-                admit("client", clientName, sourceSecurityGroupId),
-            allowAdminFrom: (clientName: string, sourceSecurityGroupId: pulumi.Input<string>) =>
-                admit("admin", clientName, sourceSecurityGroupId),
+            allowFrom: (clientName, source) => admissions.admit("client", clientName, source),
+            allowAdminFrom: (clientName, source) => admissions.admit("admin", clientName, source),
         };
-
-        this.registerOutputs({
-            identifier: this.identifier,
-            endpoint: this.endpoint,
-            readerEndpoint: this.readerEndpoint,
-            host,
-            port: this.port,
-            securityGroupId: this.securityGroupId,
-            proxySecurityGroupId: this.proxySecurityGroupId,
-            masterSecretArn: this.masterSecretArn,
-            appUserSecretArn: this.appUserSecretArn,
-            bastionInstanceId: this.bastionInstanceId,
-            portForwardCommand: this.portForwardCommand,
-        });
-    }
-
-    /** One TCP 5432 ingress rule from a security group (never a CIDR). */
-    private ingress(
-        logicalName: string,
-        securityGroupId: pulumi.Input<string>,
-        source: pulumi.Input<string>,
-        description: string,
-    ): aws.vpc.SecurityGroupIngressRule {
-        return new aws.vpc.SecurityGroupIngressRule(
-            logicalName,
-            {
-                securityGroupId,
-                referencedSecurityGroupId: source,
-                ipProtocol: "tcp",
-                fromPort: DB_PORT,
-                toPort: DB_PORT,
-                description,
-            },
-            { parent: this },
-        );
     }
 
     private alarm(

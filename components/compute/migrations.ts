@@ -51,7 +51,9 @@ export function createMigrations(parent: pulumi.Resource, name: string, a: Migra
         privateEgress: a.privateEgress,
         database: db,
         path: "admin",
-        description: "Migration function of the app",
+        // The text it had when the API shared this group: a security group's description cannot
+        // change in place (AWS replaces the group), so deployed stacks keep theirs.
+        description: "Lambda functions of the app",
     });
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-migrate`,
