@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { awsRegion, ConfigError, parseStackConfig } from "../lib/config";
-import type { RecordedResource } from "./mocks";
+import type { RecordedResource, ResourceOptionsRecord } from "./mocks";
 import type { StackConfig } from "./stack-files";
 
 export interface PlanViolation {
@@ -28,6 +28,8 @@ export interface PlanDocument {
         id: string | null;
         parent: string | null;
         inputs: Record<string, unknown>;
+        /** The resource options a reviewer cares about; only those the program set. */
+        options?: ResourceOptionsRecord;
     }[];
     outputs: Record<string, unknown>;
     violations: PlanViolation[];
@@ -35,7 +37,15 @@ export interface PlanDocument {
 
 export type PlanResult =
     | { kind: "config-error"; problems: readonly string[] }
-    | { kind: "plan"; document: PlanDocument; durationMs: number; policyConfigFile?: string };
+    | {
+          kind: "plan";
+          document: PlanDocument;
+          durationMs: number;
+          policyConfigFile?: string;
+          /** URNs of the cloud (custom) resources, as opposed to components. */
+          custom: ReadonlySet<string>;
+          firstPreview: boolean;
+      };
 
 export interface RunPlanOptions {
     /** The program to run (default: `<root>/index.ts`). */
@@ -44,6 +54,8 @@ export interface RunPlanOptions {
     policyConfigFile?: string;
     /** Give up on a program that has not finished after this long (default {@link DEFAULT_TIMEOUT_MS}). */
     timeoutMs?: number;
+    /** Answer as the first `pulumi preview` of a new stack: ids and every computed output unknown. */
+    firstPreview?: boolean;
 }
 
 /** How long the program may take before the plan gives up on it (`--timeout`). */
@@ -72,12 +84,25 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
         throw e;
     }
 
-    // 2. The Pulumi runtime, configured like `pulumi preview` would configure it.
+    // 2. The policy pack's analyzer, started now so that it loads while the program runs (as the
+    //    CLI starts it before running the program).
+    const { sharedAnalyzer, evaluate } = await import("../policy-pack/evaluate");
+    const analyzer = sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config });
+    analyzer.catch(() => undefined); // awaited below; a failure to start is reported there
+
+    // 3. The Pulumi runtime, configured like `pulumi preview` would configure it.
     const pulumi = await import("@pulumi/pulumi");
     const { installRecordingMocks } = await import("./mocks");
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const region = awsRegion(stack.config);
-    const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, region });
+    const firstPreview = options.firstPreview ?? false;
+    const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, firstPreview, region });
+    const duplicates = () => {
+        if (mocks.duplicateUrns.length > 0)
+            throw new PlanError(
+                `two resources have the same URN, which the engine refuses ("Duplicate resource URN"); give each a unique name: ${[...new Set(mocks.duplicateUrns)].join(", ")}`,
+            );
+    };
 
     // Errors raised inside outputs (apply callbacks, failed invokes, failed registrations)
     // surface as unhandled rejections, often a few ticks after the last RPC; collect them for
@@ -87,7 +112,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     process.on("unhandledRejection", onRejection);
     const log = await import("@pulumi/pulumi/log");
 
-    // 3. Run the program inside a root Stack resource, as the Pulumi language host does.
+    // 4. Run the program inside a root Stack resource, as the Pulumi language host does.
     const program = options.program ?? path.join(root, "index.ts");
     let programExports: Record<string, unknown> = {};
     const outputs: Record<string, unknown> = {};
@@ -101,6 +126,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             });
             await settingsModule().waitForRPCs();
             await settled(asyncErrors);
+            duplicates();
             failOnAsyncErrors(asyncErrors);
             recorded = await mocks.snapshot();
             for (const [key, value] of Object.entries(programExports)) {
@@ -116,18 +142,35 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             );
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
+        duplicates();
         throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
 
-    // 4. The policy pack, exactly as the engine would run it.
+    // 5. The policy pack through its real analyzer, as the engine runs it during a preview: on the
+    //    inputs as the engine sees them (real secret values, unknowns), never on the printed form.
     const policyConfigFile = options.policyConfigFile ?? defaultPolicyConfig(root, stack.name);
     const policyConfig = policyConfigFile ? JSON.parse(fs.readFileSync(policyConfigFile, "utf8")) : undefined;
-    const { evaluate } = await import("../policy-pack/evaluate");
     const violations = await evaluate(
-        recorded.map((r) => ({ type: r.type, name: r.name, urn: r.urn, id: r.id, parent: r.parent, props: r.inputs })),
+        recorded.map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            id: r.id,
+            parent: r.parent,
+            props: r.wireInputs,
+            dependencies: r.dependencies,
+            propertyDependencies: r.propertyDependencies,
+            options: {
+                protect: r.options.protect,
+                ignoreChanges: r.options.ignoreChanges,
+                aliases: r.options.aliases?.filter((a): a is string => typeof a === "string"),
+                deleteBeforeReplace: r.options.deleteBeforeReplace,
+            },
+        })),
         policyConfig,
+        { analyzer: await analyzer, project: stack.project, stack: stack.name, dryRun: true },
     );
 
     const document: PlanDocument = {
@@ -141,7 +184,14 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             message: v.message,
         })),
     };
-    return { kind: "plan", document, durationMs: Date.now() - started, policyConfigFile };
+    return {
+        kind: "plan",
+        document,
+        durationMs: Date.now() - started,
+        policyConfigFile,
+        custom: new Set(recorded.filter((r) => r.custom).map((r) => r.urn)),
+        firstPreview,
+    };
 }
 
 function defaultPolicyConfig(root: string, stack: string): string | undefined {
@@ -150,7 +200,16 @@ function defaultPolicyConfig(root: string, stack: string): string | undefined {
 }
 
 function toDocumentResource(r: RecordedResource): PlanDocument["resources"][number] {
-    return { urn: r.urn, type: r.type, name: r.name, id: r.id, parent: r.parent, inputs: r.inputs };
+    const out: PlanDocument["resources"][number] = {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        id: r.id,
+        parent: r.parent,
+        inputs: r.inputs,
+    };
+    if (Object.keys(r.options).length > 0) out.options = r.options;
+    return out;
 }
 
 /** A stack output as a reader sees it: secrets masked, unknowns null, resources by URN. */
