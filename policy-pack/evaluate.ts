@@ -82,6 +82,21 @@ export function exclusive<T>(fn: (analyzer: Analyzer) => Promise<T>, analyzer?: 
     return result;
 }
 
+/** A planned resource as the engine sends it to the analyzer. */
+export function toWire(r: PlannedResource, stack: string, project: string): WireResource {
+    return {
+        urn: r.urn ?? `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`,
+        type: r.type,
+        name: r.name,
+        id: r.id,
+        properties: r.props,
+        parent: r.parent ?? null,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+        options: r.options,
+    };
+}
+
 function checkInput(resources: unknown): asserts resources is PlannedResource[] {
     if (!Array.isArray(resources)) {
         throw new TypeError("evaluate: resources must be an array of planned resources");
@@ -110,20 +125,7 @@ export async function evaluate(
     checkInput(resources);
     const stack = options.stack ?? "offline";
     const project = options.project ?? "private-app";
-    const wire: WireResource[] = resources.map((r) => {
-        const urn = r.urn ?? `urn:pulumi:${stack}::${project}::${r.type}::${r.name}`;
-        return {
-            urn,
-            type: r.type,
-            name: r.name,
-            id: r.id,
-            properties: r.props,
-            parent: r.parent ?? null,
-            dependencies: r.dependencies,
-            propertyDependencies: r.propertyDependencies,
-            options: r.options,
-        };
-    });
+    const wire = resources.map((r) => toWire(r, stack, project));
     return exclusive(
         (analyzer) =>
             runPolicies(analyzer, wire, config ?? {}, {

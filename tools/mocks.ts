@@ -317,6 +317,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         readonly firstPreview = false,
     ) {}
 
+    /**
+     * Called once per registration as soon as its URN, wire-form inputs, dependencies and options
+     * are recorded (the offline plan starts the policy checks of a resource there, as the engine).
+     */
+    onRecorded?: (resource: RecordedResource) => void;
+
     /** Registrations refused because their URN was already taken (the engine fails on them). */
     readonly duplicateUrns: string[] = [];
     private readonly urns = new Set<string>();
@@ -552,6 +558,7 @@ export async function installRecordingMocks(
                     rec.options = optionsOf(req, propertyDependencies);
                 }
                 mocks.noteParent(urn, parent || null);
+                if (rec) mocks.onRecorded?.({ ...rec, parent: parent || null });
             }
             callback(err, resp);
         });

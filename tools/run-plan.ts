@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { awsRegion, ConfigError, parseStackConfig } from "../lib/config";
+import type { AnalyzedResource } from "../policy-pack/engine/engine";
 import type { RecordedResource, ResourceOptionsRecord } from "./mocks";
 import type { StackConfig } from "./stack-files";
 
@@ -72,8 +73,15 @@ export class PlanError extends Error {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settingsModule = (): { waitForRPCs(): Promise<void> } => require("@pulumi/pulumi/runtime/settings");
 
+/** `PRIVATE_APP_PLAN_TIMING=1`: where the time goes, on stderr (ms since the process started). */
+function phase(what: string): void {
+    if (process.env.PRIVATE_APP_PLAN_TIMING === "1")
+        process.stderr.write(`timing: ${Math.round(performance.now())} ms ${what}\n`);
+}
+
 export async function runPlan(root: string, stack: StackConfig, options: RunPlanOptions = {}): Promise<PlanResult> {
     const started = Date.now();
+    phase("plan starts");
 
     // 1. Validate the config first, with the same function the program uses, so that an
     //    invalid stack declares nothing at all.
@@ -86,9 +94,43 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
 
     // 2. The policy pack's analyzer, started now so that it loads while the program runs (as the
     //    CLI starts it before running the program).
-    const { sharedAnalyzer, evaluate } = await import("../policy-pack/evaluate");
-    const analyzer = sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config });
-    analyzer.catch(() => undefined); // awaited below; a failure to start is reported there
+    //    As the engine, it checks each resource as soon as the program registers it.
+    const { sharedAnalyzer, toWire } = await import("../policy-pack/evaluate");
+    const { PolicySession } = await import("../policy-pack/engine/engine");
+    const policyConfigFile = options.policyConfigFile ?? defaultPolicyConfig(root, stack.name);
+    const policyConfig = policyConfigFile ? JSON.parse(fs.readFileSync(policyConfigFile, "utf8")) : undefined;
+    const session = sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config }).then((a) => {
+        phase("analyzer listening");
+        return PolicySession.open(a, policyConfig ?? {}, { project: stack.project, stack: stack.name, dryRun: true });
+    });
+    session.catch(() => undefined); // awaited below; a failure to start or configure is reported there
+    const analyses = new Map<string, Promise<AnalyzedResource>>();
+    const analyze = (r: RecordedResource) => {
+        const started = session.then((s) => s.analyze(wireOf(r)));
+        started.catch(() => undefined); // awaited below
+        analyses.set(r.urn, started);
+    };
+    const wireOf = (r: RecordedResource) =>
+        toWire(
+            {
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                id: r.id,
+                parent: r.parent,
+                props: r.wireInputs,
+                dependencies: r.dependencies,
+                propertyDependencies: r.propertyDependencies,
+                options: {
+                    protect: r.options.protect,
+                    ignoreChanges: r.options.ignoreChanges,
+                    aliases: r.options.aliases?.filter((a): a is string => typeof a === "string"),
+                    deleteBeforeReplace: r.options.deleteBeforeReplace,
+                },
+            },
+            stack.name,
+            stack.project,
+        );
 
     // 3. The Pulumi runtime, configured like `pulumi preview` would configure it.
     const pulumi = await import("@pulumi/pulumi");
@@ -97,6 +139,15 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     const region = awsRegion(stack.config);
     const firstPreview = options.firstPreview ?? false;
     const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, firstPreview, region });
+    mocks.onRecorded = analyze;
+    phase("Pulumi SDK loaded, mocks installed");
+    // The analyzer started at the beginning and has loaded the pack on the other core while this
+    // process loaded the Pulumi SDK; with it configured before the program runs, each resource is
+    // checked while the program is still registering the others (a failure is reported below).
+    await session.then(
+        () => phase("policies configured"),
+        () => undefined,
+    );
     const duplicates = () => {
         if (mocks.duplicateUrns.length > 0)
             throw new PlanError(
@@ -129,6 +180,10 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             duplicates();
             failOnAsyncErrors(asyncErrors);
             recorded = await mocks.snapshot();
+            if (process.env.PRIVATE_APP_PLAN_TIMING === "1")
+                phase(
+                    `program registered ${recorded.length} resources, ${Math.round(JSON.stringify(recorded.map((r) => r.wireInputs)).length / 1024)} KiB of inputs`,
+                );
             for (const [key, value] of Object.entries(programExports)) {
                 if (key === "__esModule") continue;
                 const resolved = await resolveOutput(pulumi, value);
@@ -148,30 +203,18 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
         process.off("unhandledRejection", onRejection);
     }
 
-    // 5. The policy pack through its real analyzer, as the engine runs it during a preview: on the
-    //    inputs as the engine sees them (real secret values, unknowns), never on the printed form.
-    const policyConfigFile = options.policyConfigFile ?? defaultPolicyConfig(root, stack.name);
-    const policyConfig = policyConfigFile ? JSON.parse(fs.readFileSync(policyConfigFile, "utf8")) : undefined;
-    const violations = await evaluate(
-        recorded.map((r) => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            id: r.id,
-            parent: r.parent,
-            props: r.wireInputs,
-            dependencies: r.dependencies,
-            propertyDependencies: r.propertyDependencies,
-            options: {
-                protect: r.options.protect,
-                ignoreChanges: r.options.ignoreChanges,
-                aliases: r.options.aliases?.filter((a): a is string => typeof a === "string"),
-                deleteBeforeReplace: r.options.deleteBeforeReplace,
-            },
-        })),
-        policyConfig,
-        { analyzer: await analyzer, project: stack.project, stack: stack.name, dryRun: true },
+    // 5. The policy checks started at each registration; then AnalyzeStack over all of them, on
+    //    the inputs as the engine sees them (real secret values, unknowns), never the printed form.
+    phase("policies: waiting for the per-resource checks");
+    const analyzed = await Promise.all(
+        recorded.map((r) => {
+            const a = analyses.get(r.urn) ?? session.then((s) => s.analyze(wireOf(r)));
+            // The id is the mocks' answer, known only after registration: AnalyzeStack gets it.
+            return a.then((x) => ({ ...x, remediated: { ...x.remediated, id: r.id } }));
+        }),
     );
+    const violations = await (await session).finish(analyzed);
+    phase("policies done");
 
     const document: PlanDocument = {
         stack: stack.name,

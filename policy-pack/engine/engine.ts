@@ -46,6 +46,99 @@ function changedKeys(before: Record<string, unknown>, after: Record<string, unkn
     return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
 }
 
+/** One resource after Remediate and Analyze: its remediated inputs and what was found. */
+export interface AnalyzedResource {
+    remediated: WireResource;
+    found: Violation[];
+}
+
+const timing = process.env.PRIVATE_APP_PLAN_TIMING === "1";
+function tick(what: string): void {
+    if (timing) process.stderr.write(`timing: ${Math.round(performance.now())} ms   ${what}\n`);
+}
+
+/**
+ * One deployment's policy checks, in the engine's order. {@link PolicySession.open} configures
+ * the analyzer (ConfigureStack, GetAnalyzerInfo, config reconciliation, Configure); then
+ * {@link PolicySession.analyze} may be called for each resource as soon as it registers, many at
+ * once (the engine analyzes each registration as it arrives); {@link PolicySession.finish} runs
+ * AnalyzeStack over all of them and returns the violations in registration order.
+ */
+export class PolicySession {
+    private constructor(
+        private readonly analyzer: Analyzer,
+        private readonly anyRemediation: boolean,
+    ) {}
+
+    static async open(analyzer: Analyzer, config: unknown, options: RunOptions): Promise<PolicySession> {
+        await analyzer.configureStack({
+            project: options.project,
+            stack: options.stack,
+            dryRun: options.dryRun ?? true,
+            tags: options.stackTags,
+        });
+        const info = await analyzer.getAnalyzerInfo();
+        const reconciled = reconcilePolicyConfig(info.policies, config);
+        await analyzer.configure(reconciled);
+        tick("ConfigureStack, GetAnalyzerInfo, Configure done");
+        // Remediate runs only remediate-level policies: with none configured it has nothing to say.
+        return new PolicySession(
+            analyzer,
+            [...reconciled.values()].some((c) => c.enforcementLevel === "remediate"),
+        );
+    }
+
+    /** Remediate, then Analyze on the remediated inputs. */
+    async analyze(r: WireResource): Promise<AnalyzedResource> {
+        const found: Violation[] = [];
+        let properties = r.properties;
+        for (const rem of this.anyRemediation ? await this.analyzer.remediate(r) : []) {
+            if (rem.diagnostic) {
+                found.push({
+                    policy: rem.policy,
+                    enforcementLevel: "advisory",
+                    resource: r.urn,
+                    message: rem.diagnostic,
+                });
+            }
+            if (rem.properties) {
+                const changed = changedKeys(properties, rem.properties);
+                if (changed.length > 0) {
+                    found.push({
+                        policy: rem.policy,
+                        enforcementLevel: "remediate",
+                        resource: r.urn,
+                        message: `would remediate: ${rem.description} (sets ${changed.join(", ")})`,
+                    });
+                }
+                properties = rem.properties;
+            }
+        }
+        const remediated = { ...r, properties };
+        const result = await this.analyzer.analyze(remediated);
+        found.push(...result.diagnostics.map((d) => toViolation(d, r.urn)));
+        return { remediated, found };
+    }
+
+    /** AnalyzeStack over every analyzed resource; all violations, in the order given. */
+    async finish(analyzed: readonly AnalyzedResource[]): Promise<Violation[]> {
+        tick(`Remediate/Analyze of ${analyzed.length} resources done`);
+        const violations: Violation[] = analyzed.flatMap((x) => x.found);
+        // AnalyzeStack sees outputs: the (remediated) inputs and the id, by which stack policies
+        // follow references such as a subnet id in a DB subnet group.
+        const stack = await this.analyzer.analyzeStack(
+            analyzed.map(({ remediated: r }) =>
+                typeof r.id === "string" && r.properties.id === undefined
+                    ? { ...r, properties: { ...r.properties, id: r.id } }
+                    : r,
+            ),
+        );
+        tick("AnalyzeStack done");
+        violations.push(...stack.diagnostics.map((d) => toViolation(d)));
+        return violations;
+    }
+}
+
 /** Runs the pack on `resources` with the `--policy-pack-config` document `config`. */
 export async function runPolicies(
     analyzer: Analyzer,
@@ -53,64 +146,6 @@ export async function runPolicies(
     config: unknown,
     options: RunOptions,
 ): Promise<Violation[]> {
-    const dryRun = options.dryRun ?? true;
-    await analyzer.configureStack({
-        project: options.project,
-        stack: options.stack,
-        dryRun,
-        tags: options.stackTags,
-    });
-    const info = await analyzer.getAnalyzerInfo();
-    const reconciled = reconcilePolicyConfig(info.policies, config);
-    await analyzer.configure(reconciled);
-
-    // The engine analyzes each resource as its registration arrives, many at once; so do we
-    // (one request each, all in flight together), keeping the results in registration order.
-    // Remediate runs only remediate-level policies: with none configured it has nothing to say.
-    const anyRemediation = [...reconciled.values()].some((c) => c.enforcementLevel === "remediate");
-    const perResource = await Promise.all(
-        resources.map(async (r) => {
-            const found: Violation[] = [];
-            let properties = r.properties;
-            for (const rem of anyRemediation ? await analyzer.remediate(r) : []) {
-                if (rem.diagnostic) {
-                    found.push({
-                        policy: rem.policy,
-                        enforcementLevel: "advisory",
-                        resource: r.urn,
-                        message: rem.diagnostic,
-                    });
-                }
-                if (rem.properties) {
-                    const changed = changedKeys(properties, rem.properties);
-                    if (changed.length > 0) {
-                        found.push({
-                            policy: rem.policy,
-                            enforcementLevel: "remediate",
-                            resource: r.urn,
-                            message: `would remediate: ${rem.description} (sets ${changed.join(", ")})`,
-                        });
-                    }
-                    properties = rem.properties;
-                }
-            }
-            const remediated = { ...r, properties };
-            const result = await analyzer.analyze(remediated);
-            found.push(...result.diagnostics.map((d) => toViolation(d, r.urn)));
-            return { remediated, found };
-        }),
-    );
-    const violations: Violation[] = perResource.flatMap((x) => x.found);
-    const analyzed = perResource.map((x) => x.remediated);
-    // AnalyzeStack sees outputs: the (remediated) inputs and the id, by which stack policies
-    // follow references such as a subnet id in a DB subnet group.
-    const stack = await analyzer.analyzeStack(
-        analyzed.map((r) =>
-            typeof r.id === "string" && r.properties.id === undefined
-                ? { ...r, properties: { ...r.properties, id: r.id } }
-                : r,
-        ),
-    );
-    violations.push(...stack.diagnostics.map((d) => toViolation(d)));
-    return violations;
+    const session = await PolicySession.open(analyzer, config, options);
+    return session.finish(await Promise.all(resources.map((r) => session.analyze(r))));
 }
