@@ -43,3 +43,26 @@ if (typeof mappedPrepareStackTrace === "function") {
         return mappedPrepareStackTrace(error, trace);
     };
 }
+
+// `@pulumi/pulumi`'s index loads its Automation API eagerly (with npm's arborist, pacote and
+// more: about 0.3 s), which neither a program under the plan nor a policy uses. Load it on first
+// use instead: `pulumi.automation` is a stand-in that loads the real module when read.
+const Module = require("module");
+const load = Module._load;
+Module._load = function (request, parent) {
+    if (request === "./automation" && /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/.test(parent?.filename ?? "")) {
+        let real;
+        const args = arguments;
+        const get = () => (real ??= load.apply(Module, args));
+        return new Proxy(
+            {},
+            {
+                get: (_, prop) => (prop === "__esModule" ? true : get()[prop]),
+                has: (_, prop) => prop in get(),
+                ownKeys: () => Reflect.ownKeys(get()),
+                getOwnPropertyDescriptor: (_, prop) => Reflect.getOwnPropertyDescriptor(get(), prop),
+            },
+        );
+    }
+    return load.apply(this, arguments);
+};

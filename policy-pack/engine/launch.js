@@ -7,9 +7,8 @@
  *   2-3 s per start. `npm test` type-checks the pack with `tsc`; without the variable the pack
  *   starts exactly as under the Pulumi CLI (ts-node, type checked). In that mode two modules that
  *   only cost start-up time are not loaded either: the TypeScript compiler (run-policy-pack
- *   loads it for ts-node and its version) and `@pulumi/pulumi`'s Automation API, which
- *   `@pulumi/pulumi`'s index loads eagerly (npm's arborist, pacote, ...); it is loaded on first
- *   use, which no policy makes. Together about 0.6 s of CPU per start.
+ *   loads it for ts-node and its version) and, through `tools/register.js`, `@pulumi/pulumi`'s
+ *   Automation API until first used. Together about 0.6 s of CPU per start.
  * - the analyzer never exits by itself (the CLI kills it): exit when our parent goes away,
  *   which closes this process's stdin.
  */
@@ -30,20 +29,6 @@ if (process.env.PRIVATE_APP_ANALYZER_TRANSPILE === "1") {
     Module._load = function (request, parent) {
         if (request === "typescript") {
             return { version: load.call(this, "typescript/package.json", parent).version };
-        }
-        if (request === "./automation" && /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/.test(parent?.filename ?? "")) {
-            let real;
-            const args = arguments;
-            const get = () => (real ??= load.apply(Module, args));
-            return new Proxy(
-                {},
-                {
-                    get: (_, prop) => (prop === "__esModule" ? true : get()[prop]),
-                    has: (_, prop) => prop in get(),
-                    ownKeys: () => Reflect.ownKeys(get()),
-                    getOwnPropertyDescriptor: (_, prop) => Reflect.getOwnPropertyDescriptor(get(), prop),
-                },
-            );
         }
         const exported = load.apply(this, arguments);
         if (/(^|[\\/])ts-node(@[\d.]+)?$/.test(request) && exported && typeof exported.register === "function") {
