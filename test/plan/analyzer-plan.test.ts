@@ -9,7 +9,7 @@ import type { PlanDocument } from "../../tools/run-plan";
 import { Analyzer } from "../../policy-pack/engine/analyzer";
 import { evaluate, PlannedResource } from "../../policy-pack/evaluate";
 import { hostileResources } from "../fixtures/hostile-resources";
-import { CliResult, planCli, planJson as planJsonUncached } from "../support/plan-cli";
+import { CliResult, planCli, planJson as planJsonUncached, tempStackFile } from "../support/plan-cli";
 
 type Doc = PlanDocument;
 
@@ -72,6 +72,36 @@ describe("the plan through the real analyzer", () => {
                     first.doc.resources.map((r) => r.urn).sort(),
                     normal.doc.resources.map((r) => r.urn).sort(),
                 );
+            });
+        }
+        // Every engine, and the bastion (an EC2 instance whose subnet id is unknown: the IMDSv2
+        // remediation must run, not fail), with the pack's default config.
+        for (const [title, database] of [
+            ["postgres with a bastion", { engine: "postgres", bastion: true, deletionProtection: false }],
+            ["aurora-postgresql, Multi-AZ", { engine: "aurora-postgresql", multiAz: true, deletionProtection: true }],
+            [
+                "aurora-serverless behind a proxy, with a bastion",
+                { engine: "aurora-serverless", proxy: true, bastion: true, iamAuth: false, deletionProtection: false },
+            ],
+        ] as const) {
+            it(`${title}: exits 0 with no mandatory violation; the bastion passes IMDSv2 (no can't-run)`, async () => {
+                const file = tempStackFile("engine", {
+                    "aws:region": "eu-west-1",
+                    "private-app:network": { azCount: 2, natGateways: "single" },
+                    "private-app:compute": { mode: "lambda" },
+                    "private-app:database": database,
+                });
+                const { doc, result } = await planJsonUncached(file, ["--first-preview"]);
+                assert.strictEqual(result.code, 0, JSON.stringify(doc.violations, null, 1));
+                assert.deepStrictEqual(mandatory(doc), []);
+                const imds = doc.violations.filter((v) => v.policy === "ec2-imdsv2-required");
+                if ("bastion" in database) {
+                    assert.deepStrictEqual(
+                        imds.map((v) => v.enforcementLevel),
+                        [],
+                        "the bastion sets httpTokens itself; no remediation, no can't-run",
+                    );
+                }
             });
         }
         it("the hostile program: exits 1 naming the same mandatory policies and resources", async () => {
