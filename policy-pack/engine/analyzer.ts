@@ -15,6 +15,9 @@ import * as path from "path";
 import * as readline from "readline";
 import { Level, PolicyConfigEntry, PolicyInfo } from "./config";
 
+/** How long the analyzer may take to start listening (the CLI's own start takes 1-4 s). */
+const START_TIMEOUT_MS = 60_000;
+
 /** The pack this repository ships. */
 export const PACK_DIR = path.resolve(__dirname, "..");
 
@@ -165,7 +168,17 @@ export class Analyzer {
         child.stderr?.setEncoding("utf8");
         child.stderr?.on("data", (d: string) => (err += d));
         const port = await new Promise<number>((resolve, reject) => {
+            const timer = setTimeout(() => {
+                child.kill();
+                reject(
+                    new Error(
+                        `the policy pack's analyzer did not listen within ${START_TIMEOUT_MS / 1000} s:\n${err.trim()}`,
+                    ),
+                );
+            }, START_TIMEOUT_MS);
+            timer.unref();
             const lines = readline.createInterface({ input: child.stdout! });
+            lines.once("line", () => clearTimeout(timer));
             lines.once("line", (line) => {
                 const n = Number(line.trim());
                 if (Number.isInteger(n) && n > 0) resolve(n);
