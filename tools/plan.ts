@@ -98,6 +98,12 @@ async function main(): Promise<void> {
     }
     for (const w of stack.warnings) process.stderr.write(`warning: ${w}\n`);
 
+    // Start the policy pack's analyzer first: it loads the pack on the other core while this
+    // process validates the config and loads the Pulumi SDK (runPlan uses the same process-wide
+    // analyzer). An invalid config exits 2 before anything is checked, and the analyzer with it.
+    const { sharedAnalyzer } = await import("../policy-pack/evaluate");
+    sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config }).catch(() => undefined);
+
     const { runPlan } = await import("./run-plan");
     const { formatPlan } = await import("./format-plan");
     const result = await runPlan(root, stack, {
