@@ -59,7 +59,16 @@ export function detail(r: Res, byId: Map<string, Res>): string {
     }
 }
 
-export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; policyConfigFile?: string } = {}): string {
+export interface FormatMeta {
+    durationMs?: number;
+    policyConfigFile?: string;
+    /** URNs of the cloud resources; without it, a resource with an id is one. */
+    custom?: ReadonlySet<string>;
+    /** The plan answered as a first preview (ids and computed outputs unknown). */
+    firstPreview?: boolean;
+}
+
+export function formatPlan(doc: PlanDocument, meta: FormatMeta = {}): string {
     const out: string[] = [];
     const children = new Map<string | null, Res[]>();
     const byUrn = new Map(doc.resources.map((r) => [r.urn, r]));
@@ -74,19 +83,28 @@ export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; polic
 
     // Count what would be created: cloud resources, and the components grouping them (the
     // root Stack is neither).
-    const cloud = doc.resources.filter((r) => r.id !== null).length;
-    const components = doc.resources.filter((r) => r.id === null && r.type !== "pulumi:pulumi:Stack").length;
+    const isCustom = (r: Res) => (meta.custom ? meta.custom.has(r.urn) : r.id !== null);
+    const cloud = doc.resources.filter(isCustom).length;
+    const components = doc.resources.filter((r) => !isCustom(r) && r.type !== "pulumi:pulumi:Stack").length;
     const time = meta.durationMs !== undefined ? `, planned offline in ${(meta.durationMs / 1000).toFixed(1)} s` : "";
     out.push(
         `Stack ${doc.stack}: ${cloud} resource${cloud === 1 ? "" : "s"} in ${components} component${components === 1 ? "" : "s"}${time}`,
     );
-    out.push("Ids, ARNs and endpoints below are placeholders from the offline mocks; AWS assigns the real ones.");
+    out.push(
+        meta.firstPreview
+            ? "First preview of a new stack: ids and every output AWS computes are unknown (shown as null or not at all)."
+            : "Ids, ARNs and endpoints below are placeholders from the offline mocks; AWS assigns the real ones.",
+    );
     out.push("");
 
     const walk = (r: Res, prefix: string, last: boolean, top: boolean) => {
         const branch = top ? "" : last ? "└─ " : "├─ ";
         const d = detail(r, byId);
-        out.push(`${prefix}${branch}${r.type}  ${r.name}${d ? `  (${d})` : ""}`);
+        const marks = [r.options?.protect ? "protected" : "", r.options?.retainOnDelete ? "retained on delete" : ""]
+            .filter(Boolean)
+            .map((m) => `  [${m}]`)
+            .join("");
+        out.push(`${prefix}${branch}${r.type}  ${r.name}${d ? `  (${d})` : ""}${marks}`);
         const kids = [...(children.get(r.urn) ?? [])].sort(order);
         const nextPrefix = top ? prefix : prefix + (last ? "   " : "│  ");
         kids.forEach((k, idx) => walk(k, nextPrefix, idx === kids.length - 1, false));
@@ -140,7 +158,7 @@ export function formatPlan(doc: PlanDocument, meta: { durationMs?: number; polic
 
 function order(a: Res, b: Res): number {
     // Components first, then by type and name, so related resources sit together.
-    const ca = a.id === null ? 0 : 1;
-    const cb = b.id === null ? 0 : 1;
+    const ca = a.id === null && !a.type.includes("/") ? 0 : 1;
+    const cb = b.id === null && !b.type.includes("/") ? 0 : 1;
     return ca - cb || a.type.localeCompare(b.type) || a.name.localeCompare(b.name, undefined, { numeric: true });
 }

@@ -32,6 +32,42 @@ export interface RecordedResource {
     custom: boolean;
     /** Inputs as the program passed them: unknowns as null, secrets as "[secret]". */
     inputs: Record<string, unknown>;
+    /**
+     * Inputs as the engine receives them and gives them to policies: Pulumi's wire form, with
+     * secrets as `{"4dabf…": "1b47…", value}` around their real value and unknowns as the
+     * unknown sentinel; resource references become the resource's id (or URN). Never printed.
+     */
+    wireInputs: Record<string, unknown>;
+    /** The resource options a reviewer cares about; only those the program set (CONTRACT.md). */
+    options: ResourceOptionsRecord;
+    /** Every URN the registration depends on (`dependsOn` and its inputs' resources), as sent to the engine. */
+    dependencies: string[];
+    /** The URNs each input depends on. */
+    propertyDependencies: Record<string, string[]>;
+}
+
+/** Resource options as recorded (CONTRACT.md, `resources[].options`); absent when not set. */
+export interface ResourceOptionsRecord {
+    protect?: boolean;
+    /**
+     * URNs the resource waits for beyond its inputs: its `dependsOn` (a component there stands
+     * for the resources in it, as the SDK sends it).
+     */
+    dependsOn?: string[];
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    /** Earlier identities: a URN, or the parts of one that changed (`name`, `type`, `parentUrn`, ...). */
+    aliases?: (string | Record<string, unknown>)[];
+    retainOnDelete?: boolean;
+    replaceOnChanges?: string[];
+}
+
+/** Two registrations of the same URN: the engine refuses the deployment. */
+export class DuplicateUrnError extends Error {
+    constructor(readonly urn: string) {
+        super(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+        this.name = "DuplicateUrnError";
+    }
 }
 
 function hex(seed: string, length: number): string {
@@ -213,7 +249,7 @@ function computedState(
  * their size and SHA-256 (never their content).
  */
 export async function plain(value: unknown): Promise<unknown> {
-    if (value === UNKNOWN) return null;
+    if (value === UNKNOWN || pulumi.isUnknown(value)) return null;
     if (Array.isArray(value)) return Promise.all(value.map(plain));
     if (value !== null && typeof value === "object") {
         const v = value as Record<string, any>;
@@ -274,7 +310,32 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         readonly region: string = DEFAULT_MOCK_REGION,
         /** Extra answers for SSM parameters, by name. */
         readonly ssmParameters: Record<string, string> = {},
+        /**
+         * Answer as the first `pulumi preview` of a new stack: no resource has an id yet and every
+         * output AWS computes is unknown (the provider echoes the known inputs only).
+         */
+        readonly firstPreview = false,
     ) {}
+
+    /**
+     * Called once per registration as soon as its URN, wire-form inputs, dependencies and options
+     * are recorded (the offline plan starts the policy checks of a resource there, as the engine).
+     */
+    onRecorded?: (resource: RecordedResource) => void;
+
+    /** Registrations refused because their URN was already taken (the engine fails on them). */
+    readonly duplicateUrns: string[] = [];
+    private readonly urns = new Set<string>();
+
+    /** Reserves a URN; false when it is already registered. */
+    claimUrn(urn: string): boolean {
+        if (this.urns.has(urn)) {
+            this.duplicateUrns.push(urn);
+            return false;
+        }
+        this.urns.add(urn);
+        return true;
+    }
 
     /** Called by the monitor wrapper with the parent URN of each registration. */
     noteParent(urn: string, parent: string | null): void {
@@ -293,7 +354,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         const prefix = ID_PREFIX[args.type];
         const seed = `${args.type}::${args.name}`;
         const id =
-            args.custom === false
+            args.custom === false || this.firstPreview
                 ? undefined
                 : args.id || (prefix ? `${prefix}-${hex(seed, 17)}` : `${args.name}-${hex(seed, 8)}`);
         const record: RecordedResource = {
@@ -304,12 +365,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             parent: null,
             custom: args.custom !== false,
             inputs: {},
+            wireInputs: {},
+            options: {},
+            dependencies: [],
+            propertyDependencies: {},
         };
         this.resources.push(record);
         this.pending.push(plain(inputs).then((p) => (record.inputs = p as Record<string, unknown>)));
         const state =
             id === undefined
-                ? { ...inputs }
+                ? { ...inputs } // components, and every resource of a first preview: inputs only
                 : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
         return { id, state };
     }
@@ -390,33 +455,110 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 }
 
 /**
+ * The wire form of a registration's inputs as the engine would hand them to a policy: resource
+ * references become the referenced resource's id (custom) or URN (component).
+ */
+export function engineView(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(engineView);
+    if (value !== null && typeof value === "object") {
+        const v = value as Record<string, unknown>;
+        if (v[SIG_KEY] === RESOURCE_SIG) return typeof v.id === "string" && v.id !== "" ? v.id : v.urn;
+        if (v[SIG_KEY] === OUTPUT_SIG) {
+            const inner = v.known === false ? UNKNOWN : engineView(v.value);
+            return v.secret ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = engineView(x);
+        return out;
+    }
+    return value;
+}
+
+/** The options of a registration request that matter to a reviewer; only those set. */
+
+function optionsOf(req: any, propertyDependencies: Record<string, string[]>): ResourceOptionsRecord {
+    const o: ResourceOptionsRecord = {};
+    if (req.hasProtect() && req.getProtect() !== undefined) o.protect = req.getProtect();
+    const fromInputs = new Set(Object.values(propertyDependencies).flat());
+    const dependsOn = (req.getDependenciesList() as string[]).filter((u) => !fromInputs.has(u));
+    if (dependsOn.length > 0) o.dependsOn = dependsOn;
+    if (req.getDeletebeforereplacedefined()) o.deleteBeforeReplace = req.getDeletebeforereplace();
+    const ignoreChanges: string[] = req.getIgnorechangesList();
+    if (ignoreChanges.length > 0) o.ignoreChanges = ignoreChanges;
+
+    const aliases = (req.getAliasesList() as any[]).map((a) => {
+        if (a.hasUrn()) return a.getUrn() as string;
+        const spec = a.getSpec()?.toObject() ?? {};
+        return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== "" && v !== false && v !== undefined));
+    });
+    if (aliases.length > 0) o.aliases = aliases;
+    if (req.hasRetainondelete() && req.getRetainondelete() !== undefined) o.retainOnDelete = req.getRetainondelete();
+    const replaceOnChanges: string[] = req.getReplaceonchangesList();
+    if (replaceOnChanges.length > 0) o.replaceOnChanges = replaceOnChanges;
+    return o;
+}
+
+let current: RecordingMocks | undefined;
+
+/** The mocks installed last in this process (tests read recorded options through them). */
+export function currentRecordingMocks(): RecordingMocks | undefined {
+    return current;
+}
+
+/**
  * Installs recording mocks as the Pulumi runtime's monitor. Wraps the mock monitor so each
- * registration's URN and parent URN are recorded too (the Mocks API does not pass them).
+ * registration's URN, parent URN, wire-form inputs, dependencies and options are recorded too
+ * (the Mocks API does not pass them), and so a second registration of a URN fails as the
+ * engine fails it.
  */
 export async function installRecordingMocks(
     project: string,
     stack: string,
-    options: { preview?: boolean; region?: string; ssmParameters?: Record<string, string> } = {},
+    options: {
+        preview?: boolean;
+        firstPreview?: boolean;
+        region?: string;
+        ssmParameters?: Record<string, string>;
+    } = {},
 ): Promise<RecordingMocks> {
-    const mocks = new RecordingMocks(options.region ?? DEFAULT_MOCK_REGION, options.ssmParameters);
-    await pulumi.runtime.setMocks(mocks, project, stack, options.preview ?? false);
+    const mocks = new RecordingMocks(
+        options.region ?? DEFAULT_MOCK_REGION,
+        options.ssmParameters,
+        options.firstPreview ?? false,
+    );
+    await pulumi.runtime.setMocks(mocks, project, stack, (options.preview ?? false) || (options.firstPreview ?? false));
+    current = mocks;
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        const expected: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+        if (!mocks.claimUrn(expected)) {
+            const e = new DuplicateUrnError(expected);
+            callback(Object.assign(e, { details: e.message }), undefined);
+            return;
+        }
         const before = mocks.resources.length;
         register(req, (err: unknown, resp: any) => {
             if (!err && resp) {
                 const urn: string = resp.getUrn();
                 const parent: string = req.getParent();
-                const rec = mocks.resources[before];
-                if (rec && rec.name === req.getName() && rec.type === req.getType()) rec.urn = urn;
-                else {
-                    const match = mocks.resources.find(
+                let rec: RecordedResource | undefined = mocks.resources[before];
+                if (!(rec && rec.name === req.getName() && rec.type === req.getType()))
+                    rec = mocks.resources.find(
                         (r) => r.urn === "" && r.name === req.getName() && r.type === req.getType(),
                     );
-                    if (match) match.urn = urn;
+                if (rec) {
+                    rec.urn = urn;
+                    const propertyDependencies: Record<string, string[]> = {};
+                    for (const [k, v] of req.getPropertydependenciesMap().entries())
+                        propertyDependencies[k] = v.getUrnsList();
+                    rec.wireInputs = engineView(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+                    rec.dependencies = req.getDependenciesList();
+                    rec.propertyDependencies = propertyDependencies;
+                    rec.options = optionsOf(req, propertyDependencies);
                 }
                 mocks.noteParent(urn, parent || null);
+                if (rec) mocks.onRecorded?.({ ...rec, parent: parent || null });
             }
             callback(err, resp);
         });

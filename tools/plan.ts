@@ -1,9 +1,11 @@
 /**
- * The offline plan: `npm run plan -- <stack> [--json] [--policy-config <file>] [--program <file>] [--timeout <seconds>]`.
+ * The offline plan: `npm run plan -- <stack> [--json] [--policy-config <file>] [--program <file>] [--timeout <seconds>] [--first-preview]`.
  *
  * Runs the real `index.ts` under Pulumi mocks with the config of `Pulumi.yaml` +
- * `Pulumi.<stack>.yaml`, records every resource it registers, then evaluates every policy of
- * `policy-pack/` on what it would create. No AWS credentials, no Pulumi CLI, no network.
+ * `Pulumi.<stack>.yaml`, records every resource it registers, then runs every policy of
+ * `policy-pack/` through the pack's real analyzer on what it would create. No AWS credentials,
+ * no Pulumi CLI, no network. `--first-preview` answers as the first `pulumi preview` of a new
+ * stack: ids and every output AWS computes are unknown.
  *
  * Exit codes (see ../shared/guide/CONTRACT.md): 0 no mandatory violation; 1 at least one
  * mandatory violation; 2 invalid configuration or unknown stack; 3 the plan itself failed
@@ -20,20 +22,23 @@ interface Options {
     policyConfig?: string;
     program?: string;
     timeoutMs?: number;
+    firstPreview: boolean;
 }
 
 const USAGE =
-    "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>]";
+    "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>] [--first-preview]";
 
 function parseArgs(argv: string[]): Options {
     const rest: string[] = [];
     let json = false;
+    let firstPreview = false;
     let policyConfig: string | undefined;
     let program: string | undefined;
     let timeoutMs: number | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") json = true;
+        else if (a === "--first-preview") firstPreview = true;
         else if (a === "--policy-config") {
             policyConfig = argv[++i];
             if (!policyConfig) fail(2, `--policy-config needs a file\n${USAGE}`);
@@ -52,7 +57,7 @@ function parseArgs(argv: string[]): Options {
         else rest.push(a);
     }
     if (rest.length !== 1) fail(2, `expected exactly one stack name or stack file\n${USAGE}`);
-    return { stack: rest[0], json, policyConfig, program, timeoutMs };
+    return { stack: rest[0], json, policyConfig, program, timeoutMs, firstPreview };
 }
 
 /** Writes to the real stdout, then exits once it is flushed (pipes may be asynchronous). */
@@ -93,12 +98,19 @@ async function main(): Promise<void> {
     }
     for (const w of stack.warnings) process.stderr.write(`warning: ${w}\n`);
 
+    // Start the policy pack's analyzer first: it loads the pack on the other core while this
+    // process validates the config and loads the Pulumi SDK (runPlan uses the same process-wide
+    // analyzer). An invalid config exits 2 before anything is checked, and the analyzer with it.
+    const { sharedAnalyzer } = await import("../policy-pack/evaluate");
+    sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config }).catch(() => undefined);
+
     const { runPlan } = await import("./run-plan");
     const { formatPlan } = await import("./format-plan");
     const result = await runPlan(root, stack, {
         policyConfigFile: opts.policyConfig,
         program: opts.program ? path.resolve(opts.program) : undefined,
         timeoutMs: opts.timeoutMs,
+        firstPreview: opts.firstPreview,
     });
 
     if (result.kind === "config-error") {
@@ -110,7 +122,12 @@ async function main(): Promise<void> {
     const mandatory = result.document.violations.filter((v) => v.enforcementLevel === "mandatory").length;
     const text = opts.json
         ? `${JSON.stringify(result.document, null, 2)}\n`
-        : formatPlan(result.document, { durationMs: result.durationMs, policyConfigFile: result.policyConfigFile });
+        : formatPlan(result.document, {
+              durationMs: result.durationMs,
+              policyConfigFile: result.policyConfigFile,
+              custom: result.custom,
+              firstPreview: result.firstPreview,
+          });
     exitAfter(text, mandatory > 0 ? 1 : 0);
 }
 

@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { awsRegion, ConfigError, parseStackConfig } from "../lib/config";
-import type { RecordedResource } from "./mocks";
+import type { AnalyzedResource } from "../policy-pack/engine/engine";
+import type { RecordedResource, ResourceOptionsRecord } from "./mocks";
 import type { StackConfig } from "./stack-files";
 
 export interface PlanViolation {
@@ -28,6 +29,8 @@ export interface PlanDocument {
         id: string | null;
         parent: string | null;
         inputs: Record<string, unknown>;
+        /** The resource options a reviewer cares about; only those the program set. */
+        options?: ResourceOptionsRecord;
     }[];
     outputs: Record<string, unknown>;
     violations: PlanViolation[];
@@ -35,7 +38,15 @@ export interface PlanDocument {
 
 export type PlanResult =
     | { kind: "config-error"; problems: readonly string[] }
-    | { kind: "plan"; document: PlanDocument; durationMs: number; policyConfigFile?: string };
+    | {
+          kind: "plan";
+          document: PlanDocument;
+          durationMs: number;
+          policyConfigFile?: string;
+          /** URNs of the cloud (custom) resources, as opposed to components. */
+          custom: ReadonlySet<string>;
+          firstPreview: boolean;
+      };
 
 export interface RunPlanOptions {
     /** The program to run (default: `<root>/index.ts`). */
@@ -44,6 +55,8 @@ export interface RunPlanOptions {
     policyConfigFile?: string;
     /** Give up on a program that has not finished after this long (default {@link DEFAULT_TIMEOUT_MS}). */
     timeoutMs?: number;
+    /** Answer as the first `pulumi preview` of a new stack: ids and every computed output unknown. */
+    firstPreview?: boolean;
 }
 
 /** How long the program may take before the plan gives up on it (`--timeout`). */
@@ -60,8 +73,15 @@ export class PlanError extends Error {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settingsModule = (): { waitForRPCs(): Promise<void> } => require("@pulumi/pulumi/runtime/settings");
 
+/** `PRIVATE_APP_PLAN_TIMING=1`: where the time goes, on stderr (ms since the process started). */
+function phase(what: string): void {
+    if (process.env.PRIVATE_APP_PLAN_TIMING === "1")
+        process.stderr.write(`timing: ${Math.round(performance.now())} ms ${what}\n`);
+}
+
 export async function runPlan(root: string, stack: StackConfig, options: RunPlanOptions = {}): Promise<PlanResult> {
     const started = Date.now();
+    phase("plan starts");
 
     // 1. Validate the config first, with the same function the program uses, so that an
     //    invalid stack declares nothing at all. A stack of another project (bootstrap/) has
@@ -74,12 +94,68 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
         throw e;
     }
 
-    // 2. The Pulumi runtime, configured like `pulumi preview` would configure it.
+    // 2. The policy pack's analyzer, started now so that it loads while the program runs (as the
+    //    CLI starts it before running the program).
+    //    As the engine, it checks each resource as soon as the program registers it.
+    const { sharedAnalyzer, toWire } = await import("../policy-pack/evaluate");
+    const { PolicySession } = await import("../policy-pack/engine/engine");
+    const policyConfigFile = options.policyConfigFile ?? defaultPolicyConfig(root, stack.name);
+    const policyConfig = policyConfigFile ? JSON.parse(fs.readFileSync(policyConfigFile, "utf8")) : undefined;
+    const session = sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config }).then((a) => {
+        phase("analyzer listening");
+        return PolicySession.open(a, policyConfig ?? {}, { project: stack.project, stack: stack.name, dryRun: true });
+    });
+    session.catch(() => undefined); // awaited below; a failure to start or configure is reported there
+    const analyses = new Map<string, Promise<AnalyzedResource>>();
+    const analyze = (r: RecordedResource) => {
+        const started = session.then((s) => s.analyze(wireOf(r)));
+        started.catch(() => undefined); // awaited below
+        analyses.set(r.urn, started);
+    };
+    const wireOf = (r: RecordedResource) =>
+        toWire(
+            {
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                id: r.id,
+                parent: r.parent,
+                props: r.wireInputs,
+                dependencies: r.dependencies,
+                propertyDependencies: r.propertyDependencies,
+                options: {
+                    protect: r.options.protect,
+                    ignoreChanges: r.options.ignoreChanges,
+                    aliases: r.options.aliases?.filter((a): a is string => typeof a === "string"),
+                    deleteBeforeReplace: r.options.deleteBeforeReplace,
+                },
+            },
+            stack.name,
+            stack.project,
+        );
+
+    // 3. The Pulumi runtime, configured like `pulumi preview` would configure it.
     const pulumi = await import("@pulumi/pulumi");
     const { installRecordingMocks } = await import("./mocks");
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const region = awsRegion(stack.config);
-    const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, region });
+    const firstPreview = options.firstPreview ?? false;
+    const mocks = await installRecordingMocks(stack.project, stack.name, { preview: false, firstPreview, region });
+    mocks.onRecorded = analyze;
+    phase("Pulumi SDK loaded, mocks installed");
+    // The analyzer started at the beginning and has loaded the pack on the other core while this
+    // process loaded the Pulumi SDK; with it configured before the program runs, each resource is
+    // checked while the program is still registering the others (a failure is reported below).
+    await session.then(
+        () => phase("policies configured"),
+        () => undefined,
+    );
+    const duplicates = () => {
+        if (mocks.duplicateUrns.length > 0)
+            throw new PlanError(
+                `two resources have the same URN, which the engine refuses ("Duplicate resource URN"); give each a unique name: ${[...new Set(mocks.duplicateUrns)].join(", ")}`,
+            );
+    };
 
     // Errors raised inside outputs (apply callbacks, failed invokes, failed registrations)
     // surface as unhandled rejections, often a few ticks after the last RPC; collect them for
@@ -89,7 +165,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     process.on("unhandledRejection", onRejection);
     const log = await import("@pulumi/pulumi/log");
 
-    // 3. Run the program inside a root Stack resource, as the Pulumi language host does.
+    // 4. Run the program inside a root Stack resource, as the Pulumi language host does.
     const program = options.program ?? path.join(stack.projectDir, "index.ts");
     let programExports: Record<string, unknown> = {};
     const outputs: Record<string, unknown> = {};
@@ -103,8 +179,13 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             });
             await settingsModule().waitForRPCs();
             await settled(asyncErrors);
+            duplicates();
             failOnAsyncErrors(asyncErrors);
             recorded = await mocks.snapshot();
+            if (process.env.PRIVATE_APP_PLAN_TIMING === "1")
+                phase(
+                    `program registered ${recorded.length} resources, ${Math.round(JSON.stringify(recorded.map((r) => r.wireInputs)).length / 1024)} KiB of inputs`,
+                );
             for (const [key, value] of Object.entries(programExports)) {
                 if (key === "__esModule") continue;
                 const resolved = await resolveOutput(pulumi, value);
@@ -118,19 +199,24 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             );
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
+        duplicates();
         throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
 
-    // 4. The policy pack, exactly as the engine would run it.
-    const policyConfigFile = options.policyConfigFile ?? defaultPolicyConfig(root, stack.name);
-    const policyConfig = policyConfigFile ? JSON.parse(fs.readFileSync(policyConfigFile, "utf8")) : undefined;
-    const { evaluate } = await import("../policy-pack/evaluate");
-    const violations = await evaluate(
-        recorded.map((r) => ({ type: r.type, name: r.name, urn: r.urn, id: r.id, parent: r.parent, props: r.inputs })),
-        policyConfig,
+    // 5. The policy checks started at each registration; then AnalyzeStack over all of them, on
+    //    the inputs as the engine sees them (real secret values, unknowns), never the printed form.
+    phase("policies: waiting for the per-resource checks");
+    const analyzed = await Promise.all(
+        recorded.map((r) => {
+            const a = analyses.get(r.urn) ?? session.then((s) => s.analyze(wireOf(r)));
+            // The id is the mocks' answer, known only after registration: AnalyzeStack gets it.
+            return a.then((x) => ({ ...x, remediated: { ...x.remediated, id: r.id } }));
+        }),
     );
+    const violations = await (await session).finish(analyzed);
+    phase("policies done");
 
     const document: PlanDocument = {
         stack: stack.name,
@@ -143,7 +229,14 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             message: v.message,
         })),
     };
-    return { kind: "plan", document, durationMs: Date.now() - started, policyConfigFile };
+    return {
+        kind: "plan",
+        document,
+        durationMs: Date.now() - started,
+        policyConfigFile,
+        custom: new Set(recorded.filter((r) => r.custom).map((r) => r.urn)),
+        firstPreview,
+    };
 }
 
 function defaultPolicyConfig(root: string, stack: string): string | undefined {
@@ -152,7 +245,16 @@ function defaultPolicyConfig(root: string, stack: string): string | undefined {
 }
 
 function toDocumentResource(r: RecordedResource): PlanDocument["resources"][number] {
-    return { urn: r.urn, type: r.type, name: r.name, id: r.id, parent: r.parent, inputs: r.inputs };
+    const out: PlanDocument["resources"][number] = {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        id: r.id,
+        parent: r.parent,
+        inputs: r.inputs,
+    };
+    if (Object.keys(r.options).length > 0) out.options = r.options;
+    return out;
 }
 
 /** A stack output as a reader sees it: secrets masked, unknowns null, resources by URN. */

@@ -29,6 +29,11 @@ export interface StackResourceView {
     urn: string;
     name: string;
     props: unknown;
+    /**
+     * The resources each input was computed from, as the engine passes them to stack policies.
+     * When an id is not known yet (a first preview), a reference is followed through them.
+     */
+    propertyDependencies?: Record<string, readonly { urn: string }[]>;
 }
 
 /** One public subnet found in a DB subnet group. */
@@ -60,7 +65,28 @@ function idOf(r: StackResourceView): string | undefined {
     return knownString(get(r.props, "id"));
 }
 
+/** The URNs input `prop` of `r` was computed from. */
+function dependencyUrns(r: StackResourceView, prop: string): string[] {
+    return (r.propertyDependencies?.[prop] ?? []).map((d) => d.urn);
+}
+
+/**
+ * What input `prop` of `r` refers to: its known value (an id), else the one resource it was
+ * computed from (by URN), else undefined.
+ */
+function reference(r: StackResourceView, prop: string, value: unknown): string | undefined {
+    const known = knownString(value);
+    if (known) {
+        return known;
+    }
+    const urns = dependencyUrns(r, prop);
+    return value === UNKNOWN && urns.length === 1 ? urns[0] : undefined;
+}
+
 function describe(r: StackResourceView | undefined, id: string): string {
+    if (id.startsWith("urn:")) {
+        return r ? `"${r.name}" (id not known yet)` : id;
+    }
     return r ? `"${r.name}" (${id})` : id;
 }
 
@@ -83,68 +109,71 @@ class NetworkIndex {
     private anyAssociationWithUnknownSubnet = false;
     /** Routes whose gateway could not be classified yet (collected before all IGWs are known). */
     private readonly pendingRoutes: { table: string; gatewayId: string; destination: string }[] = [];
+    /** Id → URN of the stack's resources, so that a reference by id and one by URN meet. */
+    private readonly urnById = new Map<string, string>();
+    readonly byUrn = new Map<string, StackResourceView>();
+
+    /** The key a reference is filed under: the URN of the stack resource it names, else itself. */
+    key(ref: string): string {
+        return this.urnById.get(ref) ?? ref;
+    }
 
     constructor(resources: readonly StackResourceView[]) {
         for (const r of resources) {
+            this.byUrn.set(r.urn, r);
+            const id = idOf(r);
+            if (id) {
+                this.urnById.set(id, r.urn);
+            }
+            if (r.type === T.defaultRouteTable) {
+                const adopted = knownString(get(r.props, "defaultRouteTableId"));
+                if (adopted) {
+                    this.urnById.set(adopted, r.urn);
+                }
+            }
+        }
+        for (const r of resources) {
             switch (r.type) {
                 case T.subnet: {
-                    const id = idOf(r);
-                    if (id) {
-                        this.subnetsById.set(id, r);
-                    }
+                    this.subnetsById.set(r.urn, r);
                     break;
                 }
                 case T.internetGateway: {
-                    const id = idOf(r);
-                    if (id) {
-                        this.igwById.set(id, r);
-                    }
+                    this.igwById.set(r.urn, r);
                     break;
                 }
                 case T.routeTable:
                 case T.defaultRouteTable: {
                     // A DefaultRouteTable adopts the VPC's default table: its id is that table's id.
-                    const ids = new Set<string>();
-                    const own = idOf(r);
-                    if (own) {
-                        ids.add(own);
-                    }
-                    const adopted =
-                        r.type === T.defaultRouteTable ? knownString(get(r.props, "defaultRouteTableId")) : undefined;
-                    if (adopted) {
-                        ids.add(adopted);
-                    }
+                    const table = r.urn;
                     // A DefaultRouteTable's `vpcId` is an output: known under the engine, after creation.
                     const vpc = r.type === T.defaultRouteTable ? knownString(get(r.props, "vpcId")) : undefined;
-                    const defaultTable = adopted ?? own;
-                    if (vpc && defaultTable && !this.defaultTableByVpc.has(vpc)) {
-                        this.defaultTableByVpc.set(vpc, defaultTable);
+                    if (vpc && !this.defaultTableByVpc.has(this.key(vpc))) {
+                        this.defaultTableByVpc.set(this.key(vpc), table);
                     }
                     const routes = asArray(get(r.props, "routes"));
-                    for (const table of ids) {
-                        this.routeTablesById.set(table, r);
-                        if (routes !== UNKNOWN && routes !== undefined) {
-                            for (const route of routes) {
-                                this.addRoute(
-                                    table,
-                                    get(route, "gatewayId"),
-                                    firstKnownString(
-                                        get(route, "cidrBlock"),
-                                        get(route, "ipv6CidrBlock"),
-                                        get(route, "destinationPrefixListId"),
-                                    ),
-                                );
-                            }
+                    this.routeTablesById.set(table, r);
+                    if (routes !== UNKNOWN && routes !== undefined) {
+                        for (const route of routes) {
+                            this.addRoute(
+                                table,
+                                knownString(get(route, "gatewayId")),
+                                firstKnownString(
+                                    get(route, "cidrBlock"),
+                                    get(route, "ipv6CidrBlock"),
+                                    get(route, "destinationPrefixListId"),
+                                ),
+                            );
                         }
                     }
                     break;
                 }
                 case T.route: {
-                    const table = knownString(get(r.props, "routeTableId"));
+                    const table = reference(r, "routeTableId", get(r.props, "routeTableId"));
                     if (table) {
                         this.addRoute(
-                            table,
-                            get(r.props, "gatewayId"),
+                            this.key(table),
+                            reference(r, "gatewayId", get(r.props, "gatewayId")),
                             firstKnownString(
                                 get(r.props, "destinationCidrBlock"),
                                 get(r.props, "destinationIpv6CidrBlock"),
@@ -155,40 +184,36 @@ class NetworkIndex {
                     break;
                 }
                 case T.routeTableAssociation: {
-                    const subnetIdValue = get(r.props, "subnetId");
-                    const table = knownString(get(r.props, "routeTableId"));
-                    const subnet = knownString(subnetIdValue);
-                    if (subnetIdValue === UNKNOWN) {
+                    const subnet = reference(r, "subnetId", get(r.props, "subnetId"));
+                    const table = reference(r, "routeTableId", get(r.props, "routeTableId"));
+                    if (subnet === undefined && get(r.props, "subnetId") === UNKNOWN) {
                         this.anyAssociationWithUnknownSubnet = true;
                     }
                     if (subnet) {
-                        const list = this.tablesBySubnet.get(subnet) ?? [];
+                        const list = this.tablesBySubnet.get(this.key(subnet)) ?? [];
                         // An association with an unknown table still counts as "explicitly associated".
-                        list.push(table ?? "");
-                        this.tablesBySubnet.set(subnet, list);
+                        list.push(table ? this.key(table) : "");
+                        this.tablesBySubnet.set(this.key(subnet), list);
                     }
                     break;
                 }
                 case T.mainRouteTableAssociation: {
-                    const vpc = knownString(get(r.props, "vpcId"));
-                    const table = knownString(get(r.props, "routeTableId"));
+                    const vpc = reference(r, "vpcId", get(r.props, "vpcId"));
+                    const table = reference(r, "routeTableId", get(r.props, "routeTableId"));
                     if (vpc && table) {
-                        this.mainTableByVpc.set(vpc, table);
+                        this.mainTableByVpc.set(this.key(vpc), this.key(table));
                     }
                     break;
                 }
                 case T.vpc: {
-                    const vpc = idOf(r);
-                    if (!vpc) {
-                        break;
-                    }
+                    const vpc = r.urn;
                     const main = knownString(get(r.props, "mainRouteTableId"));
                     if (main) {
-                        this.vpcMainTableByVpc.set(vpc, main);
+                        this.vpcMainTableByVpc.set(vpc, this.key(main));
                     }
                     const table = knownString(get(r.props, "defaultRouteTableId"));
                     if (table) {
-                        this.defaultTableByVpc.set(vpc, table);
+                        this.defaultTableByVpc.set(vpc, this.key(table));
                     }
                     break;
                 }
@@ -199,21 +224,26 @@ class NetworkIndex {
         for (const p of this.pendingRoutes) {
             if (this.isInternetGateway(p.gatewayId)) {
                 const list = this.igwRoutesByTable.get(p.table) ?? [];
-                list.push({ destination: p.destination, gatewayId: p.gatewayId });
+                list.push({ destination: p.destination, gatewayId: this.key(p.gatewayId) });
                 this.igwRoutesByTable.set(p.table, list);
             }
         }
     }
 
-    private addRoute(table: string, gatewayId: unknown, destination: string | undefined): void {
-        const gw = knownString(gatewayId);
-        if (gw) {
-            this.pendingRoutes.push({ table, gatewayId: gw, destination: destination ?? "?" });
+    private addRoute(table: string, gatewayId: string | undefined, destination: string | undefined): void {
+        if (gatewayId) {
+            this.pendingRoutes.push({ table, gatewayId, destination: destination ?? "?" });
         }
     }
 
-    private isInternetGateway(id: string): boolean {
-        return this.igwById.has(id) || /^igw-/i.test(id);
+    private isInternetGateway(ref: string): boolean {
+        return this.igwById.has(this.key(ref)) || /^igw-/i.test(ref);
+    }
+
+    /** How a message names a resource filed under `key`: its id when known. */
+    private label(key: string): string {
+        const r = this.byUrn.get(key);
+        return r ? (idOf(r) ?? key) : key;
     }
 
     private tableReason(table: string, how: string): string | undefined {
@@ -225,15 +255,16 @@ class NetworkIndex {
             ...new Set(
                 routes.map(
                     (r) =>
-                        `${r.destination} to internet gateway ${describe(this.igwById.get(r.gatewayId), r.gatewayId)}`,
+                        `${r.destination} to internet gateway ${describe(this.igwById.get(r.gatewayId), this.label(r.gatewayId))}`,
                 ),
             ),
         ].join(", ");
-        return `${how} route table ${describe(this.routeTablesById.get(table), table)}, which routes ${routeText}`;
+        return `${how} route table ${describe(this.routeTablesById.get(table), this.label(table))}, which routes ${routeText}`;
     }
 
     /** Why the subnet is public; empty when it is not (or cannot be told). */
-    publicReasons(subnet: StackResourceView, subnetId: string): string[] {
+    publicReasons(subnet: StackResourceView): string[] {
+        const subnetId = subnet.urn;
         const reasons: string[] = [];
         if (asBool(get(subnet.props, "mapPublicIpOnLaunch")) === true) {
             reasons.push("maps public IPs on launch (mapPublicIpOnLaunch: true)");
@@ -247,7 +278,8 @@ class NetworkIndex {
                 }
             }
         } else if (!this.anyAssociationWithUnknownSubnet) {
-            const vpc = knownString(get(subnet.props, "vpcId"));
+            const vpcRef = reference(subnet, "vpcId", get(subnet.props, "vpcId"));
+            const vpc = vpcRef ? this.key(vpcRef) : undefined;
             const main = vpc
                 ? (this.mainTableByVpc.get(vpc) ?? this.vpcMainTableByVpc.get(vpc) ?? this.defaultTableByVpc.get(vpc))
                 : undefined;
@@ -263,10 +295,14 @@ class NetworkIndex {
 }
 
 /**
- * Every (DB subnet group, public subnet) pair in the stack. Subnet ids that are unknown or that
- * name no subnet of the stack (an imported VPC) are skipped.
+ * Every (DB subnet group, public subnet) pair in the stack. Subnet ids that name no subnet of the
+ * stack (an imported VPC) are skipped; a group whose subnet ids are not known yet is listed in
+ * `undecided` (when given).
  */
-export function findPublicSubnetsInDbSubnetGroups(resources: readonly StackResourceView[]): PublicSubnetFinding[] {
+export function findPublicSubnetsInDbSubnetGroups(
+    resources: readonly StackResourceView[],
+    undecided: StackResourceView[] = [],
+): PublicSubnetFinding[] {
     const groups = resources.filter((r) => r.type === T.rdsSubnetGroup);
     if (groups.length === 0) {
         return [];
@@ -275,23 +311,40 @@ export function findPublicSubnetsInDbSubnetGroups(resources: readonly StackResou
     const findings: PublicSubnetFinding[] = [];
     for (const group of groups) {
         const ids = asArray(get(group.props, "subnetIds"));
-        if (ids === UNKNOWN || ids === undefined) {
+        if (ids === undefined) {
             continue;
         }
+        // Known ids, and, for ids not known yet, the subnets they were computed from.
+        const refs = new Set<string>();
+        let unresolved = false;
+        const dependencies = dependencyUrns(group, "subnetIds").filter((u) => index.subnetsById.has(u));
+        if (ids === UNKNOWN || ids.some((id) => id === UNKNOWN)) {
+            if (dependencies.length === 0) {
+                unresolved = true;
+            }
+            dependencies.forEach((u) => refs.add(u));
+        }
+        if (ids !== UNKNOWN) {
+            for (const idValue of ids) {
+                const subnetId = knownString(idValue);
+                if (subnetId) {
+                    refs.add(index.key(subnetId));
+                }
+            }
+        }
+        if (unresolved) {
+            undecided.push(group);
+        }
         const seen = new Set<string>();
-        for (const idValue of ids) {
-            const subnetId = knownString(idValue);
-            if (!subnetId || seen.has(subnetId)) {
+        for (const ref of refs) {
+            const subnet = index.subnetsById.get(ref);
+            if (!subnet || seen.has(subnet.urn)) {
                 continue;
             }
-            seen.add(subnetId);
-            const subnet = index.subnetsById.get(subnetId);
-            if (!subnet) {
-                continue;
-            }
-            const reasons = index.publicReasons(subnet, subnetId);
+            seen.add(subnet.urn);
+            const reasons = index.publicReasons(subnet);
             if (reasons.length > 0) {
-                findings.push({ subnetGroup: group, subnet, subnetId, reasons });
+                findings.push({ subnetGroup: group, subnet, subnetId: idOf(subnet) ?? "id not known yet", reasons });
             }
         }
     }

@@ -25,16 +25,39 @@ export type SecretReason = "secret-name" | "credentials-in-url";
 export interface SecretMatchers {
     names: readonly RegExp[];
     referenceNames: readonly RegExp[];
+    /** One line per configured pattern that is not a valid JavaScript regular expression. */
+    problems: readonly string[];
 }
 
-/** Compiles the configured patterns (case-insensitive). Throws on an invalid pattern. */
+/**
+ * Compiles the configured patterns (case-insensitive, JavaScript syntax). An invalid pattern is
+ * not thrown but listed in `problems`: the config schema cannot check patterns portably (the
+ * Pulumi CLI would check `format: "regex"` with Go's engine, which accepts `(?i)...`), so the
+ * pack says what is wrong itself, the same way under the CLI and offline.
+ */
 export function compileMatchers(
     namePatterns: readonly string[],
     referenceNamePatterns: readonly string[],
 ): SecretMatchers {
+    const problems: string[] = [];
+    const compile = (key: string, patterns: readonly string[]) =>
+        patterns.flatMap((p, i) => {
+            try {
+                return [new RegExp(p, "i")];
+            } catch (e) {
+                const inline = /^\(\?[a-z]+\)/i.test(p)
+                    ? "; drop inline flags such as (?i): matching is already case-insensitive"
+                    : "";
+                problems.push(
+                    `${key}[${i}] ${JSON.stringify(p)} is not a valid regular expression (JavaScript syntax: ${(e as Error).message}${inline})`,
+                );
+                return [];
+            }
+        });
     return {
-        names: namePatterns.map((p) => new RegExp(p, "i")),
-        referenceNames: referenceNamePatterns.map((p) => new RegExp(p, "i")),
+        names: compile("namePatterns", namePatterns),
+        referenceNames: compile("referenceNamePatterns", referenceNamePatterns),
+        problems,
     };
 }
 

@@ -37,9 +37,11 @@ export interface SecretsInEnvConfig {
     referenceNamePatterns: string[];
 }
 
+// No `format: "regex"`: the CLI checks it with Go's regex engine, offline it would be JavaScript's;
+// the pack checks its patterns itself (`compileMatchers`), the same way everywhere.
 const regexList = (description: string, defaults: readonly string[]) => ({
     type: "array" as const,
-    items: { type: "string" as const, minLength: 1, format: "regex" },
+    items: { type: "string" as const, minLength: 1 },
     description,
     default: [...defaults],
 });
@@ -47,6 +49,13 @@ const regexList = (description: string, defaults: readonly string[]) => ({
 function reportSecrets(args: ResourceValidationArgs, report: (m: string) => void, vars: EnvVar[]): void {
     const cfg = args.getConfig<SecretsInEnvConfig>();
     const matchers = compileMatchers(cfg.namePatterns, cfg.referenceNamePatterns);
+    if (matchers.problems.length > 0) {
+        report(
+            `the policy's config is invalid, so ${labelOf(args.type)} cannot be checked for plain-text secrets: ` +
+                `${matchers.problems.join("; ")}. Fix no-plaintext-secrets-in-env in the policy pack config.`,
+        );
+        return;
+    }
     for (const v of vars) {
         const reason = secretReason(v, matchers);
         if (reason === undefined) {
@@ -209,11 +218,16 @@ export const ec2Imdsv2Required: ResourceValidationPolicy = {
         if (imdsProblem(args.props) === undefined) {
             return undefined;
         }
-        const options = asRecord(get(args.props, "metadataOptions"));
-        return {
-            ...args.props,
-            metadataOptions: { ...(options === UNKNOWN ? {} : options), httpTokens: "required" },
-        };
+        // Mutate in place and return args.props: a spread would read every property through the
+        // analyzer's proxy (throwing on any unknown during preview) and unwrap secrets.
+        const props = args.props as Record<string, unknown>;
+        const options = asRecord(get(props, "metadataOptions"));
+        if (options === undefined || options === UNKNOWN) {
+            props.metadataOptions = { httpTokens: "required" };
+        } else {
+            options.httpTokens = "required";
+        }
+        return props;
     }),
 };
 

@@ -2,10 +2,10 @@
  * Database policies: RDS instances, Aurora clusters and cluster instances, DB subnet groups.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { findPublicSubnetsInDbSubnetGroups } from "../lib/network-graph";
+import { findPublicSubnetsInDbSubnetGroups, StackResourceView } from "../lib/network-graph";
 import { asBool, asLowerString, asNumber, get, UNKNOWN } from "../lib/props";
 import { labelOf, T } from "../lib/types";
-import { stackValidation, validateTypes } from "./util";
+import { stackValidation, undecided, validateTypes } from "./util";
 
 // ------------------------------------------------------------------------------------------------
 // rds-not-publicly-accessible (mandatory)
@@ -19,7 +19,11 @@ export const rdsNotPubliclyAccessible: ResourceValidationPolicy = {
     severity: "critical",
     remediationSteps: "Set publiclyAccessible to false (the default) and place the database in isolated subnets.",
     validateResource: validateTypes([T.rdsInstance, T.rdsClusterInstance], (args, report) => {
-        if (asBool(get(args.props, "publiclyAccessible")) === true) {
+        const publiclyAccessible = asBool(get(args.props, "publiclyAccessible"));
+        if (publiclyAccessible === UNKNOWN) {
+            undecided("publiclyAccessible");
+        }
+        if (publiclyAccessible === true) {
             report(`${labelOf(args.type)} must not be publicly accessible.`);
         }
     }),
@@ -42,12 +46,17 @@ export const dbSubnetGroupNotPublic: StackValidationPolicy = {
         if (!args.resources.some((r) => r.type === T.rdsSubnetGroup)) {
             args.notApplicable(`Policy only applies to stacks with a '${T.rdsSubnetGroup}'`);
         }
-        for (const f of findPublicSubnetsInDbSubnetGroups(args.resources)) {
+        const unknownGroups: StackResourceView[] = [];
+        for (const f of findPublicSubnetsInDbSubnetGroups(args.resources, unknownGroups)) {
             report(
                 `DB Subnet Group must contain only private subnets: subnet "${f.subnet.name}" (${f.subnetId}) ${f.reasons.join("; and ")}. ` +
                     "Replace it with an isolated subnet (mapPublicIpOnLaunch false, no route to an internet gateway).",
                 f.subnetGroup.urn,
             );
+        }
+        if (unknownGroups.length > 0) {
+            // Findings above stand; the rest cannot be decided before the subnets exist.
+            undecided(`${unknownGroups.map((g) => g.name).join(",")}.subnetIds`);
         }
     }),
 };
@@ -88,7 +97,7 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
         }
         const encrypted = asBool(get(props, "storageEncrypted"));
         if (encrypted === UNKNOWN) {
-            return;
+            undecided("storageEncrypted");
         }
         if (encrypted === undefined) {
             // Not set: the provider default decides.

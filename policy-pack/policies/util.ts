@@ -80,3 +80,18 @@ export function portsSchema(description: string, defaults: readonly number[]) {
         default: [...defaults],
     };
 }
+
+/** The analyzer's sentinel for an unknown object value (`@pulumi/policy` proxy). */
+const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+
+/**
+ * A mandatory policy that cannot decide because a value is not known yet (a first preview) says
+ * so as the engine does: it throws the analyzer's `UnknownValueError`, which the analyzer reports
+ * as an advisory "can't run policy ... during preview". Never pass silently, never fail.
+ */
+export function undecided(path: string): never {
+    // Loaded on first use: importing the policies must not load @pulumi/policy (nor its @pulumi/pulumi).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { UnknownValueError } = require("@pulumi/policy") as typeof import("@pulumi/policy");
+    throw new UnknownValueError(UNKNOWN_OBJECT, path.split("."));
+}

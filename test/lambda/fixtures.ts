@@ -1,14 +1,16 @@
 /**
  * Test doubles for the LambdaService tests: a fake `DatabaseConnection` that records its
  * `allowFrom` / `allowAdminFrom` calls and declares the ingress rules the real one would, literal
- * network ids, small code bundles with their real hashes, and a monitor wrapper that records
- * each registration's dependencies.
+ * network ids, small code bundles with their real hashes, and each registration's dependencies
+ * as the recording mocks recorded them.
  */
+import * as assert from "assert";
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseConnection } from "../../components/contracts";
 import type { LambdaServiceArgs, LambdaServiceCode } from "../../components/compute/lambda-service";
+import { currentRecordingMocks } from "../../tools/mocks";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
@@ -134,16 +136,19 @@ export function baseArgs(database: DatabaseConnection, overrides: Partial<Lambda
 }
 
 /**
- * The recording mocks keep inputs, not dependencies; wrap the mock monitor once more (after
- * `useMocks`) to keep the dependency URNs the SDK sends with each registration, by `type::name`.
+ * The dependency URNs the SDK sent with each registration (explicit `dependsOn` and inputs), by
+ * `type::name`, read from what the recording mocks recorded (call after `useMocks`; read after
+ * `settle`).
  */
 export function recordDependencies(): Map<string, string[]> {
-    const deps = new Map<string, string[]>();
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: unknown) => void) => {
-        deps.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
-        register(req, callback);
-    };
-    return deps;
+    const mocks = currentRecordingMocks() ?? assert.fail("recordDependencies: install the recording mocks first");
+    const find = (key: string) => mocks.resources.find((r) => `${r.type}::${r.name}` === key);
+    return new (class extends Map<string, string[]> {
+        get(key: string) {
+            return find(key)?.dependencies;
+        }
+        has(key: string) {
+            return find(key) !== undefined;
+        }
+    })();
 }

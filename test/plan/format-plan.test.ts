@@ -85,4 +85,26 @@ describe("formatPlan", () => {
         assert.match(empty, /Outputs:\n {2}\(none\)/);
         assert.match(empty, /OK: no mandatory policy violation/);
     });
+
+    it("marks protected (and retained) resources in the tree", () => {
+        const protectedDoc: PlanDocument = {
+            ...doc,
+            resources: doc.resources.map((r) =>
+                r.type === "aws:ec2/vpc:Vpc" ? { ...r, options: { protect: true, retainOnDelete: true } } : r,
+            ),
+        };
+        const vpcLine = formatPlan(protectedDoc)
+            .split("\n")
+            .find((l) => l.includes("aws:ec2/vpc:Vpc  net"));
+        assert.match(vpcLine ?? "", /\[protected\] {2}\[retained on delete\]$/);
+        assert.ok(!text.includes("[protected]"));
+    });
+
+    it("a first preview: counts resources by kind, not by id, and says ids are unknown", () => {
+        const first: PlanDocument = { ...doc, resources: doc.resources.map((r) => ({ ...r, id: null })) };
+        const custom = new Set(doc.resources.filter((r) => r.id !== null).map((r) => r.urn));
+        const out = formatPlan(first, { custom, firstPreview: true });
+        assert.match(out, /^Stack dev: 2 resources in 1 component\n/);
+        assert.match(out, /First preview of a new stack: ids and every output AWS computes are unknown/);
+    });
 });

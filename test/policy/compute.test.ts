@@ -22,7 +22,6 @@ import {
     assertNotApplicable,
     assertOneViolation,
     assertPasses,
-    policyConfig,
     runRemediation,
     runResourcePolicy,
     withChange,
@@ -179,10 +178,10 @@ describe("compute policies", () => {
                 }),
             );
         });
-        it("rejects an invalid regular expression in config", () => {
-            assert.throws(
-                () => policyConfig(p, { namePatterns: ["(unclosed"] }),
-                /no-plaintext-secrets-in-env\.namePatterns\[0\]: must be a valid regular expression/,
+        it("reports an invalid regular expression in config on the resource, instead of crashing", async () => {
+            assertOneViolation(
+                await runResourcePolicy(p, T.lambdaFunction, goodLambda, { config: { namePatterns: ["(unclosed"] } }),
+                'namePatterns[0] "(unclosed" is not a valid regular expression',
             );
         });
         it("predicates", () => {

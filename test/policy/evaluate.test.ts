@@ -1,18 +1,12 @@
 /**
- * `policy-pack/evaluate.ts`: the offline engine. Levels, `all`, disabled, config defaults and
- * validation, remediation, not-applicable, stack policies following ids, argument shapes, speed.
+ * `policy-pack/evaluate.ts`, the offline check through the pack's real analyzer: levels, `all`,
+ * disabled, config defaults and validation (the engine's side), remediation, stack policies
+ * following ids, input, speed.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import type {
-    PolicyResource,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-} from "@pulumi/policy";
-import { evaluate, evaluatePolicies, PlannedResource, PolicyConfigError, Violation } from "../../policy-pack/evaluate";
+import { evaluate, PlannedResource, PolicyConfigError, Violation } from "../../policy-pack/evaluate";
 import { T } from "../../policy-pack/lib/types";
 import { HOSTILE_MANDATORY_VIOLATIONS, HOSTILE_URNS, hostileResources } from "../fixtures/hostile-resources";
 
@@ -167,7 +161,7 @@ describe("evaluate()", () => {
                     enforcementLevel: "remediate",
                     resource: "urn:pulumi:offline::private-app::aws:ec2/instance:Instance::vm",
                     message:
-                        'would remediate: EC2 Instance must require IMDSv2 (metadataOptions.httpTokens must be "required"; it is not set).',
+                        'would remediate: EC2 instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = "required"). (sets metadataOptions)',
                 },
             ]);
             assert.strictEqual(mandatory(vs).length, 0);
@@ -181,44 +175,6 @@ describe("evaluate()", () => {
                 (await evaluate([imdsV1], { "ec2-imdsv2-required": "advisory" })).map((v) => v.enforcementLevel),
                 ["advisory"],
             );
-        });
-        it("runs later policies on the remediated inputs, and reports a remediation that does not fix the problem as mandatory", async () => {
-            const seen: unknown[] = [];
-            const halfFix: ResourceValidationPolicy = {
-                name: "half-fix",
-                description: "d",
-                enforcementLevel: "remediate",
-                remediateResource: (args) => ({ ...args.props, a: 1 }),
-                validateResource: (args, report) => {
-                    if (args.props.b !== 1) report("b must be 1");
-                },
-            };
-            const observer: ResourceValidationPolicy = {
-                name: "observer",
-                description: "d",
-                enforcementLevel: "advisory",
-                validateResource: (args) => {
-                    seen.push(args.props);
-                },
-            };
-            const vs = await evaluatePolicies([halfFix, observer], [{ type: "t:t:T", name: "r", props: {} }]);
-            assert.deepStrictEqual(
-                vs.map((v) => [v.enforcementLevel, v.message]),
-                [
-                    ["remediate", "would remediate: b must be 1"],
-                    ["mandatory", "b must be 1"],
-                ],
-            );
-            assert.deepStrictEqual(seen, [{ a: 1 }]);
-        });
-        it("reports nothing when a remediation changes nothing", async () => {
-            const noop: ResourceValidationPolicy = {
-                name: "noop",
-                description: "d",
-                enforcementLevel: "remediate",
-                remediateResource: (args) => ({ ...args.props }),
-            };
-            assert.deepStrictEqual(await evaluatePolicies([noop], [{ type: "t:t:T", name: "r", props: { x: 1 } }]), []);
         });
     });
 
@@ -243,37 +199,6 @@ describe("evaluate()", () => {
                 [["mandatory", true]],
             );
         });
-        it("passes the policy's config to getConfig and keeps it from leaking between calls", async () => {
-            const got: unknown[] = [];
-            const p: ResourceValidationPolicy = {
-                name: "cfg",
-                description: "d",
-                enforcementLevel: "advisory",
-                configSchema: {
-                    properties: {
-                        list: { type: "array", items: { type: "string" }, default: ["a"] },
-                        flag: { type: "boolean" },
-                    },
-                },
-                validateResource: (args) => {
-                    const c = args.getConfig<{ list: string[]; flag?: boolean }>();
-                    got.push(JSON.parse(JSON.stringify(c)));
-                    c.list.push("mutated");
-                },
-            };
-            const resources = [
-                { type: "t:t:T", name: "r1", props: {} },
-                { type: "t:t:T", name: "r2", props: {} },
-            ];
-            await evaluatePolicies([p], resources);
-            await evaluatePolicies([p], resources, { cfg: { flag: true } });
-            assert.deepStrictEqual(got, [
-                { list: ["a"] },
-                { list: ["a"] },
-                { list: ["a"], flag: true },
-                { list: ["a"], flag: true },
-            ]);
-        });
         it("accepts the committed dev and prod configs; prod requires deletion protection, dev does not", async () => {
             const unprotected: PlannedResource = {
                 type: T.rdsInstance,
@@ -291,37 +216,36 @@ describe("evaluate()", () => {
             );
         });
 
+        // As the Pulumi CLI (pkg/resource/analyzer/config.go): a level for a policy the pack does
+        // not have, and a property a policy's schema does not declare, are accepted and ignored.
+        for (const [what, config] of [
+            ["a level for an unknown policy", { "rds-not-public": "mandatory" }],
+            ["an undeclared property", { "rds-backup-retention": { minDay: 3 } }],
+            ["a property on a policy without config", { "rds-not-publicly-accessible": { ports: [1] } }],
+        ] as const) {
+            it(`accepts ${what}, as the CLI does`, async () => {
+                await evaluate([publicDb], config as Record<string, unknown>);
+            });
+        }
+
+        const LEVELS = /is not a valid enforcement level \(advisory, mandatory, remediate, disabled\)/;
         const invalid: [string, unknown, RegExp][] = [
             [
-                "an unknown policy name",
-                { "rds-not-public": "mandatory" },
+                "properties for an unknown policy",
+                { "rds-not-public": { x: 1 } },
                 /rds-not-public: no such policy in this pack/,
             ],
-            [
-                "an unknown property",
-                { "rds-backup-retention": { minDay: 3 } },
-                /rds-backup-retention\.minDay: not a config property of this policy \(known: minDays\)/,
-            ],
-            [
-                "a property on a policy without config",
-                { "rds-not-publicly-accessible": { ports: [1] } },
-                /it takes none/,
-            ],
-            [
-                "an invalid level",
-                { "rds-not-publicly-accessible": "block" },
-                /rds-not-publicly-accessible: must be one of "advisory", "mandatory", "remediate", "disabled"/,
-            ],
+            ["an invalid level", { "rds-not-publicly-accessible": "block" }, LEVELS],
             [
                 "an invalid level in an object",
                 { "rds-backup-retention": { enforcementLevel: "warn" } },
-                /rds-backup-retention\.enforcementLevel: must be one of/,
+                /rds-backup-retention\.enforcementLevel: "warn" is not a valid enforcement level/,
             ],
-            ['an invalid "all"', { all: "everything" }, /all: must be one of/],
+            ['an invalid "all"', { all: "everything" }, /all: "everything" is not a valid enforcement level/],
             [
                 "a value of the wrong type",
                 { "rds-backup-retention": { minDays: "7" } },
-                /rds-backup-retention\.minDays: must be an integer \(got "7"\)/,
+                /rds-backup-retention\.minDays: must be integer \(got "7"\)/,
             ],
             [
                 "a value out of range",
@@ -338,11 +262,11 @@ describe("evaluate()", () => {
                 { "rds-backup-retention": { enforcementLevel: "disabled", minDays: 99 } },
                 /minDays: must be <= 35/,
             ],
-            ["a config that is not an object", ["mandatory"], /the config must be an object/],
+            ["a config that is not an object", ["mandatory"], /the policy pack config must be an object/],
             [
                 "an entry that is neither a level nor an object",
                 { "rds-backup-retention": 7 },
-                /must be an enforcement level or an object \(got 7\)/,
+                /rds-backup-retention: 7 is not a valid value; must be an enforcement level or an object/,
             ],
         ];
         for (const [what, config, message] of invalid) {
@@ -357,9 +281,9 @@ describe("evaluate()", () => {
         }
         it("lists every problem at once", async () => {
             await assert.rejects(
-                evaluate([], { nope: "advisory", "rds-backup-retention": { minDays: -1 }, all: "x" }),
+                evaluate([], { nope: { x: 1 }, "rds-backup-retention": { minDays: -1 }, all: "x" }),
                 (e: unknown) => {
-                    assert.strictEqual((e as PolicyConfigError).problems.length, 3);
+                    assert.strictEqual((e as PolicyConfigError).problems.length, 3, String(e));
                     return true;
                 },
             );
@@ -391,9 +315,14 @@ describe("evaluate()", () => {
             );
             assert.ok(vs[0].message.includes('subnet "subnet-subnet-1" (subnet-1) maps public IPs on launch'));
         });
-        it("skip references they cannot follow (null ids, unknown elements, foreign subnets)", async () => {
-            const vs = await evaluate([subnet(null, true), group([null, "subnet-elsewhere"])]);
-            assert.deepStrictEqual(ofPolicy(vs, "db-subnet-group-not-public"), []);
+        it("skip references they cannot follow (foreign subnets); say so, as advisory, when ids are not known", async () => {
+            const foreign = await evaluate([subnet("subnet-1", true), group(["subnet-elsewhere"])]);
+            assert.deepStrictEqual(ofPolicy(foreign, "db-subnet-group-not-public"), []);
+            const unknown = await evaluate([subnet(null, true), group([null, "subnet-elsewhere"])]);
+            assert.deepStrictEqual(
+                ofPolicy(unknown, "db-subnet-group-not-public").map((v) => v.enforcementLevel),
+                ["advisory"],
+            );
         });
         it("prefer an id already present in the outputs", async () => {
             const withOutputId: PlannedResource = {
@@ -407,191 +336,11 @@ describe("evaluate()", () => {
                 1,
             );
         });
-        it("receive PolicyResources shaped as the engine builds them", async () => {
-            let captured: StackValidationArgs | undefined;
-            const spy: StackValidationPolicy = {
-                name: "spy",
-                description: "d",
-                enforcementLevel: "advisory",
-                validateStack: (args) => {
-                    captured = args;
-                },
-            };
-            const parentUrn = "urn:pulumi:s::p::private-app:network:Network::net";
-            await evaluatePolicies(
-                [spy],
-                [
-                    { type: "private-app:network:Network", name: "net", urn: parentUrn, id: null, props: {} },
-                    {
-                        type: T.subnet,
-                        name: "a",
-                        id: "subnet-a",
-                        parent: parentUrn,
-                        props: { cidrBlock: "10.0.0.0/24" },
-                    },
-                ],
-                {},
-                { stackTags: { environment: "prod" } },
-            );
-            assert.ok(captured);
-            const [net, sub] = captured.resources as PolicyResource[];
-            assert.deepStrictEqual(net.props, {});
-            assert.deepStrictEqual(sub.props, { cidrBlock: "10.0.0.0/24", id: "subnet-a" });
-            assert.strictEqual(sub.urn, "urn:pulumi:offline::private-app::aws:ec2/subnet:Subnet::a");
-            assert.strictEqual(sub.name, "a");
-            assert.strictEqual(sub.parent, net);
-            assert.strictEqual(sub.opts.parent, parentUrn);
-            assert.strictEqual(sub.opts.protect, false);
-            assert.deepStrictEqual(sub.dependencies, []);
-            assert.deepStrictEqual(sub.propertyDependencies, {});
-            const FakeSubnet = class {
-                static __pulumiType = T.subnet;
-            };
-            assert.strictEqual(sub.isType(FakeSubnet as never), true);
-            assert.strictEqual(net.isType(FakeSubnet as never), false);
-            assert.strictEqual(sub.asType(FakeSubnet as never), sub.props);
-            assert.strictEqual(captured.stackTags.get("environment"), "prod");
-            assert.deepStrictEqual(captured.getConfig(), {});
-            assert.throws(() => captured!.notApplicable("x"), /x/);
-        });
     });
 
-    describe("resource policies", () => {
-        it("receive ResourceValidationArgs shaped as the engine builds them", async () => {
-            let captured: ResourceValidationArgs | undefined;
-            const spy: ResourceValidationPolicy = {
-                name: "spy",
-                description: "d",
-                enforcementLevel: "advisory",
-                validateResource: (args) => {
-                    captured = args;
-                },
-            };
-            await evaluatePolicies(
-                [spy],
-                [
-                    {
-                        type: T.rdsInstance,
-                        name: "db",
-                        urn: "urn:x",
-                        parent: "urn:parent",
-                        props: { a: 1, gone: undefined },
-                    },
-                ],
-            );
-            assert.ok(captured);
-            assert.deepStrictEqual(
-                { type: captured.type, name: captured.name, urn: captured.urn, props: captured.props },
-                { type: T.rdsInstance, name: "db", urn: "urn:x", props: { a: 1 } },
-            );
-            assert.deepStrictEqual(captured.opts, {
-                protect: false,
-                ignoreChanges: [],
-                aliases: [],
-                additionalSecretOutputs: [],
-                parent: "urn:parent",
-                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            });
-            assert.strictEqual(captured.stackTags.size, 0);
-            const FakeInstance = class {
-                static __pulumiType = T.rdsInstance;
-            };
-            assert.strictEqual(captured.isType(FakeInstance as never), true);
-            assert.strictEqual(captured.asType(FakeInstance as never), captured.props);
-        });
-        it('treat notApplicable() as "skip" and never report it', async () => {
-            const na: ResourceValidationPolicy = {
-                name: "na",
-                description: "d",
-                enforcementLevel: "mandatory",
-                validateResource: (args) => args.notApplicable("nope"),
-            };
-            assert.deepStrictEqual(await evaluatePolicies([na], [{ type: "t:t:T", name: "r", props: {} }]), []);
-        });
-        it('report a policy that reads an unknown value as an advisory "can\'t run during preview"', async () => {
-            const e = Object.assign(new Error("string value at .x can't be known during preview"), {
-                unknownTypeSentinel: "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-            });
-            const reader: ResourceValidationPolicy = {
-                name: "reader",
-                description: "d",
-                enforcementLevel: "mandatory",
-                validateResource: () => {
-                    throw e;
-                },
-            };
-            const vs = await evaluatePolicies([reader], [{ type: "t:t:T", name: "r", props: {} }]);
-            assert.deepStrictEqual(
-                vs.map((v) => [v.enforcementLevel, v.message]),
-                [
-                    [
-                        "advisory",
-                        "can't run policy 'reader' during preview: string value at .x can't be known during preview",
-                    ],
-                ],
-            );
-        });
-        it("fail loudly, naming the policy and resource, when a policy crashes", async () => {
-            const broken: ResourceValidationPolicy = {
-                name: "broken",
-                description: "d",
-                enforcementLevel: "advisory",
-                validateResource: () => {
-                    throw new TypeError("boom");
-                },
-            };
-            await assert.rejects(
-                evaluatePolicies([broken], [{ type: "t:t:T", name: "r", urn: "urn:r", props: {} }]),
-                /Error validating resource urn:r with policy 'broken': boom/,
-            );
-        });
-        it("use the message, or the description when the message is empty", async () => {
-            const p: ResourceValidationPolicy = {
-                name: "p",
-                description: "desc",
-                enforcementLevel: "advisory",
-                validateResource: (_a, report) => report(""),
-            };
-            assert.deepStrictEqual(
-                (await evaluatePolicies([p], [{ type: "t:t:T", name: "r", props: {} }])).map((v) => v.message),
-                ["desc"],
-            );
-        });
-    });
+    describe("resource policies", () => {});
 
-    describe("compatibility with the @pulumi/policy helpers", () => {
-        it("runs policies written with validateResourceOfType / validateStackResourcesOfType", async function () {
-            this.timeout(20000);
-            // Loaded here only: @pulumi/policy pulls in @pulumi/pulumi (about a second).
-            const { validateResourceOfType, validateStackResourcesOfType } = await import("@pulumi/policy");
-            const rds = await import("@pulumi/aws/rds");
-            const typed: ResourceValidationPolicy = {
-                name: "typed",
-                description: "d",
-                enforcementLevel: "mandatory",
-                validateResource: validateResourceOfType(rds.Instance, (db, _args, report) => {
-                    if (db.publiclyAccessible) report("public");
-                }),
-            };
-            const stackTyped: StackValidationPolicy = {
-                name: "stack-typed",
-                description: "d",
-                enforcementLevel: "advisory",
-                validateStack: validateStackResourcesOfType(rds.SubnetGroup, (groups, _args, report) =>
-                    report(`${groups.length} groups`),
-                ),
-            };
-            const vs = await evaluatePolicies(
-                [typed, stackTyped],
-                [publicDb, imdsV1, { type: T.rdsSubnetGroup, name: "g", props: { subnetIds: [] } }],
-            );
-            assert.deepStrictEqual(
-                vs.map((v) => `${v.policy}:${v.message}`),
-                ["typed:public", "stack-typed:1 groups"],
-            );
-            assert.deepStrictEqual(await evaluatePolicies([stackTyped], [imdsV1]), []);
-        });
-    });
+    describe("compatibility with the @pulumi/policy helpers", () => {});
 
     describe("input", () => {
         it("rejects malformed resources with the index", async () => {
@@ -614,7 +363,7 @@ describe("evaluate()", () => {
     });
 
     describe("speed", () => {
-        it("evaluates 1,000 resources well under a second", async () => {
+        it("evaluates 1,000 resources through the analyzer in well under 5 s (2 shared cores)", async () => {
             const resources: PlannedResource[] = [];
             for (let i = 0; i < 1000; i++) {
                 switch (i % 10) {
@@ -722,7 +471,7 @@ describe("evaluate()", () => {
             const ms = Number(process.hrtime.bigint() - start) / 1e6;
             console.log(`      evaluate(1,000 resources): ${ms.toFixed(1)} ms, ${vs.length} violations`);
             assert.ok(vs.length > 1000);
-            assert.ok(ms < 1000, `took ${ms} ms`);
+            assert.ok(ms < 5000, `took ${ms} ms`);
         });
     });
 });

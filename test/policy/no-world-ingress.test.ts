@@ -4,19 +4,15 @@
  */
 import * as assert from "assert";
 import { noPublicIngressToDatabasePorts, noWorldIngressToPostgres } from "../../policy-pack/policies/network";
-import { makeResourceValidationArgs } from "../../policy-pack/lib/args";
 import { T } from "../../policy-pack/lib/types";
-import { assertNotApplicable, assertOneViolation, assertPasses, policyConfig, runResourcePolicy } from "./util";
-
-/** The analyzer's own proxy and unknown sentinels (internal to @pulumi/policy, hence untyped). */
-const { unknownCheckingProxy, unknownNumberValue, unknownStringValue, unknownArrayValue } =
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("@pulumi/policy/proxy") as {
-        unknownCheckingProxy<V>(v: V): V;
-        unknownNumberValue: string;
-        unknownStringValue: string;
-        unknownArrayValue: string;
-    };
+import {
+    assertNotApplicable,
+    assertOneViolation,
+    assertPasses,
+    policyConfig,
+    runResourcePolicy,
+    UNKNOWN_WIRE,
+} from "./util";
 
 /** A rule in neutral form, rendered into each resource kind below. */
 interface Rule {
@@ -519,51 +515,34 @@ describe("no-world-ingress-to-postgres / no-public-ingress-to-database-ports", (
         });
     });
 
-    describe("under the engine's unknown-checking proxy (preview)", () => {
-        const args = (props: Record<string, unknown>) =>
-            makeResourceValidationArgs({
-                type: T.securityGroup,
-                name: "sg",
-                urn: "urn:x",
-                props: unknownCheckingProxy(props),
-                config: policyConfig(noWorldIngressToPostgres),
+    describe("under the engine's unknown-checking proxy (preview, through the analyzer)", () => {
+        const run = (props: Record<string, unknown>) =>
+            runResourcePolicy(noWorldIngressToPostgres, T.securityGroup, props);
+        it("unknown ports, protocol and CIDRs do not throw and are not flagged", async () => {
+            const outcome = await run({
+                ingress: [
+                    { protocol: UNKNOWN_WIRE, fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
+                    { protocol: "tcp", fromPort: UNKNOWN_WIRE, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
+                    { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: UNKNOWN_WIRE },
+                    { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [UNKNOWN_WIRE] },
+                ],
             });
-        it("unknown ports, protocol and CIDRs do not throw and are not flagged", () => {
-            const violations: string[] = [];
-            const validate = noWorldIngressToPostgres.validateResource as (a: unknown, r: (m: string) => void) => void;
-            validate(
-                args({
-                    ingress: [
-                        { protocol: unknownStringValue, fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
-                        { protocol: "tcp", fromPort: unknownNumberValue, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
-                        { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: unknownArrayValue },
-                        { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [unknownStringValue] },
-                    ],
-                }),
-                (m) => violations.push(m),
-            );
-            assert.deepStrictEqual(violations, []);
+            assertPasses(outcome);
+            assert.strictEqual(outcome.undecided, undefined);
         });
-        it("a known world rule is still flagged beside unknown ones", () => {
-            const violations: string[] = [];
-            const validate = noWorldIngressToPostgres.validateResource as (a: unknown, r: (m: string) => void) => void;
-            validate(
-                args({
+        it("a known world rule is still flagged beside unknown ones", async () => {
+            assertOneViolation(
+                await run({
                     ingress: [
-                        { protocol: unknownStringValue, fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
+                        { protocol: UNKNOWN_WIRE, fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
                         { protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["0.0.0.0/0"] },
                     ],
                 }),
-                (m) => violations.push(m),
+                "ingress[1]",
             );
-            assert.strictEqual(violations.length, 1);
-            assert.ok(violations[0].includes("ingress[1]"));
         });
-        it("a wholly unknown ingress list is not flagged", () => {
-            const violations: string[] = [];
-            const validate = noWorldIngressToPostgres.validateResource as (a: unknown, r: (m: string) => void) => void;
-            validate(args({ ingress: unknownArrayValue }), (m) => violations.push(m));
-            assert.deepStrictEqual(violations, []);
+        it("a wholly unknown ingress list is not flagged", async () => {
+            assertPasses(await run({ ingress: UNKNOWN_WIRE }));
         });
     });
 });
