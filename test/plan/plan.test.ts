@@ -3,6 +3,8 @@
  * hostile program, each in its own process as a user runs it.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import type { PlanDocument } from "../../tools/run-plan";
 import { CliResult, planCli, planJson, ROOT, tempStackFile } from "../support/plan-cli";
 
@@ -213,6 +215,19 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
     });
 }
 
+/** The URNs a resource's aliases name: URNs as given, or specs (a new name or type) resolved against its URN. */
+function aliasUrns(r: PlanDocument["resources"][number]): string[] {
+    return ((r.options?.aliases ?? []) as unknown[]).map((a) => {
+        if (typeof a === "string") return a;
+        const spec = a as { name?: string; type?: string; parentUrn?: string };
+        if (spec.parentUrn) throw new Error(`${r.urn}: an alias with another parent: give it as a URN`);
+        const at = r.urn.lastIndexOf("::");
+        const prefix = r.urn.slice(0, at);
+        const typed = spec.type ? prefix.slice(0, prefix.lastIndexOf(r.type)) + spec.type : prefix;
+        return `${typed}::${spec.name ?? r.name}`;
+    });
+}
+
 describe("npm run plan", function () {
     this.timeout(120_000);
 
@@ -252,6 +267,39 @@ describe("npm run plan", function () {
         const doc = new Proxy({} as PlanDocument, { get: (_t, p) => (ctx.doc as any)[p] });
         const result = new Proxy({} as CliResult, { get: (_t, p) => (ctx.result as any)[p] });
         commonChecks(doc, result, 3);
+
+        it("keeps every URN a deployed prod stack has, or aliases it (test/plan/prod-urns.txt)", () => {
+            const file = path.join(ROOT, "test", "plan", "prod-urns.txt");
+            const text = fs.readFileSync(file, "utf8");
+            const header = text.split("\n").filter((l) => l.startsWith("#"));
+            const committed = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+            const planned = doc.resources.map((r) => r.urn).sort();
+            if (process.env.UPDATE_URNS === "1") {
+                fs.writeFileSync(file, [...header, ...planned, ""].join("\n"));
+                return;
+            }
+            const aliased = new Set(doc.resources.flatMap((r) => aliasUrns(r)));
+            const now = new Set(planned);
+            const lost = committed.filter((u) => !now.has(u) && !aliased.has(u));
+            assert.deepStrictEqual(
+                lost,
+                [],
+                "resources a deployed stack would lose (replace): alias them, or update the list if intended",
+            );
+            const unlisted = planned.filter((u) => !committed.includes(u));
+            assert.deepStrictEqual(unlisted, [], "new resources: add them to test/plan/prod-urns.txt (UPDATE_URNS=1)");
+        });
+
+        it("protects the database and orders the API after the migrations (resource options in the plan)", () => {
+            const options = (type: string, name: string) =>
+                doc.resources.find((r) => r.type === type && r.name === name)!.options ?? {};
+            assert.strictEqual(options(RDS_INSTANCE, "db").protect, true);
+            const invocation = doc.resources.find((r) => r.type === "aws:lambda/invocation:Invocation")!;
+            assert.ok(
+                options(LAMBDA, "app-api").dependsOn?.includes(invocation.urn),
+                "the API waits for the migrations",
+            );
+        });
 
         it("has a NAT gateway per AZ, each private route table to its own AZ's NAT", () => {
             const nats = ofType(doc, NAT);
