@@ -48,6 +48,7 @@ import {
     DatabaseOptions,
     planDatabase,
     ResolvedDatabasePlan,
+    RESERVED_USERNAMES,
 } from "./database-plan";
 import {
     HTTP_API_DEFAULTS,
@@ -281,7 +282,7 @@ const databaseSchema = z.strictObject({
     }),
     masterUsername: field(z.string(), {
         default: DEFAULT_MASTER_USERNAME,
-        allowed: "lower-case identifier, up to 16, not postgres/rdsadmin/admin/root",
+        allowed: `lower-case identifier, up to 16 characters; not ${RESERVED_USERNAMES.join(", ")}, nor starting with rds or pg_`,
         meaning: "Master user (used by migrations only); its password is managed by RDS in Secrets Manager.",
     }),
     proxy: field(z.boolean(), {

@@ -336,7 +336,7 @@ export interface AlarmThresholds {
 }
 
 /** Names PostgreSQL or RDS reserve; a login role must not use them. */
-const RESERVED_USERNAMES = ["postgres", "rdsadmin", "rdsproxyadmin", "rds_superuser", "admin", "root", "public"];
+export const RESERVED_USERNAMES = ["postgres", "rdsadmin", "rdsproxyadmin", "rds_superuser", "admin", "root", "public"];
 const USERNAME = /^[a-z][a-z0-9_]{0,15}$/;
 const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const COMPONENT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
