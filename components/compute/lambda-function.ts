@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    type DatabaseEnvInputs,
     CODE_FILE,
     databaseAccess,
     type DatabaseSecret,
@@ -15,6 +16,21 @@ import {
     lambdaAssumeRolePolicy,
 } from "../../lib/lambda-plan";
 import type { DatabaseConnection } from "../contracts";
+
+/** What the app's environment is built from, for any client of this database (values as outputs). */
+export function databaseEnvInputs(db: DatabaseConnection): DatabaseEnvInputs<pulumi.Output<string>> {
+    return {
+        host: db.host,
+        adminHost: db.adminHost,
+        port: db.port.apply((p) => String(p)),
+        databaseName: db.databaseName,
+        appUsername: db.appUsername,
+        iamAuth: db.iamAuth,
+        masterSecretArn: db.masterSecretArn,
+        appUserSecretArn: db.appUserSecretArn,
+        pausable: db.pausable,
+    };
+}
 
 /** One bundled function: the complete CommonJS module and its SHA-256. */
 export interface FunctionBundle {

@@ -23,7 +23,13 @@ import {
 import type { DatabaseConnection } from "../contracts";
 import { clientSecurityGroup } from "./client-security-group";
 import { createLambdaHttpApi } from "./http-api";
-import { CommonFunctionArgs, commonFunctionArgs, FunctionBundle, functionRole } from "./lambda-function";
+import {
+    CommonFunctionArgs,
+    commonFunctionArgs,
+    databaseEnvInputs,
+    FunctionBundle,
+    functionRole,
+} from "./lambda-function";
 import { createMigrations } from "./migrations";
 
 /** One bundled function (kept under this name for programs that import it). */
@@ -413,20 +419,10 @@ export class LambdaService extends pulumi.ComponentResource {
                     ? { reservedConcurrentExecutions: args.reservedConcurrency }
                     : {}),
                 environment: {
-                    variables: apiEnvironment(
-                        {
-                            host: db.host,
-                            adminHost: db.adminHost,
-                            port: db.port.apply((p) => String(p)),
-                            databaseName: db.databaseName,
-                            appUsername: db.appUsername,
-                            iamAuth: db.iamAuth,
-                            masterSecretArn: db.masterSecretArn,
-                            appUserSecretArn: db.appUserSecretArn,
-                            pausable: db.pausable,
-                        },
-                        { poolMax: args.dbPoolMax, sourceMaps: hasInlineSourceMap(args.code.api.code) },
-                    ),
+                    variables: apiEnvironment(databaseEnvInputs(db), {
+                        poolMax: args.dbPoolMax,
+                        sourceMaps: hasInlineSourceMap(args.code.api.code),
+                    }),
                 },
             },
             // The new code may need the new schema: updated only after the migrations succeeded.

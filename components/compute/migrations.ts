@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hasInlineSourceMap, migrationEnvironment, migrationInvocationInput } from "../../lib/lambda-plan";
 import type { DatabaseConnection } from "../contracts";
 import { clientSecurityGroup } from "./client-security-group";
-import { commonFunctionArgs, FunctionBundle, functionRole } from "./lambda-function";
+import { commonFunctionArgs, databaseEnvInputs, FunctionBundle, functionRole } from "./lambda-function";
 
 export interface MigrationsArgs {
     vpcId: pulumi.Input<string>;
@@ -74,20 +74,10 @@ export function createMigrations(parent: pulumi.Resource, name: string, a: Migra
             // is the minimum (new accounts), and two runs never interleave anyway: the migration
             // runner holds a PostgreSQL advisory lock for the whole run.
             environment: {
-                variables: migrationEnvironment(
-                    {
-                        host: db.host,
-                        adminHost: db.adminHost,
-                        port,
-                        databaseName: db.databaseName,
-                        appUsername: db.appUsername,
-                        iamAuth: db.iamAuth,
-                        masterSecretArn: db.masterSecretArn,
-                        appUserSecretArn: db.appUserSecretArn,
-                        pausable: db.pausable,
-                    },
-                    { timeoutSeconds: a.timeoutSeconds, sourceMaps: hasInlineSourceMap(a.bundle.code) },
-                ),
+                variables: migrationEnvironment(databaseEnvInputs(db), {
+                    timeoutSeconds: a.timeoutSeconds,
+                    sourceMaps: hasInlineSourceMap(a.bundle.code),
+                }),
             },
         },
         { parent, dependsOn: [iam.policy] }, // the role must allow ENI creation before the function is created

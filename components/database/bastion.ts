@@ -8,9 +8,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bastionAmiParameter, DB_PORT, portForwardCommand } from "../../lib/database-plan";
+import { bastionAmiParameter, portForwardCommand } from "../../lib/database-plan";
 import { assumeRolePolicy } from "../../lib/iam";
-import { DatabaseContext, dbIngressRule } from "./context";
+import { DatabaseContext, dbEgressRule, dbIngressRule } from "./context";
 
 export interface Bastion {
     instance: aws.ec2.Instance;
@@ -53,18 +53,7 @@ export function createBastion(
         },
         opts,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-        `${name}-bastion-to-db`,
-        {
-            securityGroupId: securityGroup.id,
-            referencedSecurityGroupId: a.dbSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: DB_PORT,
-            toPort: DB_PORT,
-            description: "PostgreSQL to the database",
-        },
-        opts,
-    );
+    dbEgressRule(parent, `${name}-bastion-to-db`, securityGroup.id, a.dbSecurityGroupId);
     dbIngressRule(
         parent,
         `${name}-db-from-bastion`,

@@ -24,6 +24,27 @@ export interface DatabaseContext {
     account: pulumi.Output<string>;
 }
 
+/** A client group's egress `logicalName` to the database's group on 5432. */
+export function dbEgressRule(
+    parent: pulumi.Resource,
+    logicalName: string,
+    securityGroupId: pulumi.Input<string>,
+    dbSecurityGroupId: pulumi.Input<string>,
+): aws.vpc.SecurityGroupEgressRule {
+    return new aws.vpc.SecurityGroupEgressRule(
+        logicalName,
+        {
+            securityGroupId,
+            referencedSecurityGroupId: dbSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: DB_PORT,
+            toPort: DB_PORT,
+            description: "PostgreSQL to the database",
+        },
+        { parent },
+    );
+}
+
 /** One TCP 5432 ingress rule from a security group (never a CIDR). */
 export function dbIngressRule(
     parent: pulumi.Resource,

@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_PROXY_NAME_LENGTH, DB_PORT, physicalIdentifier, rdsDbConnectArn } from "../../lib/database-plan";
 import { assumeRolePolicy } from "../../lib/iam";
-import { DatabaseContext, dbIngressRule } from "./context";
+import { DatabaseContext, dbEgressRule, dbIngressRule } from "./context";
 
 export interface ProxyArgs {
     /** The database's own security group, which admits the proxy. */
@@ -54,18 +54,7 @@ export function createProxy(ctx: DatabaseContext, a: ProxyArgs): DatabaseProxy {
         },
         opts,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-        `${name}-proxy-to-db`,
-        {
-            securityGroupId: securityGroup.id,
-            referencedSecurityGroupId: a.dbSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: DB_PORT,
-            toPort: DB_PORT,
-            description: "PostgreSQL to the database",
-        },
-        opts,
-    );
+    dbEgressRule(parent, `${name}-proxy-to-db`, securityGroup.id, a.dbSecurityGroupId);
     dbIngressRule(
         parent,
         `${name}-db-from-proxy`,
