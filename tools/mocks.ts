@@ -371,7 +371,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.pending.push(plain(inputs).then((p) => (record.inputs = p as Record<string, unknown>)));
         const state =
             id === undefined
-                ? { ...inputs }
+                ? // Remote components (awsx) are resources without an id here: give their outputs.
+                  {
+                      ...inputs,
+                      ...(args.type === "awsx:ecr:Image"
+                          ? computedState(args.type, args.name, seed, inputs, this.region)
+                          : {}),
+                  }
                 : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
         return { id, state };
     }
