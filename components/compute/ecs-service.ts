@@ -13,7 +13,10 @@
  * 4. the listener exists before the service registers targets ("The target group ... does not
  *    have an associated load balancer" otherwise): the service waits for it;
  * 5. the service reaches a steady state (`waitForSteadyState`): tasks healthy on the liveness
- *    path. The deployment circuit breaker rolls a failing deployment back and fails the update.
+ *    path. The deployment circuit breaker rolls a failing deployment back to the last good task
+ *    definition. Known limit: the provider then reports the update as successful, because the
+ *    rolled-back service is steady too (hashicorp/terraform-provider-aws#20858, open); the
+ *    deploy's smoke test and the running-tasks alarm are what notice. See README, Troubleshooting.
  *
  * Every child is a plain `@pulumi/aws` resource, except the image build (see {@link buildImage}).
  */
@@ -179,7 +182,8 @@ export class EcsService extends pulumi.ComponentResource {
                     { targetGroupArn: entry.targetGroup.arn, containerName: CONTAINER_NAME, containerPort: o.port },
                 ],
                 // A deploy never drops below the running count, and a deployment whose tasks
-                // never become healthy is rolled back to the last good one (and fails the update).
+                // never become healthy is rolled back to the last good one (the provider still
+                // reports success then: terraform-provider-aws#20858).
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -194,7 +198,14 @@ export class EcsService extends pulumi.ComponentResource {
                 ignoreChanges: ["desiredCount"],
                 // The new tasks may need the new schema; the listener must exist before targets
                 // register; the rules must let the first tasks pull, log and connect.
-                dependsOn: [migrations.invocation, entry.listener, providers, roles.executionPolicy, ...group.rules],
+                dependsOn: [
+                    migrations.invocation,
+                    entry.listener,
+                    providers,
+                    roles.executionPolicy,
+                    roles.taskPolicy,
+                    ...group.rules,
+                ],
             },
         );
         this.createScaling(name, args, o, cluster, service, entry);

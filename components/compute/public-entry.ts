@@ -49,7 +49,6 @@ export interface PublicEntry {
 }
 
 const WORLD_V4 = "0.0.0.0/0";
-const WORLD_V6 = "::/0";
 
 /** Declares the public entry under `parent`; every child is named `<name>-...`. */
 export function createPublicEntry(parent: pulumi.Resource, name: string, a: PublicEntryArgs): PublicEntry {
@@ -104,24 +103,20 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
             opts,
         );
     } else {
+        // IPv4 only: the load balancer is IPv4 (`ipAddressType` default) and the VPC has no IPv6.
         for (const port of [80, 443]) {
-            for (const [family, cidr] of [
-                ["v4", WORLD_V4],
-                ["v6", WORLD_V6],
-            ] as const) {
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-lb-${port}-${family}`,
-                    {
-                        securityGroupId: lbGroup.id,
-                        description: port === 80 ? "HTTP from anywhere (redirected to HTTPS)" : "HTTPS from anywhere",
-                        ipProtocol: "tcp",
-                        fromPort: port,
-                        toPort: port,
-                        ...(family === "v4" ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
-                    },
-                    opts,
-                );
-            }
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-lb-${port}`,
+                {
+                    securityGroupId: lbGroup.id,
+                    description: port === 80 ? "HTTP from anywhere (redirected to HTTPS)" : "HTTPS from anywhere",
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: WORLD_V4,
+                },
+                opts,
+            );
         }
     }
     // To the targets only (their group admits this one; the VPC range is the outer bound).

@@ -164,8 +164,6 @@ describe("ecs plans", function () {
                 open.map((r) => [inputs(r).ipProtocol, inputs(r).fromPort, inputs(r).toPort]).sort(),
                 [
                     ["tcp", 443, 443],
-                    ["tcp", 443, 443],
-                    ["tcp", 80, 80],
                     ["tcp", 80, 80],
                 ],
             );
