@@ -460,7 +460,9 @@ export class EcsService extends pulumi.ComponentResource {
         return new aws.ecs.TaskDefinition(
             name,
             {
-                family: name,
+                // Families are per account and region, not per stack: name it after the stack, so
+                // dev and prod in one account keep their own revisions.
+                family: `${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
                 requiresCompatibilities: ["FARGATE"],
                 networkMode: "awsvpc",
                 cpu: String(o.cpu),

@@ -179,7 +179,11 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         );
         const vpcLink = new aws.apigatewayv2.VpcLink(
             `${name}-link`,
-            { name: `${name}-link`, subnetIds: a.privateSubnetIds, securityGroupIds: [linkGroup!.id] },
+            {
+                name: `${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
+                subnetIds: a.privateSubnetIds,
+                securityGroupIds: [linkGroup!.id],
+            },
             opts,
         );
         const api = createVpcLinkHttpApi(parent, name, { vpcLinkId: vpcLink.id, listenerArn: listener.arn }, a.api);
