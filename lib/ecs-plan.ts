@@ -188,13 +188,15 @@ export interface AlbOptions {
      */
     certificateArn?: string;
     /**
-     * Domain the app is served on: the program requests a DNS-validated ACM certificate and
-     * an alias record in `hostedZoneId`.
-     * @default - none
+     * Domain the app is served on (the `url` output). Without `certificateArn` the program
+     * requests a DNS-validated ACM certificate for it in `hostedZoneId`; with `hostedZoneId` it
+     * also points the name at the ALB (alias record). With `certificateArn` and no zone, point
+     * the name at the ALB yourself.
+     * @default - none: the url is the ALB's own DNS name (which the certificate must then cover)
      */
     domainName?: string;
     /**
-     * Route 53 public hosted zone of `domainName`.
+     * Route 53 public hosted zone of `domainName` (validation record and alias record).
      * @default - none
      */
     hostedZoneId?: string;
@@ -338,15 +340,6 @@ export function planAlb(o: AlbOptions, context: { region?: string }): Problem[] 
                 ),
             );
         }
-        if (o.domainName !== undefined || o.hostedZoneId !== undefined)
-            problems.push(
-                problem(
-                    "certificateArn",
-                    a,
-                    "give either certificateArn or domainName with hostedZoneId, not both",
-                    "remove one",
-                ),
-            );
     }
     if (o.domainName !== undefined && (typeof o.domainName !== "string" || !DOMAIN.test(o.domainName)))
         problems.push(
@@ -364,13 +357,22 @@ export function planAlb(o: AlbOptions, context: { region?: string }): Problem[] 
                 "fix it",
             ),
         );
-    if ((o.domainName === undefined) !== (o.hostedZoneId === undefined))
+    if (o.hostedZoneId !== undefined && o.domainName === undefined)
         problems.push(
             problem(
-                o.domainName === undefined ? "domainName" : "hostedZoneId",
+                "domainName",
                 undefined,
-                "domainName and hostedZoneId go together (the certificate is validated by DNS in that zone)",
-                "set both, or neither",
+                "hostedZoneId is the zone of domainName, which is missing",
+                "set domainName",
+            ),
+        );
+    if (o.domainName !== undefined && o.hostedZoneId === undefined && o.certificateArn === undefined)
+        problems.push(
+            problem(
+                "hostedZoneId",
+                undefined,
+                "without certificateArn the certificate for domainName is validated by DNS in its Route 53 zone",
+                "set hostedZoneId (the public zone of domainName), or certificateArn",
             ),
         );
     wholeIn(problems, "wafRateLimit", o.wafRateLimit, 100, 2_000_000_000);

@@ -224,7 +224,8 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         },
         opts,
     );
-    let host: pulumi.Output<string> = loadBalancer.dnsName;
+    const host: pulumi.Output<string> =
+        a.alb.domainName !== undefined ? pulumi.output(a.alb.domainName) : loadBalancer.dnsName;
     if (a.alb.domainName !== undefined && a.alb.hostedZoneId !== undefined) {
         new aws.route53.Record(
             `${name}-alias`,
@@ -236,7 +237,6 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
             },
             opts,
         );
-        host = pulumi.output(a.alb.domainName);
     }
     if (a.alb.waf) webAcl(parent, name, loadBalancer.arn, a.alb.wafRateLimit ?? ALB_DEFAULTS.wafRateLimit);
     return {

@@ -123,10 +123,9 @@ describe("ecs plan: the public ALB's certificate", () => {
             ["certificateArn"],
         );
         assert.deepStrictEqual(keys(planAlb({ domainName: "api.example.com" }, {})), ["hostedZoneId"]);
-        assert.deepStrictEqual(
-            keys(planAlb({ certificateArn: arn("eu-west-1"), domainName: "a.example.com", hostedZoneId: "Z1" }, {})),
-            ["certificateArn"],
-        );
+        assert.deepStrictEqual(keys(planAlb({ hostedZoneId: "Z0123456789ABC" }, {})), ["domainName"]);
+        // A certificate of your own for your domain: no zone needed (you point the name at the ALB).
+        assert.deepStrictEqual(planAlb({ certificateArn: arn("eu-west-1"), domainName: "a.example.com" }, {}), []);
         assert.deepStrictEqual(keys(planAlb({ wafRateLimit: 500 }, {})), ["wafRateLimit"]);
         assert.deepStrictEqual(keys(planAlb({ accessLogRetentionDays: 30 }, {})), ["accessLogRetentionDays"]);
     });

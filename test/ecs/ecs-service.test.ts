@@ -120,6 +120,17 @@ describe("EcsService", function () {
         assert.strictEqual(container.secrets, undefined, "no value injected: the app reads the secret by ARN");
     });
 
+    it("alb with a certificate of your own for your domain: serves that name, creates no certificate or record", async () => {
+        const certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+        const { service, resources } = await deploy(
+            args({ ingress: "alb", alb: { certificateArn, domainName: "api.example.com" } }),
+        );
+        assert.strictEqual(await valueOf(service.url), "https://api.example.com");
+        assert.strictEqual(ofType(resources, "aws:acm/certificate:Certificate").length, 0);
+        assert.strictEqual(ofType(resources, "aws:route53/record:Record").length, 0);
+        assert.strictEqual(one(resources, T.listener, "app-https").inputs.certificateArn, certificateArn);
+    });
+
     it("refuses bad arguments before declaring anything", async () => {
         await useMocks();
         assert.throws(
