@@ -760,6 +760,16 @@ function byKey(problems: readonly string[]): string[] {
  */
 function crossCheck(network: NetworkSettings, db: ResolvedDatabasePlan, compute: ComputeSettings): string[] {
     const problems: string[] = [];
+    if (
+        compute.mode !== "lambda" &&
+        compute.ingress === "alb" &&
+        network.kind === "existing" &&
+        network.plan.publicSubnetIds.length === 0
+    ) {
+        problems.push(
+            `${NAMESPACE}:compute.ingress: got "alb"; an internet-facing ALB needs public subnets, and network.existingVpc has none. Fix: add network.existingVpc.publicSubnetIds, or set compute.ingress to apiGateway`,
+        );
+    }
     if (network.kind !== "new" || network.plan.natGateways !== "none") return problems;
     const endpoints = network.plan.interfaceEndpoints;
     const need: { endpoint: InterfaceEndpoint; why: string }[] = [];

@@ -64,6 +64,21 @@ describe("config: compute.mode ecs", () => {
         ]);
     });
 
+    it("alb in an existing VPC without public subnets is a problem suggesting apiGateway", () => {
+        const existing = {
+            existingVpc: {
+                vpcId: "vpc-0123456789abcdef0",
+                privateSubnetIds: ["subnet-0a000000", "subnet-0b000000"],
+                isolatedSubnetIds: ["subnet-0c000000", "subnet-0d000000"],
+            },
+        };
+        const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+        const ps = problems(stack({ ingress: "alb", alb: { certificateArn: cert } }, existing));
+        assert.strictEqual(ps.length, 1);
+        assert.match(ps[0]!, /^private-app:compute\.ingress: got "alb"; .*public subnets.*apiGateway/);
+        assert.deepStrictEqual(problems(stack({}, existing)), []);
+    });
+
     it("without NAT: the endpoints the tasks need are enough; ECS Exec adds ssmmessages", () => {
         assert.deepStrictEqual(problems(stack({}, { natGateways: "none", interfaceEndpoints: NO_NAT_ENDPOINTS })), []);
         const exec = problems(
