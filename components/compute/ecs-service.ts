@@ -483,9 +483,9 @@ export class EcsService extends pulumi.ComponentResource {
                         // reads with the task role at run time, so a changed secret is picked up
                         // without a redeploy).
                         environment,
-                        // Read-only root, except with ECS Exec: its agent writes into the
-                        // container's file system ("Using ECS Exec": not supported with
-                        // readonlyRootFilesystem).
+                        // Read-only root, except with ECS Exec: its managed SSM agent writes into
+                        // the container's file system and crashes on a read-only root
+                        // (aws/containers-roadmap#1359; amazon-ecs-exec-checker checks for it).
                         readonlyRootFilesystem: !o.execCommand,
                         // The server drains within 20 s of SIGTERM (app/src/server.ts).
                         stopTimeout: 30,
