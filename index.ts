@@ -8,8 +8,9 @@
  * only the wiring: network → alarm topic → database → the compute mode.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bundleApp } from "./app/build";
+import { bundleApp, dockerBuild } from "./app/build";
 import { AlarmTopic } from "./components/alarm-topic";
+import { EcsService } from "./components/compute/ecs-service";
 import { LambdaService } from "./components/compute/lambda-service";
 import { ComputeService } from "./components/compute/service";
 import { NetworkOutputs } from "./components/contracts";
@@ -58,6 +59,36 @@ function deployCompute(): ComputeService {
                 deployed: { api: service.apiFunctionName, migrations: service.migrationFunctionName },
             };
         }
+        case "ecs": {
+            const code = bundleApp();
+            const service = new EcsService("app", {
+                ...compute.ecs,
+                ingress: compute.ingress,
+                alb: compute.alb,
+                api: compute.api,
+                vpcId: network.vpcId,
+                vpcCidr: network.vpcCidr,
+                publicSubnetIds: network.publicSubnetIds,
+                privateSubnetIds: network.privateSubnetIds,
+                privateEgress: network.privateEgress,
+                database: database.connection,
+                alarmTopicArn: alarms.topicArn,
+                migrations: { bundle: code.migrate, migrationsSha256: code.migrationsSha256 },
+                // Built only when compute.ecs.image is unset (CI always sets it).
+                build: compute.ecs.image === undefined ? dockerBuild() : undefined,
+            });
+            return {
+                mode: "ecs",
+                url: service.url,
+                securityGroupId: service.securityGroupId,
+                deployed: {
+                    cluster: service.clusterName,
+                    service: service.serviceName,
+                    migrations: service.migrationFunctionName,
+                },
+                image: service.image,
+            };
+        }
     }
 }
 
@@ -70,6 +101,8 @@ export const computeMode = compute.mode;
 export const deployed = compute.deployed;
 /** The lambda mode's function names (kept for readers of this output; `deployed` is mode-neutral). */
 export const functionNames = compute.mode === "lambda" ? compute.deployed : undefined;
+/** The container image the app runs (container modes); CI pins it in previews and drift checks. */
+export const image = compute.image;
 /** The security group the app runs in. */
 export const appSecurityGroupId = compute.securityGroupId;
 export const vpcId = network.vpcId;

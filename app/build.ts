@@ -29,6 +29,7 @@
  *   by `src/migrate-entry.ts`): no file reads at run time.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type BuildOptions, buildSync } from "esbuild";
 import { loadMigrationsFromDir, type Migration, migrationChecksum, migrationsSha256 } from "./src/migrations";
@@ -164,4 +165,19 @@ export function bundleApp(): AppBundle {
  */
 export function bundleServer(): BundledFunction {
     return build("the HTTP server", { server: "app/src/server.ts" }).server!;
+}
+
+/** Where the container image is built from: the repository root with app/Dockerfile. */
+export const DOCKERFILE = resolve(__dirname, "Dockerfile");
+
+/**
+ * What the program needs to build the server image when no image is configured: the Docker
+ * context (the repository root, filtered by .dockerignore), the Dockerfile, and a tag derived
+ * from the server bundle and the Dockerfile, so unchanged code keeps its tag (the repository's
+ * tags are immutable) and changed code gets a new one.
+ */
+export function dockerBuild(): { context: string; dockerfile: string; tag: string } {
+    const server = bundleServer();
+    const dockerfile = readFileSync(DOCKERFILE, "utf8");
+    return { context: REPO_ROOT, dockerfile: DOCKERFILE, tag: sha256Hex(server.sha256 + dockerfile).slice(0, 20) };
 }

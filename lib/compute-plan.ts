@@ -1,11 +1,12 @@
 /**
  * Pure planning for the compute layer: which mode runs the app, its public entry, and the
  * settings block of that mode. A discriminated union on `mode`: each mode has its own block
- * (`compute.lambda` for `lambda`; `compute.ecs` and `compute.ec2` when those modes land), and a
+ * (`compute.lambda` for `lambda`, `compute.ecs` for `ecs`; `compute.ec2` when it lands), and a
  * block for another mode is a problem naming it.
  *
  * No Pulumi resource declarations.
  */
+import { AlbOptions, albHasCertificate, EcsOptions, planAlb, planEcs } from "./ecs-plan";
 import { HttpApiOptions, LambdaOptions, planHttpApi, planLambda } from "./lambda-plan";
 import { nested, Problem, problem } from "./problems";
 
@@ -15,7 +16,7 @@ export type ComputeMode = (typeof COMPUTE_MODES)[number];
  * Modes whose component exists. Selecting another is a config error ("not available yet"),
  * never a stub.
  */
-export const AVAILABLE_COMPUTE_MODES: readonly ComputeMode[] = ["lambda"];
+export const AVAILABLE_COMPUTE_MODES: readonly ComputeMode[] = ["lambda", "ecs"];
 
 export const INGRESS_KINDS = ["alb", "apiGateway"] as const;
 export type Ingress = (typeof INGRESS_KINDS)[number];
@@ -25,29 +26,44 @@ export interface ComputeOptions {
     mode: ComputeMode;
     ingress?: string;
     lambda?: LambdaOptions;
+    ecs?: EcsOptions;
+    alb?: AlbOptions;
     api?: HttpApiOptions;
 }
 
 /** The compute settings, one variant per mode. */
-export type ComputeSettings = {
-    mode: "lambda";
-    /** The lambda mode's public entry is always an HTTP API. */
-    ingress: "apiGateway";
-    lambda: LambdaOptions;
-    api: HttpApiOptions;
-};
+export type ComputeSettings =
+    | {
+          mode: "lambda";
+          /** The lambda mode's public entry is always an HTTP API. */
+          ingress: "apiGateway";
+          lambda: LambdaOptions;
+          api: HttpApiOptions;
+      }
+    | {
+          mode: "ecs";
+          ingress: Ingress;
+          ecs: EcsOptions;
+          /** The public ALB (ingress `alb`); `{}` with `apiGateway`. */
+          alb: AlbOptions;
+          /** The HTTP API (ingress `apiGateway`); `{}` with `alb`. */
+          api: HttpApiOptions;
+      };
+
+/** The public entry of a container mode when `compute.ingress` is unset. */
+export const DEFAULT_CONTAINER_INGRESS: Ingress = "alb";
 
 /** The settings block of each mode; a block of another mode is a mistake. */
 const MODE_BLOCKS: Readonly<Record<ComputeMode, readonly (keyof ComputeOptions)[]>> = {
     lambda: ["lambda"],
-    ecs: [],
+    ecs: ["ecs"],
     ec2: [],
 };
 
 /** Validates the compute options and picks the mode's variant. */
 export function planCompute(
     o: ComputeOptions,
-    context: { pausableDatabase: boolean },
+    context: { pausableDatabase: boolean; region?: string },
 ): { plan?: ComputeSettings; problems: Problem[] } {
     const problems: Problem[] = [];
     if (!AVAILABLE_COMPUTE_MODES.includes(o.mode)) {
@@ -96,13 +112,66 @@ export function planCompute(
                     ),
                 );
             }
+            if (o.alb !== undefined)
+                problems.push(
+                    problem(
+                        "alb",
+                        o.alb,
+                        "applies only to compute.ingress alb of a container mode",
+                        "remove compute.alb",
+                    ),
+                );
             const lambda = o.lambda ?? {};
             const api = o.api ?? {};
             problems.push(...nested("lambda", planLambda(lambda, context)), ...nested("api", planHttpApi(api)));
             if (problems.length > 0) return { problems };
             return { problems, plan: { mode: "lambda", ingress: "apiGateway", lambda, api } };
         }
-        case "ecs":
+        case "ecs": {
+            const ingress = (o.ingress ?? DEFAULT_CONTAINER_INGRESS) as Ingress;
+            const ecs = o.ecs ?? {};
+            const alb = o.alb ?? {};
+            const api = o.api ?? {};
+            if (o.alb !== undefined && ingress !== "alb")
+                problems.push(
+                    problem(
+                        "alb",
+                        o.alb,
+                        `applies only to compute.ingress alb (ingress is ${ingress})`,
+                        "remove compute.alb",
+                    ),
+                );
+            if (o.api !== undefined && ingress !== "apiGateway")
+                problems.push(
+                    problem(
+                        "api",
+                        o.api,
+                        `applies only to compute.ingress apiGateway (ingress is ${ingress})`,
+                        "remove compute.api",
+                    ),
+                );
+            if (
+                ingress === "alb" &&
+                !albHasCertificate(alb) &&
+                alb.domainName === undefined &&
+                alb.hostedZoneId === undefined
+            )
+                problems.push(
+                    problem(
+                        "alb",
+                        o.alb,
+                        "the public ALB serves HTTPS only and needs a certificate: compute.alb.certificateArn, or compute.alb.domainName with compute.alb.hostedZoneId",
+                        "set one of them, or set compute.ingress to apiGateway (an HTTP API on AWS's own HTTPS endpoint, no certificate needed)",
+                    ),
+                );
+            problems.push(
+                ...nested("ecs", planEcs(ecs)),
+                ...nested("alb", planAlb(alb, context)),
+                ...nested("api", planHttpApi(api)),
+            );
+            if (problems.length > 0) return { problems };
+            return { problems, plan: { mode: "ecs", ingress, ecs, alb, api } };
+        }
         case "ec2":
             // Reported above: not available yet.
             return { problems };

@@ -50,6 +50,7 @@ import {
     ResolvedDatabasePlan,
     RESERVED_USERNAMES,
 } from "./database-plan";
+import { ALB_DEFAULTS, ECS_DEFAULTS } from "./ecs-plan";
 import {
     HTTP_API_DEFAULTS,
     LAMBDA_DEFAULTS,
@@ -380,6 +381,112 @@ const apiSchema = z.strictObject({
     }),
 });
 
+const ecsSchema = z.strictObject({
+    image: field(z.string(), {
+        defaultText: "built from app/Dockerfile into a new ECR repository (needs Docker where `pulumi up` runs)",
+        allowed: "image reference with a tag or digest",
+        meaning: "The container image; CI sets it to `<ECR repository>:<commit sha>`.",
+    }),
+    cpu: field(z.number(), {
+        default: ECS_DEFAULTS.cpu,
+        allowed: "256, 512, 1024, 2048, 4096, 8192, 16384",
+        meaning: "Task CPU units (1024 = 1 vCPU).",
+    }),
+    memoryMb: field(z.number(), {
+        default: ECS_DEFAULTS.memoryMb,
+        allowed: "a size Fargate accepts with cpu (512: 1024 to 4096 by 1024)",
+        meaning: "Task memory (MiB).",
+    }),
+    architecture: field(z.string(), {
+        default: ECS_DEFAULTS.architecture,
+        allowed: "`arm64`, `x86_64`",
+        meaning: "CPU architecture of the task (and of the image).",
+    }),
+    minTasks: field(z.number(), {
+        default: ECS_DEFAULTS.minTasks,
+        allowed: "1 to 1000, at most maxTasks",
+        meaning: "Fewest tasks (the desired count at creation).",
+    }),
+    maxTasks: field(z.number(), {
+        default: ECS_DEFAULTS.maxTasks,
+        allowed: "1 to 1000",
+        meaning: "Most tasks autoscaling may run.",
+    }),
+    cpuTargetPercent: field(z.number(), {
+        default: ECS_DEFAULTS.cpuTargetPercent,
+        allowed: "10 to 95",
+        meaning: "Target of the CPU target-tracking policy.",
+    }),
+    requestsPerTarget: field(z.number(), {
+        default: ECS_DEFAULTS.requestsPerTarget,
+        allowed: "1 to 100000",
+        meaning: "Target of the request-count policy (requests per task per minute; ALB ingress only).",
+    }),
+    logRetentionDays: field(z.number(), {
+        default: ECS_DEFAULTS.logRetentionDays,
+        allowed: "a CloudWatch Logs retention",
+        meaning: "Retention of the tasks' log group.",
+    }),
+    execCommand: field(z.boolean(), {
+        default: ECS_DEFAULTS.execCommand,
+        allowed: "boolean",
+        meaning: "ECS Exec into the tasks (needs NAT or the ssmmessages endpoint).",
+    }),
+    fargateSpotPercent: field(z.number(), {
+        default: ECS_DEFAULTS.fargateSpotPercent,
+        allowed: "0 to 100",
+        meaning: "Share of the tasks above the first on Fargate Spot.",
+    }),
+    imageRetainCount: field(z.number(), {
+        default: ECS_DEFAULTS.imageRetainCount,
+        allowed: "1 to 1000 (only without image)",
+        meaning: "Images the built ECR repository keeps.",
+    }),
+    dbPoolMax: field(z.number(), {
+        defaultText: "the app's default (2)",
+        allowed: "1 to 20",
+        meaning: "Database connections per task.",
+    }),
+});
+
+const albSchema = z.strictObject({
+    certificateArn: field(z.string(), {
+        defaultText: "none",
+        allowed: "ACM certificate ARN in the stack's region",
+        meaning: "Certificate of the HTTPS listener.",
+    }),
+    domainName: field(z.string(), {
+        defaultText: "none",
+        allowed: "DNS name",
+        meaning: "Serve on this name: a DNS-validated ACM certificate and an alias record are created.",
+    }),
+    hostedZoneId: field(z.string(), {
+        defaultText: "none",
+        allowed: "Route 53 hosted zone id (with domainName)",
+        meaning: "Public zone of domainName.",
+    }),
+    waf: field(z.boolean(), {
+        default: ALB_DEFAULTS.waf,
+        allowed: "boolean",
+        meaning: "AWS WAF: managed common, known-bad-inputs and SQL rule groups, and a per-IP rate rule.",
+    }),
+    wafRateLimit: field(z.number(), {
+        default: ALB_DEFAULTS.wafRateLimit,
+        allowed: "100 to 2000000000 (with waf)",
+        meaning: "Requests per client IP in 5 minutes above which WAF blocks.",
+    }),
+    accessLogs: field(z.boolean(), {
+        default: ALB_DEFAULTS.accessLogs,
+        allowed: "boolean",
+        meaning: "ALB access logs to a private, encrypted S3 bucket.",
+    }),
+    accessLogRetentionDays: field(z.number(), {
+        default: ALB_DEFAULTS.accessLogRetentionDays,
+        allowed: "1 to 3650 (with accessLogs)",
+        meaning: "Days the access logs are kept.",
+    }),
+});
+
 const computeSchema = z.strictObject({
     mode: required(z.enum(COMPUTE_MODES), {
         allowed: `${COMPUTE_MODES.map((m) => `\`${m}\``).join(", ")} (available now: ${AVAILABLE_COMPUTE_MODES.join(", ")})`,
@@ -391,7 +498,17 @@ const computeSchema = z.strictObject({
         meaning: "Public entry for `ecs` and `ec2` (`lambda` always uses an HTTP API).",
     }),
     lambda: field(lambdaSchema, { default: {}, allowed: "object", meaning: "Function settings (lambda mode only)." }),
-    api: field(apiSchema, { default: {}, allowed: "object", meaning: "The public HTTP API." }),
+    ecs: field(ecsSchema, { default: {}, allowed: "object", meaning: "The Fargate service (ecs mode only)." }),
+    alb: field(albSchema, {
+        default: {},
+        allowed: "object",
+        meaning: "The public ALB (ingress `alb` only); it needs a certificate.",
+    }),
+    api: field(apiSchema, {
+        default: {},
+        allowed: "object",
+        meaning: "The public HTTP API (lambda, or ingress `apiGateway`).",
+    }),
 });
 
 const alarmsSchema = z.strictObject({
@@ -532,7 +649,7 @@ function under(top: ConfigKey, problems: readonly Problem[]): string[] {
  * that read several concerns. Returns typed settings, or throws a {@link ConfigError} listing
  * every problem.
  */
-export function parseConfig(raw: RawConfig): Settings {
+export function parseConfig(raw: RawConfig, region?: string): Settings {
     const problems: string[] = [];
     raisedSites = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
@@ -624,6 +741,7 @@ export function parseConfig(raw: RawConfig): Settings {
         // The functions' timeouts depend on whether the database can pause (resume takes ~15 s).
         const r = planCompute(compute as ComputeOptions, {
             pausableDatabase: databasePlan?.scaling?.minCapacity === 0,
+            region,
         });
         problems.push(...under("compute", r.problems));
         computeSettings = r.plan;
@@ -678,6 +796,16 @@ function byKey(problems: readonly string[]): string[] {
  */
 function crossCheck(network: NetworkSettings, db: ResolvedDatabasePlan, compute: ComputeSettings): string[] {
     const problems: string[] = [];
+    if (
+        compute.mode !== "lambda" &&
+        compute.ingress === "alb" &&
+        network.kind === "existing" &&
+        network.plan.publicSubnetIds.length === 0
+    ) {
+        problems.push(
+            `${NAMESPACE}:compute.ingress: got "alb"; an internet-facing ALB needs public subnets, and network.existingVpc has none. Fix: add network.existingVpc.publicSubnetIds, or set compute.ingress to apiGateway`,
+        );
+    }
     if (network.kind !== "new" || network.plan.natGateways !== "none") return problems;
     const endpoints = network.plan.interfaceEndpoints;
     const need: { endpoint: InterfaceEndpoint; why: string }[] = [];
@@ -692,7 +820,20 @@ function crossCheck(network: NetworkSettings, db: ResolvedDatabasePlan, compute:
             need.push({ endpoint, why: "the bastion registers with Systems Manager (Session Manager) through it" });
         }
     }
-    void compute;
+    if (compute.mode === "ecs") {
+        // Fargate pulls the image (ECR's API, then its layers from S3 through the gateway
+        // endpoint, which always exists) and sends the container's logs from the task's own
+        // network interface ("Amazon ECR interface VPC endpoints": ecr.api, ecr.dkr and the S3
+        // gateway; "awslogs" needs logs).
+        for (const endpoint of ["ecr.api", "ecr.dkr"] as const)
+            need.push({ endpoint, why: "Fargate pulls the image from ECR through it" });
+        need.push({ endpoint: "logs", why: "the tasks send their logs to CloudWatch Logs through it" });
+        if (compute.ecs.execCommand)
+            need.push({
+                endpoint: "ssmmessages",
+                why: "ECS Exec (compute.ecs.execCommand) opens its channels through it",
+            });
+    }
     const missing = need.filter((n) => !endpoints.includes(n.endpoint));
     if (missing.length > 0) {
         const add = [...new Set(missing.map((m) => m.endpoint))];
@@ -852,7 +993,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
     const region = regionProblems(all);
     let settings: Settings;
     try {
-        settings = parseConfig(raw);
+        settings = parseConfig(raw, awsRegion(all));
     } catch (e) {
         if (ConfigError.isInstance(e))
             throw new ConfigError([...problems, ...e.problems, ...region], undefined, e.sites);

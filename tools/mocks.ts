@@ -228,6 +228,68 @@ function computedState(
         case "aws:rds/parameterGroup:ParameterGroup":
         case "aws:rds/clusterParameterGroup:ClusterParameterGroup":
             return { arn: arn("rds", `${type.split(":").pop()!.toLowerCase()}:${physicalName}`), name: physicalName };
+        case "aws:lb/loadBalancer:LoadBalancer": {
+            const suffix = `app/${physicalName.slice(0, 32)}/${hex(id, 16)}`;
+            return {
+                arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+                arnSuffix: suffix,
+                dnsName: `${physicalName.slice(0, 32)}-${hex(id, 9)}.${region}.elb.amazonaws.com`,
+                zoneId: "Z32O12XQLNTSW2",
+                name: physicalName,
+            };
+        }
+        case "aws:lb/targetGroup:TargetGroup": {
+            const suffix = `targetgroup/${physicalName.slice(0, 32)}/${hex(id, 16)}`;
+            return { arn: arn("elasticloadbalancing", suffix), arnSuffix: suffix, name: physicalName };
+        }
+        case "aws:lb/listener:Listener":
+            return { arn: arn("elasticloadbalancing", `listener/app/lb/${hex(id, 16)}/${hex(name, 16)}`) };
+        case "aws:ecs/cluster:Cluster":
+            return { arn: arn("ecs", `cluster/${physicalName}`), name: physicalName };
+        case "aws:ecs/service:Service":
+            return { arn: arn("ecs", `service/${physicalName}`), name: physicalName };
+        case "aws:ecs/taskDefinition:TaskDefinition":
+            return {
+                arn: arn("ecs", `task-definition/${inputs.family ?? physicalName}:1`),
+                revision: 1,
+                arnWithoutRevision: arn("ecs", `task-definition/${inputs.family ?? physicalName}`),
+            };
+        case "aws:ecr/repository:Repository":
+            return {
+                arn: arn("ecr", `repository/${physicalName}`),
+                name: physicalName,
+                repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${physicalName}`,
+                registryId: MOCK_ACCOUNT,
+            };
+        case "awsx:ecr:Image":
+            // A remote component: its children are invisible offline; only its output is given.
+            return {
+                imageUri: `${String(inputs.repositoryUrl ?? `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/app`)}@sha256:${hex(id, 64)}`,
+            };
+        case "aws:acm/certificate:Certificate":
+            return {
+                arn: arn(
+                    "acm",
+                    `certificate/${hex(id, 8)}-${hex(name, 4)}-4${hex(id, 3)}-8${hex(name, 3)}-${hex(id + name, 12)}`,
+                ),
+                domainValidationOptions: [
+                    {
+                        domainName: inputs.domainName,
+                        resourceRecordName: `_${hex(id, 32)}.${String(inputs.domainName)}.`,
+                        resourceRecordType: "CNAME",
+                        resourceRecordValue: `_${hex(name, 32)}.acm-validations.aws.`,
+                    },
+                ],
+            };
+        case "aws:acm/certificateValidation:CertificateValidation":
+            return { certificateArn: inputs.certificateArn };
+        case "aws:apigatewayv2/vpcLink:VpcLink":
+            return { arn: `arn:aws:apigateway:${region}::/vpclinks/${id}` };
+        case "aws:s3/bucket:Bucket":
+        case "aws:s3/bucketV2:BucketV2":
+            return { arn: `arn:aws:s3:::${inputs.bucket ?? physicalName}`, bucket: inputs.bucket ?? physicalName };
+        case "aws:wafv2/webAcl:WebAcl":
+            return { arn: arn("wafv2", `regional/webacl/${physicalName}/${id}`) };
         case "random:index/randomPassword:RandomPassword":
             return { result: pulumi.secret(`mock-${hex(id, 24)}`), bcryptHash: pulumi.secret("mock") };
         case "random:index/randomId:RandomId":
@@ -374,7 +436,15 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.pending.push(plain(inputs).then((p) => (record.inputs = p as Record<string, unknown>)));
         const state =
             id === undefined
-                ? { ...inputs } // components, and every resource of a first preview: inputs only
+                ? // Components, and every resource of a first preview: inputs only. Remote
+                  // components (awsx) are resources without an id: give their outputs, except in a
+                  // first preview, where what AWS computes is unknown.
+                  {
+                      ...inputs,
+                      ...(args.type === "awsx:ecr:Image" && !this.firstPreview
+                          ? computedState(args.type, args.name, seed, inputs, this.region)
+                          : {}),
+                  }
                 : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
         return { id, state };
     }
@@ -418,6 +488,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     enableDnsHostnames: true,
                 };
             }
+            case "aws:ec2/getPrefixList:getPrefixList": {
+                const name = String(args.inputs.name ?? `com.amazonaws.${region}.s3`);
+                return { id: `pl-${hex(name, 8)}`, name, cidrBlocks: ["52.218.0.0/17"] };
+            }
+            case "aws:elb/getServiceAccount:getServiceAccount":
+                return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
             case "aws:index/getPartition:getPartition":
                 return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
             case "aws:ssm/getParameter:getParameter": {

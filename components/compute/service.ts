@@ -13,4 +13,6 @@ export interface ComputeService {
     securityGroupId: pulumi.Output<string>;
     /** Names of what runs the app and its migrations (functions, services, groups), by role. */
     deployed: Record<string, pulumi.Output<string>>;
+    /** The container image (container modes only). */
+    image?: pulumi.Output<string>;
 }

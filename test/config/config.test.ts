@@ -1,3 +1,4 @@
+import { ALB_DEFAULTS, ECS_DEFAULTS } from "../../lib/ecs-plan";
 import * as assert from "assert";
 import * as path from "path";
 import { z } from "zod";
@@ -76,8 +77,9 @@ describe("config: the committed stacks", () => {
         assert.strictEqual(s.databasePlan.multiAz, true);
         assert.strictEqual(s.databasePlan.deletionProtection, true);
         assert.strictEqual(s.databasePlan.backupRetentionDays, 30);
-        // ecs is the target for prod but not available yet; prod runs lambda meanwhile.
-        assert.strictEqual(s.compute.mode, "lambda");
+        // Fargate behind an HTTP API: deploys without a domain or certificate.
+        assert.strictEqual(s.compute.mode, "ecs");
+        assert.strictEqual(s.compute.ingress, "apiGateway");
     });
 
     it("both set the region and default tags (project, stack, cost centre)", () => {
@@ -116,8 +118,13 @@ describe("config: defaults", () => {
 describe("config: every invalid value is rejected with its key, the value and what is allowed", () => {
     it("an unknown compute.mode", () =>
         expectOne(withField("compute", { mode: "k8s" }), "compute.mode", '"k8s"', /lambda, ecs, ec2/));
-    it("compute.mode ecs is not available yet", () =>
-        expectOne(withField("compute", { mode: "ecs" }), "compute.mode", '"ecs"', /not available yet/));
+    it("compute.mode ecs with the default ingress (alb) and no certificate", () =>
+        expectOne(
+            withField("compute", { mode: "ecs" }),
+            "compute.alb",
+            "nothing (unset)",
+            /needs a certificate.*apiGateway/,
+        ));
     it("compute.mode ec2 is not available yet", () =>
         expectOne(withField("compute", { mode: "ec2" }), "compute.mode", '"ec2"', /not available yet/));
     it("azCount 5", () => expectOne(withField("network", { azCount: 5 }), "network.azCount", "5", /2 or 3/));
@@ -389,7 +396,7 @@ describe("config: every problem at once", () => {
         const ps = problems({
             network: { cidr: "banana", azCount: 5, natGateways: "two" },
             database: { engine: "postgres", backupRetentionDays: 40 },
-            compute: { mode: "ecs" },
+            compute: { mode: "ec2" },
         });
         const keys = ps.map((p) => p.split(": ")[0]);
         assert.deepStrictEqual(keys, [
@@ -505,6 +512,8 @@ describe("config: the reference in README.md", () => {
                       : db[k],
             "compute.lambda": (k) => (LAMBDA_DEFAULTS as Record<string, unknown>)[k],
             "compute.api": (k) => (HTTP_API_DEFAULTS as Record<string, unknown>)[k],
+            "compute.ecs": (k) => (ECS_DEFAULTS as Record<string, unknown>)[k],
+            "compute.alb": (k) => (ALB_DEFAULTS as Record<string, unknown>)[k],
             alarms: (k) =>
                 k === "emails"
                     ? base.alarms.emails

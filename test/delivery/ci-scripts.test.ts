@@ -152,8 +152,12 @@ describe("CI scripts (.github/scripts)", () => {
                 );
             return dir;
         }
-        it("the committed stacks run lambda: no image", () => {
-            assert.deepStrictEqual(images.outputs(ROOT, ["dev", "prod"]), ["dev=", "prod=", "needs-image=false"]);
+        it("the committed stacks: dev runs lambda (no image), prod runs ecs (compute.ecs.image)", () => {
+            assert.deepStrictEqual(images.outputs(ROOT, ["dev", "prod"]), [
+                "dev=",
+                "prod=compute.ecs.image",
+                "needs-image=true",
+            ]);
         });
         it("ecs and ec2 take the image by config; any container stack needs the image job", () => {
             const dir = root({ dev: "lambda", prod: "ecs", edge: "ec2" });

@@ -85,7 +85,7 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         for (const c of [
             "private-app:network:Network",
             "private-app:database:Database",
-            "private-app:compute:LambdaService",
+            doc.outputs.computeMode === "ecs" ? "private-app:compute:EcsService" : "private-app:compute:LambdaService",
             "private-app:monitoring:AlarmTopic",
         ]) {
             const comp = ofType(doc, c);
@@ -160,13 +160,22 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
             .filter((s) => tier(s) === "private")
             .map((s) => s.id);
         const fns = ofType(doc, LAMBDA);
-        assert.strictEqual(fns.length, 2);
+        const ecs = doc.outputs.computeMode === "ecs";
+        // The ecs mode runs the API as a Fargate service; the migrations stay a function.
+        assert.strictEqual(fns.length, ecs ? 1 : 2);
         const groupOf = new Map<string, string>();
         for (const fn of fns) {
             const vpc = inputs(fn).vpcConfig;
             assert.deepStrictEqual(sorted(vpc.subnetIds), sorted(privateIds), fn.name);
             assert.strictEqual(vpc.securityGroupIds.length, 1);
             groupOf.set(fn.name, vpc.securityGroupIds[0]);
+        }
+        if (ecs) {
+            const net = inputs(ofType(doc, "aws:ecs/service:Service")[0]).networkConfiguration;
+            assert.deepStrictEqual(sorted(net.subnets), sorted(privateIds), "the service");
+            assert.strictEqual(net.assignPublicIp, false);
+            assert.strictEqual(net.securityGroups.length, 1);
+            groupOf.set("app-api", net.securityGroups[0]);
         }
         const apiGroup = groupOf.get("app-api")!;
         const migrateGroup = groupOf.get("app-migrate")!;
@@ -504,7 +513,7 @@ describe("npm run plan", function () {
             ["an unknown compute.mode", { "private-app:compute": { mode: "k8s" } }, ["private-app:compute.mode"]],
             [
                 "a mode that is not available yet",
-                { "private-app:compute": { mode: "ecs" } },
+                { "private-app:compute": { mode: "ec2" } },
                 ["private-app:compute.mode"],
             ],
             ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],

@@ -1,0 +1,404 @@
+/**
+ * The public entry of the container modes (`ecs`, and `ec2` when it lands), by
+ * `compute.ingress`:
+ *
+ * - `alb`: an internet-facing Application Load Balancer in the public subnets. Its security
+ *   group admits the world on 80 and 443 only; port 80 only redirects to HTTPS; the HTTPS
+ *   listener uses {@link TLS_POLICY} (TLS 1.3 and 1.2) with a certificate from config (ACM
+ *   ARN) or requested here (domain + Route 53 zone, DNS-validated). Optional WAF and access logs.
+ * - `apiGateway`: the HTTP API (throttling, access logs, CORS) with a VPC link into an
+ *   internal ALB in the private subnets; the internal ALB admits only the VPC link's group.
+ *
+ * Either way the app's target group (IP targets on the container port, health = the app's
+ * liveness path) is created here; the service registers its tasks in it and its security group
+ * admits {@link PublicEntry.loadBalancerSecurityGroupId} only.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ALB_DEFAULTS, type AlbOptions, TARGET_HEALTH_PATH, TLS_POLICY } from "../../lib/ecs-plan";
+import type { Ingress } from "../../lib/compute-plan";
+import type { HttpApiOptions } from "../../lib/lambda-plan";
+import { createVpcLinkHttpApi } from "./http-api";
+
+export interface PublicEntryArgs {
+    ingress: Ingress;
+    vpcId: pulumi.Input<string>;
+    vpcCidr: pulumi.Input<string>;
+    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** The port the app listens on in its task or instance. */
+    targetPort: number;
+    alb: AlbOptions;
+    api: HttpApiOptions;
+}
+
+export interface PublicEntry {
+    /** The public URL (https://...). */
+    url: pulumi.Output<string>;
+    loadBalancer: aws.lb.LoadBalancer;
+    targetGroup: aws.lb.TargetGroup;
+    /** The listener that forwards to the target group (the service waits for it). */
+    listener: aws.lb.Listener;
+    /** The group the app's security group must admit on {@link PublicEntryArgs.targetPort}. */
+    loadBalancerSecurityGroupId: pulumi.Output<string>;
+    /** `app/<name>/<id>` and `targetgroup/<name>/<id>`: CloudWatch dimensions and the request-count metric. */
+    loadBalancerArnSuffix: pulumi.Output<string>;
+    targetGroupArnSuffix: pulumi.Output<string>;
+    /** True when the target group sits behind a public ALB (request-count scaling applies). */
+    publicAlb: boolean;
+}
+
+const WORLD_V4 = "0.0.0.0/0";
+
+/** Declares the public entry under `parent`; every child is named `<name>-...`. */
+export function createPublicEntry(parent: pulumi.Resource, name: string, a: PublicEntryArgs): PublicEntry {
+    const opts = { parent };
+    const internal = a.ingress === "apiGateway";
+
+    // The load balancer's group: rules as separate resources so the policies see each one.
+    const lbGroup = new aws.ec2.SecurityGroup(
+        `${name}-lb`,
+        {
+            vpcId: a.vpcId,
+            description: internal
+                ? "Internal ALB of the app: HTTP from the API's VPC link only"
+                : "Public ALB of the app: HTTP (redirect) and HTTPS from anywhere",
+            tags: { Name: `${name}-lb` },
+        },
+        opts,
+    );
+    let linkGroup: aws.ec2.SecurityGroup | undefined;
+    if (internal) {
+        linkGroup = new aws.ec2.SecurityGroup(
+            `${name}-vpclink`,
+            {
+                vpcId: a.vpcId,
+                description: "VPC link of the HTTP API: egress to the internal ALB only",
+                tags: { Name: `${name}-vpclink` },
+            },
+            opts,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-vpclink-to-lb`,
+            {
+                securityGroupId: linkGroup.id,
+                description: "HTTP to the internal ALB",
+                ipProtocol: "tcp",
+                fromPort: 80,
+                toPort: 80,
+                referencedSecurityGroupId: lbGroup.id,
+            },
+            opts,
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-lb-from-vpclink`,
+            {
+                securityGroupId: lbGroup.id,
+                description: "HTTP from the API's VPC link",
+                ipProtocol: "tcp",
+                fromPort: 80,
+                toPort: 80,
+                referencedSecurityGroupId: linkGroup.id,
+            },
+            opts,
+        );
+    } else {
+        // IPv4 only: the load balancer is IPv4 (`ipAddressType` default) and the VPC has no IPv6.
+        for (const port of [80, 443]) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-lb-${port}`,
+                {
+                    securityGroupId: lbGroup.id,
+                    description: port === 80 ? "HTTP from anywhere (redirected to HTTPS)" : "HTTPS from anywhere",
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: WORLD_V4,
+                },
+                opts,
+            );
+        }
+    }
+    // To the targets only (their group admits this one; the VPC range is the outer bound).
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-lb-to-targets`,
+        {
+            securityGroupId: lbGroup.id,
+            description: "HTTP to the app's tasks on their port",
+            ipProtocol: "tcp",
+            fromPort: a.targetPort,
+            toPort: a.targetPort,
+            cidrIpv4: a.vpcCidr,
+        },
+        opts,
+    );
+
+    const logs = !internal && a.alb.accessLogs ? accessLogBucket(parent, name, a.alb) : undefined;
+    const loadBalancer = new aws.lb.LoadBalancer(
+        name,
+        {
+            loadBalancerType: "application",
+            internal,
+            subnets: internal ? a.privateSubnetIds : a.publicSubnetIds,
+            securityGroups: [lbGroup.id],
+            // Requests with header names that are not valid HTTP are dropped, not forwarded.
+            dropInvalidHeaderFields: true,
+            ...(logs ? { accessLogs: { bucket: logs.bucket.bucket, enabled: true } } : {}),
+        },
+        // ELB checks that it may write to the bucket when access logs are enabled.
+        { parent, ...(logs ? { dependsOn: [logs.policy] } : {}) },
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+        name,
+        {
+            // Fargate's awsvpc tasks register by IP address.
+            targetType: "ip",
+            port: a.targetPort,
+            protocol: "HTTP",
+            vpcId: a.vpcId,
+            // The app drains in-flight requests within 20 s of SIGTERM (app/src/server.ts).
+            deregistrationDelay: 30,
+            healthCheck: {
+                path: TARGET_HEALTH_PATH,
+                matcher: "200",
+                interval: 15,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            },
+        },
+        opts,
+    );
+    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+
+    if (internal) {
+        const listener = new aws.lb.Listener(
+            `${name}-http`,
+            { loadBalancerArn: loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: forward },
+            opts,
+        );
+        const vpcLink = new aws.apigatewayv2.VpcLink(
+            `${name}-link`,
+            {
+                name: `${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
+                subnetIds: a.privateSubnetIds,
+                securityGroupIds: [linkGroup!.id],
+            },
+            opts,
+        );
+        const api = createVpcLinkHttpApi(parent, name, { vpcLinkId: vpcLink.id, listenerArn: listener.arn }, a.api);
+        return {
+            url: api.url,
+            loadBalancer,
+            targetGroup,
+            listener,
+            loadBalancerSecurityGroupId: lbGroup.id,
+            loadBalancerArnSuffix: loadBalancer.arnSuffix,
+            targetGroupArnSuffix: targetGroup.arnSuffix,
+            publicAlb: false,
+        };
+    }
+
+    new aws.lb.Listener(
+        `${name}-http`,
+        {
+            loadBalancerArn: loadBalancer.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [
+                { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+            ],
+        },
+        opts,
+    );
+    const certificateArn = certificate(parent, name, a.alb);
+    const listener = new aws.lb.Listener(
+        `${name}-https`,
+        {
+            loadBalancerArn: loadBalancer.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn,
+            defaultActions: forward,
+        },
+        opts,
+    );
+    const host: pulumi.Output<string> =
+        a.alb.domainName !== undefined ? pulumi.output(a.alb.domainName) : loadBalancer.dnsName;
+    if (a.alb.domainName !== undefined && a.alb.hostedZoneId !== undefined) {
+        new aws.route53.Record(
+            `${name}-alias`,
+            {
+                zoneId: a.alb.hostedZoneId,
+                name: a.alb.domainName,
+                type: "A",
+                aliases: [{ name: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, evaluateTargetHealth: true }],
+            },
+            opts,
+        );
+    }
+    if (a.alb.waf) webAcl(parent, name, loadBalancer.arn, a.alb.wafRateLimit ?? ALB_DEFAULTS.wafRateLimit);
+    return {
+        url: pulumi.interpolate`https://${host}`,
+        loadBalancer,
+        targetGroup,
+        listener,
+        loadBalancerSecurityGroupId: lbGroup.id,
+        loadBalancerArnSuffix: loadBalancer.arnSuffix,
+        targetGroupArnSuffix: targetGroup.arnSuffix,
+        publicAlb: true,
+    };
+}
+
+/**
+ * The HTTPS listener's certificate: the configured ARN, or a new ACM certificate validated by
+ * DNS in the given zone. ACM issues it once the CNAME it asks for resolves ("DNS validation",
+ * ACM user guide); `CertificateValidation` waits for that, so the listener is created with an
+ * issued certificate (a first `pulumi up` waits a few minutes here; the zone must be public and
+ * delegated, or it waits until its timeout).
+ */
+function certificate(parent: pulumi.Resource, name: string, o: AlbOptions): pulumi.Input<string> {
+    if (o.certificateArn !== undefined) return o.certificateArn;
+    const cert = new aws.acm.Certificate(
+        `${name}-cert`,
+        { domainName: o.domainName!, validationMethod: "DNS" },
+        { parent },
+    );
+    // One domain, so one validation record (its name and value are known once ACM answers).
+    const option = cert.domainValidationOptions.apply((d) => d[0]!);
+    const record = new aws.route53.Record(
+        `${name}-cert-validation`,
+        {
+            zoneId: o.hostedZoneId!,
+            name: option.resourceRecordName,
+            type: option.resourceRecordType,
+            records: [option.resourceRecordValue],
+            ttl: 60,
+            allowOverwrite: true,
+        },
+        { parent },
+    );
+    const validation = new aws.acm.CertificateValidation(
+        `${name}-cert`,
+        { certificateArn: cert.arn, validationRecordFqdns: [record.fqdn] },
+        { parent },
+    );
+    return validation.certificateArn;
+}
+
+/** A private, encrypted bucket ELB may write access logs to; objects expire after the retention. */
+function accessLogBucket(parent: pulumi.Resource, name: string, o: AlbOptions) {
+    const opts = { parent };
+    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false }, opts);
+    new aws.s3.BucketPublicAccessBlock(
+        `${name}-access-logs`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${name}-access-logs`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        opts,
+    );
+    // ALB access logs support SSE-S3 only, not SSE-KMS ("Access logs for your Application Load
+    // Balancer", Elastic Load Balancing user guide).
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-access-logs`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+        opts,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-access-logs`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "expire",
+                    status: "Enabled",
+                    filter: {},
+                    expiration: { days: o.accessLogRetentionDays ?? ALB_DEFAULTS.accessLogRetentionDays },
+                },
+            ],
+        },
+        opts,
+    );
+    // Regions opened before August 2022 deliver as the region's ELB account
+    // (aws.elb.getServiceAccount); later regions as the log delivery service principal. Both are
+    // granted PutObject under AWSLogs/ only; every request must use TLS.
+    const elb = aws.elb.getServiceAccountOutput({}, { parent });
+    const policy = new aws.s3.BucketPolicy(
+        `${name}-access-logs`,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "ElbLogDelivery",
+                        Effect: "Allow",
+                        Principal: { AWS: elb.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                        Action: "s3:PutObject",
+                        Resource: pulumi.interpolate`${bucket.arn}/AWSLogs/*`,
+                    },
+                    {
+                        Sid: "TlsOnly",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            }),
+        },
+        opts,
+    );
+    return { bucket, policy };
+}
+
+/** AWS managed rule groups (common, known bad inputs, SQL injection) and a per-IP rate rule. */
+function webAcl(parent: pulumi.Resource, name: string, loadBalancerArn: pulumi.Input<string>, rateLimit: number) {
+    const visibility = (metric: string) => ({
+        cloudwatchMetricsEnabled: true,
+        metricName: `${name}-${metric}`,
+        sampledRequestsEnabled: true,
+    });
+    const managed = [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+    ];
+    const acl = new aws.wafv2.WebAcl(
+        `${name}-waf`,
+        {
+            scope: "REGIONAL",
+            defaultAction: { allow: {} },
+            visibilityConfig: visibility("waf"),
+            rules: [
+                ...managed.map((group, i) => ({
+                    name: group,
+                    priority: i + 1,
+                    overrideAction: { none: {} },
+                    statement: { managedRuleGroupStatement: { vendorName: "AWS", name: group } },
+                    visibilityConfig: visibility(group),
+                })),
+                {
+                    name: "RatePerIp",
+                    priority: managed.length + 1,
+                    action: { block: {} },
+                    statement: { rateBasedStatement: { limit: rateLimit, aggregateKeyType: "IP" } },
+                    visibilityConfig: visibility("rate"),
+                },
+            ],
+        },
+        { parent },
+    );
+    new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: loadBalancerArn, webAclArn: acl.arn }, { parent });
+}
