@@ -33,6 +33,12 @@ const existing = (fields: Patch): Patch =>
 const compute = (fields: Patch): Patch => ({ "private-app:compute": { mode: "lambda", ...fields } });
 const lambda = (fields: Patch): Patch => compute({ lambda: fields });
 const api = (fields: Patch): Patch => compute({ api: fields });
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/private-app:3f2c1e0";
+const ecs = (fields: Patch, more: Patch = {}): Patch => ({
+    "private-app:compute": { mode: "ecs", ingress: "apiGateway", ecs: fields, ...more },
+});
+const alb = (fields: Patch): Patch => ({ "private-app:compute": { mode: "ecs", ingress: "alb", alb: fields } });
 const alarms = (fields: Patch): Patch => ({ "private-app:alarms": fields });
 
 /** [what, the stack config's keys that differ from a valid minimal stack, the config key named]. */
@@ -174,8 +180,94 @@ const CASES: [string, Patch, string][] = [
     ["a bad email", alarms({ emails: ["oncall"] }), "private-app:alarms.emails[0]"],
     ["an email twice", alarms({ emails: ["a@example.com", "A@example.com"] }), "private-app:alarms.emails[1]"],
     // compute
-    ["a mode not available yet", { "private-app:compute": { mode: "ecs" } }, "private-app:compute.mode"],
-    ["a block of another mode", { "private-app:compute": { mode: "ecs", lambda: {} } }, "private-app:compute.lambda"],
+    ["a mode not available yet", { "private-app:compute": { mode: "ec2" } }, "private-app:compute.mode"],
+    ["a block of another mode", compute({ ecs: {} }), "private-app:compute.ecs"],
+    ["an ALB block in the lambda mode", compute({ alb: {} }), "private-app:compute.alb"],
+    ["an ALB block behind an HTTP API", ecs({}, { alb: {} }), "private-app:compute.alb"],
+    [
+        "an HTTP API block behind an ALB",
+        { "private-app:compute": { mode: "ecs", ingress: "alb", alb: { certificateArn: CERT }, api: {} } },
+        "private-app:compute.api",
+    ],
+    ["an ALB without a certificate", { "private-app:compute": { mode: "ecs" } }, "private-app:compute.alb"],
+    // compute: ecs
+    ["an image without a tag", ecs({ image: "nginx" }), "private-app:compute.ecs.image"],
+    ["a CPU size Fargate lacks", ecs({ cpu: 300 }), "private-app:compute.ecs.cpu"],
+    [
+        "a memory size Fargate refuses with the CPU",
+        ecs({ cpu: 1024, memoryMb: 512 }),
+        "private-app:compute.ecs.memoryMb",
+    ],
+    ["an unknown task architecture", ecs({ architecture: "sparc" }), "private-app:compute.ecs.architecture"],
+    ["no tasks", ecs({ minTasks: 0 }), "private-app:compute.ecs.minTasks"],
+    ["too many tasks", ecs({ maxTasks: 2000 }), "private-app:compute.ecs.maxTasks"],
+    ["more tasks at least than at most", ecs({ minTasks: 4, maxTasks: 2 }), "private-app:compute.ecs.minTasks"],
+    ["a CPU target of 5 %", ecs({ cpuTargetPercent: 5 }), "private-app:compute.ecs.cpuTargetPercent"],
+    ["no requests per target", ecs({ requestsPerTarget: 0 }), "private-app:compute.ecs.requestsPerTarget"],
+    [
+        "a task log retention CloudWatch refuses",
+        ecs({ logRetentionDays: 31 }),
+        "private-app:compute.ecs.logRetentionDays",
+    ],
+    ["a Spot share over 100 %", ecs({ fargateSpotPercent: 200 }), "private-app:compute.ecs.fargateSpotPercent"],
+    ["keeping no image", ecs({ imageRetainCount: 0 }), "private-app:compute.ecs.imageRetainCount"],
+    ["a task pool larger than the app allows", ecs({ dbPoolMax: 50 }), "private-app:compute.ecs.dbPoolMax"],
+    [
+        "an image retention with a given image",
+        ecs({ image: IMAGE, imageRetainCount: 5 }),
+        "private-app:compute.ecs.imageRetainCount",
+    ],
+    // compute: the public ALB
+    [
+        "a certificate that is not an ACM ARN",
+        alb({ certificateArn: "my-cert" }),
+        "private-app:compute.alb.certificateArn",
+    ],
+    [
+        "a certificate of another region",
+        alb({ certificateArn: CERT.replace("eu-west-1", "us-east-1") }),
+        "private-app:compute.alb.certificateArn",
+    ],
+    [
+        "a domain that is not one",
+        alb({ certificateArn: CERT, domainName: "Not A Domain" }),
+        "private-app:compute.alb.domainName",
+    ],
+    [
+        "a zone id that is not one",
+        alb({ domainName: "api.example.com", hostedZoneId: "zone" }),
+        "private-app:compute.alb.hostedZoneId",
+    ],
+    [
+        "a zone without a domain",
+        alb({ certificateArn: CERT, hostedZoneId: "Z0123456789ABCDEFGHIJ" }),
+        "private-app:compute.alb.domainName",
+    ],
+    [
+        "a domain without its zone or a certificate",
+        alb({ domainName: "api.example.com" }),
+        "private-app:compute.alb.hostedZoneId",
+    ],
+    [
+        "a WAF rate limit under 100",
+        alb({ certificateArn: CERT, waf: true, wafRateLimit: 50 }),
+        "private-app:compute.alb.wafRateLimit",
+    ],
+    [
+        "a WAF rate limit without WAF",
+        alb({ certificateArn: CERT, wafRateLimit: 500 }),
+        "private-app:compute.alb.wafRateLimit",
+    ],
+    [
+        "no days of access logs",
+        alb({ certificateArn: CERT, accessLogs: true, accessLogRetentionDays: 0 }),
+        "private-app:compute.alb.accessLogRetentionDays",
+    ],
+    [
+        "an access log retention without access logs",
+        alb({ certificateArn: CERT, accessLogRetentionDays: 30 }),
+        "private-app:compute.alb.accessLogRetentionDays",
+    ],
     ["an unknown ingress", compute({ ingress: "nlb" }), "private-app:compute.ingress"],
     ["lambda behind an ALB", compute({ ingress: "alb" }), "private-app:compute.ingress"],
     ["too little memory", lambda({ memoryMb: 64 }), "private-app:compute.lambda.memoryMb"],
@@ -294,7 +386,7 @@ function staticSites(): Site[] {
         let helperEnd = -1;
         lines.forEach((line, i) => {
             if (i <= helperEnd) return;
-            if (/^\s*(const bad = |function (checker|cidrProblem)\b)/.test(line)) {
+            if (/^\s*(const bad = |function (checker|cidrProblem|wholeIn)\b)/.test(line)) {
                 // The helper's body ends at the next line indented no deeper than its start.
                 const indent = /^\s*/.exec(line)![0].length;
                 let j = i + 1;
