@@ -377,6 +377,13 @@ const alarmsSchema = z.strictObject({
         allowed: "list of email addresses",
         meaning: "Subscribers of the alarm topic (each confirms by mail).",
     }),
+    kmsKeyArn: field(z.string(), {
+        defaultText: "a key created with the topic (rotation on)",
+        allowed:
+            "customer-managed KMS key ARN whose key policy lets `cloudwatch.amazonaws.com` use kms:Decrypt and kms:GenerateDataKey*",
+        meaning:
+            "Key of the alarm topic. Not `alias/aws/sns`: CloudWatch cannot publish to a topic encrypted with the AWS-managed key (its policy cannot admit CloudWatch), so no alarm would ever be delivered.",
+    }),
     dbCpuPercent: field(z.number(), {
         default: DEFAULT_ALARM_DB_CPU_PERCENT,
         allowed: "1 to 100",
@@ -427,6 +434,8 @@ export type NetworkSettings =
 
 export interface AlarmsSettings {
     emails: string[];
+    /** The alarm topic's key, when the stack gives one (else the topic creates its own). */
+    kmsKeyArn?: string;
     dbCpuPercent?: number;
     dbFreeStorageMb?: number;
     dbConnections?: number;

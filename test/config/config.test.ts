@@ -318,6 +318,13 @@ describe("config: every invalid value is rejected with its key, the value and wh
         ));
     it("a bad alarm email", () =>
         expectOne({ ...minimal(), alarms: { emails: ["oncall"] } }, "alarms.emails[0]", '"oncall"', /email/));
+    it("the AWS-managed SNS key for the alarm topic (CloudWatch cannot use it)", () =>
+        expectOne(
+            { ...minimal(), alarms: { kmsKeyArn: "alias/aws/sns" } },
+            "alarms.kmsKeyArn",
+            '"alias/aws/sns"',
+            /AWS-managed key/,
+        ));
     it("no NAT and no way to reach Secrets Manager", () =>
         expectOne(
             { ...minimal(), network: { natGateways: "none" }, database: { engine: "postgres", iamAuth: false } },
