@@ -72,6 +72,18 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         );
     });
 
+    it("encrypts the alarm topic with a key whose policy lets CloudWatch publish (never alias/aws/sns)", () => {
+        const [topic] = ofType(doc, "aws:sns/topic:Topic");
+        const [key] = ofType(doc, "aws:kms/key:Key");
+        assert.ok(key, "no KMS key for the alarm topic");
+        assert.notStrictEqual(inputs(topic).kmsMasterKeyId, "alias/aws/sns");
+        assert.strictEqual(inputs(key).enableKeyRotation, true);
+        const statements = JSON.parse(String(inputs(key).policy)).Statement as Inputs[];
+        const cw = statements.find((st) => st.Principal?.Service === "cloudwatch.amazonaws.com");
+        assert.ok(cw, "the key policy does not admit cloudwatch.amazonaws.com");
+        assert.deepStrictEqual(cw.Action, ["kms:Decrypt", "kms:GenerateDataKey*"]);
+    });
+
     it("prints one JSON document whose resources trace to the stack", () => {
         const stackUrn = `urn:pulumi:${doc.stack}::private-app::pulumi:pulumi:Stack::private-app-${doc.stack}`;
         assert.strictEqual(doc.resources[0].urn, stackUrn);
@@ -461,6 +473,16 @@ describe("npm run plan", function () {
             ],
             ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],
             [
+                // Issue 9 item 2: without NAT the migrations need secretsmanager, the bastion ssm,
+                // ssmmessages and ec2messages; one line names the key and every missing endpoint.
+                "no NAT, a bastion and no interface endpoints",
+                {
+                    "private-app:network": { natGateways: "none" },
+                    "private-app:database": { engine: "postgres", bastion: true },
+                },
+                ["private-app:network.interfaceEndpoints"],
+            ],
+            [
                 "a CIDR that is not a CIDR",
                 { "private-app:network": { cidr: "ten.0.0.0/16" } },
                 ["private-app:network.cidr"],
@@ -492,7 +514,12 @@ describe("npm run plan", function () {
         // Every case through the plan's own entry (runPlan, in this process: a config error
         // returns before the Pulumi runtime loads); three of them through the CLI as well, for
         // the exit code and the stderr format a user sees.
-        const viaCli = new Set(["an unknown compute.mode", "a missing required key", "several problems at once"]);
+        const viaCli = new Set([
+            "an unknown compute.mode",
+            "a missing required key",
+            "several problems at once",
+            "no NAT, a bastion and no interface endpoints",
+        ]);
         const results = new Map<string, { problems: readonly string[]; cli?: CliResult }>();
         before(async () => {
             const { runPlan } = await import("../../tools/run-plan");
@@ -529,6 +556,13 @@ describe("npm run plan", function () {
                 }
             });
         }
+
+        it("no NAT, a bastion and no interface endpoints: names each endpoint to add", () => {
+            const [line] = results.get("no NAT, a bastion and no interface endpoints")!.problems;
+            for (const e of ["secretsmanager", "ssm", "ssmmessages", "ec2messages"]) {
+                assert.ok(line.includes(`"${e}"`), `${e} not named in: ${line}`);
+            }
+        });
 
         it("an unknown stack", async () => {
             const r = await planCli(["staging"]);
