@@ -315,7 +315,8 @@ const lambdaSchema = z.strictObject({
     reservedConcurrency: field(z.number(), {
         defaultText: "unreserved",
         allowed: "0 to 10000",
-        meaning: "Reserved concurrency of the API function (caps database connections).",
+        meaning:
+            "Reserved concurrency of the API function (caps database connections). N reserved needs an account concurrency quota of at least N + 100 in the region (Lambda keeps 100 unreserved; new accounts often have less and `pulumi up` fails): check `aws lambda get-account-settings` first. The plan prints a note when it is set.",
     }),
     architecture: field(z.string(), {
         default: LAMBDA_DEFAULTS.architecture,

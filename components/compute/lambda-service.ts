@@ -18,6 +18,7 @@ import {
     planHttpApi,
     planLambda,
     hasInlineSourceMap,
+    reservedConcurrencyNote,
     STAGE_NAME,
 } from "../../lib/lambda-plan";
 import type { DatabaseConnection } from "../contracts";
@@ -347,6 +348,9 @@ export class LambdaService extends pulumi.ComponentResource {
         const api = this.createApiFunction(name, args, common, migrations.invocation);
         // 3. The public entry.
         const entry = createLambdaHttpApi(this, name, api.fn, args);
+        // The account quota reserved concurrency needs: a note in every plan and preview.
+        const quotaNote = reservedConcurrencyNote(args.reservedConcurrency);
+        if (quotaNote) pulumi.log.info(`note: ${quotaNote}`, this);
         // 4. Alarms.
         this.alarms = this.createAlarms(name, args.alarmTopicArn, api.fn, migrations.function, entry.api);
 

@@ -251,6 +251,10 @@ describe("npm run plan", function () {
             }
         });
 
+        it("prints no reserved-concurrency note (nothing reserved)", () => {
+            assert.doesNotMatch(result.stderr, /reserved concurrency/);
+        });
+
         it("lets dev be destroyed without a manual step", () => {
             const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
             assert.strictEqual(db.deletionProtection, false);
@@ -280,6 +284,14 @@ describe("npm run plan", function () {
                     `${s.name} uses its own AZ's NAT`,
                 );
             }
+        });
+
+        it("notes the account quota that 100 reserved executions need (at least 200)", () => {
+            // With --json the program's own output goes to stderr.
+            assert.match(
+                result.stderr,
+                /note: reserved concurrency 100 \(compute\.lambda\.reservedConcurrency\) needs an account concurrency quota of at least 200/,
+            );
         });
 
         it("keeps prod data: deletion protection, a kept final snapshot, Multi-AZ, 30 days of backups", () => {
