@@ -16,6 +16,7 @@ import {
     PAUSABLE_DATABASE_CONNECT,
     POOL_MAX_RANGE,
 } from "../app/contract";
+import { AlarmSpec } from "./alarm-spec";
 import { LAMBDA_MIN_UNRESERVED_CONCURRENCY, LOG_RETENTION_DAYS } from "./aws-facts";
 import { Problem, problem } from "./problems";
 import { assumeRolePolicy } from "./iam";
@@ -647,20 +648,7 @@ export function accessLogFormat(): string {
 // ---------------------------------------------------------------------------------------------
 export const ALARM_PERIOD_SECONDS = 300;
 
-export interface AlarmSpec<T> {
-    /** Suffix of the alarm's resource name. */
-    key: string;
-    description: string;
-    namespace: "AWS/Lambda" | "AWS/ApiGateway";
-    metricName: string;
-    dimensions: Record<string, T | string>;
-    statistic: "Sum";
-    periodSeconds: number;
-    evaluationPeriods: number;
-    threshold: number;
-    comparisonOperator: "GreaterThanThreshold";
-    treatMissingData: "notBreaching";
-}
+export type { AlarmSpec };
 
 export interface AlarmTargets<T> {
     apiFunctionName: T;
