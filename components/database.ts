@@ -35,7 +35,6 @@ import * as random from "@pulumi/random";
 import { orThrow } from "../lib/problems";
 import {
     AdmissionPath,
-    AlarmSpec,
     DB_PORT,
     DataSafety,
     MAX_PROXY_NAME_LENGTH,
@@ -62,6 +61,7 @@ import {
     validClientName,
     validDbUsername,
 } from "../lib/database-plan";
+import { declareAlarms } from "./alarms";
 import { DatabaseConnection } from "./contracts";
 import { assumeRolePolicy } from "../lib/iam";
 
@@ -718,7 +718,10 @@ export class Database extends pulumi.ComponentResource {
             clusterIdentifier: this.cluster ? identifier : undefined,
             proxyName,
         });
-        this.alarms = specs.map((spec) => this.alarm(name, identifier, spec, args.alarmTopicArn));
+        this.alarms = declareAlarms(this, name, specs, {
+            topicArn: args.alarmTopicArn,
+            descriptionPrefix: identifier,
+        });
 
         // ---- The connection contract -------------------------------------------------------
         const clientSg = clientSecurityGroup;
@@ -833,34 +836,6 @@ export class Database extends pulumi.ComponentResource {
                 fromPort: DB_PORT,
                 toPort: DB_PORT,
                 description,
-            },
-            { parent: this },
-        );
-    }
-
-    private alarm(
-        name: string,
-        identifier: string,
-        spec: AlarmSpec,
-        topicArn: pulumi.Input<string>,
-    ): aws.cloudwatch.MetricAlarm {
-        return new aws.cloudwatch.MetricAlarm(
-            `${name}-${spec.key}`,
-            {
-                alarmDescription: `${identifier}: ${spec.description}`,
-                namespace: spec.namespace,
-                metricName: spec.metricName,
-                statistic: spec.statistic,
-                comparisonOperator: spec.comparisonOperator,
-                threshold: spec.threshold,
-                period: spec.period,
-                evaluationPeriods: spec.evaluationPeriods,
-                datapointsToAlarm: spec.evaluationPeriods,
-                dimensions: spec.dimensions,
-                // A paused (0 ACU) or stopped database sends no data; that is not an alarm.
-                treatMissingData: "notBreaching",
-                alarmActions: [topicArn],
-                okActions: [topicArn],
             },
             { parent: this },
         );

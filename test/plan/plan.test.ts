@@ -294,6 +294,19 @@ describe("npm run plan", function () {
             );
         });
 
+        it("alarms on connections above what the proxy may open (db.m7g.large, proxy 50%), and on memory", () => {
+            const alarm = (suffix: string) =>
+                ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.name === `db-${suffix}`)!;
+            const threshold = Number(inputs(alarm("connections")).threshold);
+            // max_connections of 8 GiB is about 860: the proxy may open half of it.
+            assert.ok(threshold > 600 && threshold < 860, String(threshold));
+            const memory = inputs(alarm("freeable-memory"));
+            assert.strictEqual(memory.metricName, "FreeableMemory");
+            assert.strictEqual(memory.threshold, Math.floor(8 * 1024 * 0.15) * 1024 * 1024);
+            // 10% of the 100 GB allocated
+            assert.strictEqual(inputs(alarm("free-storage")).threshold, 10 * 1024 ** 3);
+        });
+
         it("keeps prod data: deletion protection, a kept final snapshot, Multi-AZ, 30 days of backups", () => {
             const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
             assert.strictEqual(db.deletionProtection, true);
