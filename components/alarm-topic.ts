@@ -32,10 +32,11 @@ export class AlarmTopic extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlarmTopicArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const emails = args.emails ?? [];
-        const problems = planAlarms({
-            emails,
-            kmsKeyArn: typeof args.kmsMasterKeyId === "string" ? args.kmsMasterKeyId : undefined,
-        }).filter((p) => p.key !== "kmsKeyArn" || /^alias\/aws\//.test(String(args.kmsMasterKeyId)));
+        // A library caller may pass any key id SNS takes (ARN, id, alias); only the AWS-managed
+        // aliases are wrong for alarms, and the planner says why.
+        const key = args.kmsMasterKeyId;
+        const awsManaged = typeof key === "string" && /^alias\/aws\//.test(key);
+        const problems = planAlarms({ emails, kmsKeyArn: awsManaged ? key : undefined });
         if (problems.length > 0) throw argsError("AlarmTopic", name, problems);
         super("private-app:monitoring:AlarmTopic", name, args, opts);
         const parent = { parent: this };

@@ -1161,8 +1161,11 @@ export interface AlarmBasis {
 
 /**
  * The memory the FreeableMemory alarm and the connection estimate start from: the instance
- * class's (`lib/db-instance-classes.ts`), or on Serverless v2 that of `maxCapacityAcu`, since
- * AWS reports Serverless v2's FreeableMemory against the instance scaled to its maximum.
+ * class's (`lib/db-instance-classes.ts`), or on Serverless v2 that of `maxCapacityAcu`: AWS
+ * reports Serverless v2's FreeableMemory as the memory unused when the instance is scaled to its
+ * maximum capacity (Aurora User Guide, "Performance and scaling for Aurora Serverless v2",
+ * Important Amazon CloudWatch metrics,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html).
  * Undefined for a class the table does not list.
  */
 export function alarmMemoryGib(b: Pick<AlarmBasis, "engine" | "instanceClass" | "maxAcu">): number | undefined {
