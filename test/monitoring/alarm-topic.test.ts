@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import fc from "fast-check";
+import { subscriptionNames } from "../../lib/alarms-plan";
 import { AlarmTopic } from "../../components/alarm-topic";
 import { RecordedResource } from "../../tools/mocks";
 import { ofType, one, settle, useMocks } from "../support/harness";
@@ -86,6 +88,26 @@ describe("AlarmTopic", () => {
             assert.equal(name("oncall@example.com"), "alarms-oncall-example-com");
             assert.equal(name("a.b@x.com"), "alarms-a-b-x-com");
             assert.match(name("a-b@x.com"), /^alarms-a-b-x-com_[0-9a-f]{8}$/);
+        });
+    });
+
+    describe("subscriptionNames (pure)", () => {
+        it("never gives two distinct addresses one name, and keeps the first holder's historical name", () => {
+            const part = fc.stringMatching(/^[ab.\-_+]{1,4}$/);
+            fc.assert(
+                fc.property(fc.uniqueArray(fc.tuple(part, part).map(([l, d]) => `${l}@${d}.com`)), (emails) => {
+                    const names = subscriptionNames("alarms", emails);
+                    assert.equal(new Set(names).size, emails.length, JSON.stringify({ emails, names }));
+                    const first = new Map<string, string>();
+                    emails.forEach((e, i) => {
+                        const legacy = `alarms-${e.replace(/[^a-zA-Z0-9]/g, "-")}`;
+                        if (!first.has(legacy)) {
+                            first.set(legacy, e);
+                            assert.equal(names[i], legacy);
+                        }
+                    });
+                }),
+            );
         });
     });
 });
