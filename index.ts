@@ -21,7 +21,10 @@ import { parseStackConfig } from "./lib/config";
 
 const settings = parseStackConfig(pulumi.runtime.allConfig());
 
-const alarms = new AlarmTopic("alarms", { emails: settings.alarms.emails });
+const alarms = new AlarmTopic("alarms", {
+    emails: settings.alarms.emails,
+    kmsMasterKeyId: settings.alarms.kmsKeyArn,
+});
 
 const network: NetworkOutputs =
     settings.network.kind === "new"

@@ -33,7 +33,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { orThrow } from "../lib/problems";
 import {
-    AlarmSpec,
     DB_PORT,
     DataSafety,
     DatabaseOptions,
@@ -46,6 +45,7 @@ import {
     rdsDbConnectArn,
     validDbUsername,
 } from "../lib/database-plan";
+import { declareAlarms } from "./alarms";
 import { DatabaseConnection } from "./contracts";
 import { Admissions } from "./database/admission";
 import { createAppUserSecret } from "./database/app-user-secret";
@@ -224,7 +224,10 @@ export class Database extends pulumi.ComponentResource {
             clusterIdentifier: this.cluster ? this.identifier : undefined,
             proxyName: proxy?.proxyName,
         });
-        this.alarms = specs.map((spec) => this.alarm(name, this.identifier, spec, args.alarmTopicArn));
+        this.alarms = declareAlarms(this, name, specs, {
+            topicArn: args.alarmTopicArn,
+            descriptionPrefix: this.identifier,
+        });
 
         // 6. The connection contract: how compute reaches the database, and who may.
         this.connection = this.connectionContract(ctx, store, proxy);
@@ -287,33 +290,5 @@ export class Database extends pulumi.ComponentResource {
             allowFrom: (clientName, source) => admissions.admit("client", clientName, source),
             allowAdminFrom: (clientName, source) => admissions.admit("admin", clientName, source),
         };
-    }
-
-    private alarm(
-        name: string,
-        identifier: string,
-        spec: AlarmSpec,
-        topicArn: pulumi.Input<string>,
-    ): aws.cloudwatch.MetricAlarm {
-        return new aws.cloudwatch.MetricAlarm(
-            `${name}-${spec.key}`,
-            {
-                alarmDescription: `${identifier}: ${spec.description}`,
-                namespace: spec.namespace,
-                metricName: spec.metricName,
-                statistic: spec.statistic,
-                comparisonOperator: spec.comparisonOperator,
-                threshold: spec.threshold,
-                period: spec.period,
-                evaluationPeriods: spec.evaluationPeriods,
-                datapointsToAlarm: spec.evaluationPeriods,
-                dimensions: spec.dimensions,
-                // A paused (0 ACU) or stopped database sends no data; that is not an alarm.
-                treatMissingData: "notBreaching",
-                alarmActions: [topicArn],
-                okActions: [topicArn],
-            },
-            { parent: this },
-        );
     }
 }

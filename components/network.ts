@@ -483,6 +483,17 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                             Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
                         },
+                        // AWS's documented policy for the flow-log role also lists
+                        // logs:DescribeLogGroups (VPC User Guide, "IAM role for publishing flow logs
+                        // to CloudWatch Logs",
+                        // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+                        // It is a list action: it cannot name one group, only the account's groups
+                        // in this region. It reads names and settings, never log data.
+                        {
+                            Effect: "Allow",
+                            Action: "logs:DescribeLogGroups",
+                            Resource: pulumi.interpolate`arn:${partition}:logs:${region}:${account}:log-group:*`,
+                        },
                     ],
                 }),
             },

@@ -28,6 +28,16 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/**
+ * Concurrent executions Lambda keeps unreserved in every account and region: reserving N for a
+ * function needs an account concurrency quota of at least N + 100 ("You can reserve up to the
+ * Unreserved account concurrency value minus 100", Lambda Developer Guide, "Configuring reserved
+ * concurrency for a function",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). New accounts
+ * often have a quota far below the default 1,000.
+ */
+export const LAMBDA_MIN_UNRESERVED_CONCURRENCY = 100;
+
 /** Enhanced Monitoring intervals RDS accepts (0 = off). */
 export const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60] as const;
 

@@ -16,10 +16,13 @@ import { RDS_CA_REGIONS } from "../app/contract";
 import { InterfaceEndpoint } from "./aws-facts";
 import { AVAILABLE_COMPUTE_MODES, COMPUTE_MODES, ComputeOptions, ComputeSettings, planCompute } from "./compute-plan";
 import {
-    DEFAULT_ALARM_DB_CONNECTIONS,
+    DEFAULT_ALARM_DB_CONNECTIONS_PERCENT,
     DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
     DEFAULT_ALARM_DB_CPU_PERCENT,
     DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+    DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+    DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
+    DatabaseAlarmThresholds,
     DEFAULT_ALLOCATED_STORAGE_GB,
     DEFAULT_AURORA_VERSION,
     DEFAULT_BACKUP_RETENTION_DAYS,
@@ -323,7 +326,8 @@ const lambdaSchema = z.strictObject({
     reservedConcurrency: field(z.number(), {
         defaultText: "unreserved",
         allowed: "0 to 10000",
-        meaning: "Reserved concurrency of the API function (caps database connections).",
+        meaning:
+            "Reserved concurrency of the API function (caps database connections). N reserved needs an account concurrency quota of at least N + 100 in the region (Lambda keeps 100 unreserved; new accounts often have less and `pulumi up` fails): check `aws lambda get-account-settings` first. The plan prints a note when it is set.",
     }),
     architecture: field(z.string(), {
         default: LAMBDA_DEFAULTS.architecture,
@@ -517,20 +521,47 @@ const alarmsSchema = z.strictObject({
         allowed: "list of email addresses",
         meaning: "Subscribers of the alarm topic (each confirms by mail).",
     }),
+    kmsKeyArn: field(z.string(), {
+        defaultText: "a key created with the topic (rotation on)",
+        allowed:
+            "customer-managed KMS key ARN whose key policy lets `cloudwatch.amazonaws.com` use kms:Decrypt and kms:GenerateDataKey*",
+        meaning:
+            "Key of the alarm topic. Not `alias/aws/sns`: CloudWatch cannot publish to a topic encrypted with the AWS-managed key (its policy cannot admit CloudWatch), so no alarm would ever be delivered.",
+    }),
     dbCpuPercent: field(z.number(), {
         default: DEFAULT_ALARM_DB_CPU_PERCENT,
         allowed: "1 to 100",
         meaning: "Database CPU alarm threshold.",
     }),
+    dbFreeStoragePercent: field(z.number(), {
+        default: DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+        allowed: "1 to 99",
+        meaning:
+            "postgres: alarm when free storage falls below this share of database.allocatedStorageGb (autoscaling may have reached maxAllocatedStorageGb). Not with dbFreeStorageMb.",
+    }),
     dbFreeStorageMb: field(z.number(), {
-        default: DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+        defaultText: `${DEFAULT_ALARM_DB_FREE_STORAGE_MB} (aurora-postgresql); for postgres, dbFreeStoragePercent of the allocated storage`,
         allowed: "1 to 1000000",
-        meaning: "Free storage alarm threshold (postgres).",
+        meaning:
+            "Free storage threshold in MB: the Aurora writer's local storage, or for postgres instead of dbFreeStoragePercent. Not used by aurora-serverless (ACUUtilization above 90% instead).",
+    }),
+    dbMemoryUsedPercent: field(z.number(), {
+        default: DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
+        allowed: "1 to 99",
+        meaning:
+            "Alarm when more than this share of memory is in use for 15 minutes: the instance class's memory (lib/db-instance-classes.ts), or on aurora-serverless that of maxCapacityAcu (2 GiB per ACU; the writer on Aurora). Not with dbFreeableMemoryMb.",
+    }),
+    dbFreeableMemoryMb: field(z.number(), {
+        defaultText:
+            "(100 - dbMemoryUsedPercent)% of the memory; required for a class lib/db-instance-classes.ts does not list",
+        allowed: "1 to 10000000",
+        meaning: "Alarm when FreeableMemory falls below this many MB, instead of dbMemoryUsedPercent.",
     }),
     dbConnections: field(z.number(), {
-        default: DEFAULT_ALARM_DB_CONNECTIONS,
+        defaultText: `${DEFAULT_ALARM_DB_CONNECTIONS_PERCENT}% of PostgreSQL's default max_connections for the class (LEAST({DBInstanceClassMemory/9531392},5000)) or, on aurora-serverless, AWS's table for maxCapacityAcu; with the proxy, at least 10 points above proxyMaxConnectionsPercent (at most 95%); required for a class lib/db-instance-classes.ts does not list`,
         allowed: "1 to 100000",
-        meaning: "Database connections alarm threshold.",
+        meaning:
+            "Database connections alarm threshold (the writer on Aurora), over 10 minutes. Examples: db.t4g.micro 67, db.m7g.large 698, serverless 0.5 to 4 ACU 658.",
     }),
     proxyClientConnections: field(z.number(), {
         default: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
@@ -570,12 +601,10 @@ export type NetworkSettings =
     | { kind: "new"; options: NetworkOptions; plan: NetworkPlan }
     | { kind: "existing"; options: ExistingVpcOptions; plan: ExistingVpcPlan };
 
-export interface AlarmsSettings {
+export interface AlarmsSettings extends DatabaseAlarmThresholds {
     emails: string[];
-    dbCpuPercent?: number;
-    dbFreeStorageMb?: number;
-    dbConnections?: number;
-    proxyClientConnections?: number;
+    /** The alarm topic's key, when the stack gives one (else the topic creates its own). */
+    kmsKeyArn?: string;
 }
 
 export interface Settings {
@@ -723,11 +752,27 @@ export function parseConfig(raw: RawConfig, region?: string): Settings {
     let databaseOptions: DatabaseOptions | undefined;
     if (database) {
         // The database's alarm thresholds are the `alarms` object's keys; they are checked there.
-        const { dbCpuPercent, dbFreeStorageMb, dbConnections, proxyClientConnections } = alarms ?? {};
+        const {
+            dbCpuPercent,
+            dbFreeStoragePercent,
+            dbFreeStorageMb,
+            dbMemoryUsedPercent,
+            dbFreeableMemoryMb,
+            dbConnections,
+            proxyClientConnections,
+        } = alarms ?? {};
         databaseOptions = { ...database, engine: database.engine as DatabaseEngine };
         const r = planDatabase("db", {
             ...databaseOptions,
-            alarms: { dbCpuPercent, dbFreeStorageMb, dbConnections, proxyClientConnections },
+            alarms: {
+                dbCpuPercent,
+                dbFreeStoragePercent,
+                dbFreeStorageMb,
+                dbMemoryUsedPercent,
+                dbFreeableMemoryMb,
+                dbConnections,
+                proxyClientConnections,
+            },
         });
         for (const p of r.problems) {
             if (p.key.startsWith("alarms.")) problems.push(...under("alarms", [{ ...p, key: p.key.slice(7) }]));

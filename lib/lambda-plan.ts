@@ -16,7 +16,8 @@ import {
     PAUSABLE_DATABASE_CONNECT,
     POOL_MAX_RANGE,
 } from "../app/contract";
-import { LOG_RETENTION_DAYS } from "./aws-facts";
+import { AlarmSpec } from "./alarm-spec";
+import { LAMBDA_MIN_UNRESERVED_CONCURRENCY, LOG_RETENTION_DAYS } from "./aws-facts";
 import { Problem, problem } from "./problems";
 import { assumeRolePolicy } from "./iam";
 
@@ -83,6 +84,9 @@ export interface LambdaOptions {
     /**
      * Concurrency reserved for the API function: a ceiling on its containers (and so on its
      * database connections) and a guarantee against other functions of the account. 0 stops it.
+     * Lambda keeps 100 executions of the account unreserved, so N reserved needs an account
+     * concurrency quota of at least N + 100 in the region (new accounts often have less, and
+     * `pulumi up` then fails); the plan prints a note ({@link reservedConcurrencyNote}).
      * @default - none (the account's unreserved pool)
      * @example 50
      */
@@ -644,20 +648,7 @@ export function accessLogFormat(): string {
 // ---------------------------------------------------------------------------------------------
 export const ALARM_PERIOD_SECONDS = 300;
 
-export interface AlarmSpec<T> {
-    /** Suffix of the alarm's resource name. */
-    key: string;
-    description: string;
-    namespace: "AWS/Lambda" | "AWS/ApiGateway";
-    metricName: string;
-    dimensions: Record<string, T | string>;
-    statistic: "Sum";
-    periodSeconds: number;
-    evaluationPeriods: number;
-    threshold: number;
-    comparisonOperator: "GreaterThanThreshold";
-    treatMissingData: "notBreaching";
-}
+export type { AlarmSpec };
 
 export interface AlarmTargets<T> {
     apiFunctionName: T;
@@ -716,4 +707,22 @@ export function alarmSpecs<T>(t: AlarmTargets<T>): AlarmSpec<T>[] {
             dimensions: { ApiId: t.apiId, Stage: t.stage },
         },
     ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reserved concurrency and the account quota
+// ---------------------------------------------------------------------------------------------
+/**
+ * What to check before deploying a function with `reserved` concurrency: the account's quota
+ * must leave 100 unreserved (AWS's rule, {@link LAMBDA_MIN_UNRESERVED_CONCURRENCY}), or the
+ * function's update fails. Undefined when nothing is reserved.
+ */
+export function reservedConcurrencyNote(reserved: number | undefined): string | undefined {
+    if (reserved === undefined || reserved <= 0) return undefined;
+    const quota = reserved + LAMBDA_MIN_UNRESERVED_CONCURRENCY;
+    return (
+        `reserved concurrency ${reserved} (compute.lambda.reservedConcurrency) needs an account concurrency quota of at least ${quota} in this region: ` +
+        `Lambda keeps ${LAMBDA_MIN_UNRESERVED_CONCURRENCY} executions unreserved, and new accounts often have less than 1000. ` +
+        `Check: aws lambda get-account-settings --query AccountLimit.ConcurrentExecutions; raise it in Service Quotas (Lambda, "Concurrent executions") before pulumi up, which otherwise fails`
+    );
 }

@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseIpv4Cidr } from "../../lib/aws-facts";
 import { argsError, Problem, problem } from "../../lib/problems";
+import { declareAlarms } from "../alarms";
 import {
     apiTimeoutSeconds,
     alarmSpecs,
@@ -18,6 +19,7 @@ import {
     planHttpApi,
     planLambda,
     hasInlineSourceMap,
+    reservedConcurrencyNote,
     STAGE_NAME,
 } from "../../lib/lambda-plan";
 import type { DatabaseConnection } from "../contracts";
@@ -353,6 +355,9 @@ export class LambdaService extends pulumi.ComponentResource {
         const api = this.createApiFunction(name, args, common, migrations.invocation);
         // 3. The public entry.
         const entry = createLambdaHttpApi(this, name, api.fn, args);
+        // The account quota reserved concurrency needs: a note in every plan and preview.
+        const quotaNote = reservedConcurrencyNote(args.reservedConcurrency);
+        if (quotaNote) pulumi.log.info(`note: ${quotaNote}`, this);
         // 4. Alarms.
         this.alarms = this.createAlarms(name, args.alarmTopicArn, api.fn, migrations.function, entry.api);
 
@@ -438,31 +443,12 @@ export class LambdaService extends pulumi.ComponentResource {
         migrationFunction: aws.lambda.Function,
         api: aws.apigatewayv2.Api,
     ): aws.cloudwatch.MetricAlarm[] {
-        return alarmSpecs({
+        const specs = alarmSpecs<pulumi.Input<string>>({
             apiFunctionName: apiFunction.name,
             migrationFunctionName: migrationFunction.name,
             apiId: api.id,
             stage: STAGE_NAME,
-        }).map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${spec.key}`,
-                    {
-                        alarmDescription: spec.description,
-                        namespace: spec.namespace,
-                        metricName: spec.metricName,
-                        dimensions: spec.dimensions,
-                        statistic: spec.statistic,
-                        period: spec.periodSeconds,
-                        evaluationPeriods: spec.evaluationPeriods,
-                        threshold: spec.threshold,
-                        comparisonOperator: spec.comparisonOperator,
-                        treatMissingData: spec.treatMissingData,
-                        alarmActions: [topicArn],
-                        okActions: [topicArn],
-                    },
-                    { parent: this },
-                ),
-        );
+        });
+        return declareAlarms(this, name, specs, { topicArn });
     }
 }

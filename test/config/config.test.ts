@@ -325,6 +325,21 @@ describe("config: every invalid value is rejected with its key, the value and wh
         ));
     it("a bad alarm email", () =>
         expectOne({ ...minimal(), alarms: { emails: ["oncall"] } }, "alarms.emails[0]", '"oncall"', /email/));
+    it("an instance class whose memory is not listed: the memory and connection thresholds must be given", () => {
+        const raw = withField("database", { instanceClass: "db.z1d.large" });
+        assert.deepEqual(
+            problems(raw).map((p) => p.split(": ")[0]),
+            ["private-app:alarms.dbFreeableMemoryMb", "private-app:alarms.dbConnections"],
+        );
+        assert.doesNotThrow(() => parseConfig({ ...raw, alarms: { dbConnections: 1000, dbFreeableMemoryMb: 2048 } }));
+    });
+    it("the AWS-managed SNS key for the alarm topic (CloudWatch cannot use it)", () =>
+        expectOne(
+            { ...minimal(), alarms: { kmsKeyArn: "alias/aws/sns" } },
+            "alarms.kmsKeyArn",
+            '"alias/aws/sns"',
+            /AWS-managed key/,
+        ));
     it("no NAT and no way to reach Secrets Manager", () =>
         expectOne(
             { ...minimal(), network: { natGateways: "none" }, database: { engine: "postgres", iamAuth: false } },

@@ -19,9 +19,9 @@ import {
     DatabaseEngine,
     ACU_UTILIZATION_ALARM_PERCENT,
     DATABASE_ENGINES,
-    DEFAULT_ALARM_DB_CONNECTIONS,
     DEFAULT_ALARM_DB_CPU_PERCENT,
-    DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+    DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+    DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
     DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
     DEFAULT_ALLOCATED_STORAGE_GB,
     DEFAULT_APP_USERNAME,
@@ -36,6 +36,7 @@ import {
     MAX_PROXY_NAME_LENGTH,
     admissionRuleName,
     alarmPlan,
+    connectionsAlarmPercent,
     bastionAmiParameter,
     clusterInstancePlan,
     dataSafety,
@@ -56,6 +57,7 @@ import {
     validClientName,
     windowsOverlap,
 } from "../../lib/database-plan";
+import { defaultMaxConnections, instanceClassMemoryGib, serverlessMaxConnections } from "../../lib/db-instance-classes";
 
 const VALID: Omit<DatabasePlanInput, "engine"> = {
     isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"],
@@ -113,8 +115,13 @@ describe("lib/database-plan", () => {
                 bastionInstanceType: DEFAULT_BASTION_INSTANCE_TYPE,
                 alarms: {
                     dbCpuPercent: DEFAULT_ALARM_DB_CPU_PERCENT,
-                    dbFreeStorageMb: DEFAULT_ALARM_DB_FREE_STORAGE_MB,
-                    dbConnections: DEFAULT_ALARM_DB_CONNECTIONS,
+                    dbFreeStoragePercent: DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+                    // 10% of the 20 GB allocated
+                    dbFreeStorageMb: 2048,
+                    dbMemoryUsedPercent: DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
+                    // db.t4g.micro: 15% of 1 GiB; 80% of its estimated max_connections (84)
+                    dbFreeableMemoryMb: 153,
+                    dbConnections: 67,
                     proxyClientConnections: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
                 },
             });
@@ -550,7 +557,15 @@ describe("lib/database-plan", () => {
     });
 
     describe("alarmPlan", () => {
-        const thresholds = { dbCpuPercent: 75, dbFreeStorageMb: 1024, dbConnections: 90, proxyClientConnections: 500 };
+        const thresholds = {
+            dbCpuPercent: 75,
+            dbFreeStoragePercent: 10,
+            dbFreeStorageMb: 1024,
+            dbMemoryUsedPercent: 85,
+            dbFreeableMemoryMb: 512,
+            dbConnections: 90,
+            proxyClientConnections: 500,
+        };
         const metrics = (engine: DatabaseEngine, proxy = false) =>
             alarmPlan(engine, thresholds, {
                 instanceIdentifier: "i",
@@ -559,17 +574,29 @@ describe("lib/database-plan", () => {
             }).map((a) => a.metricName);
 
         it("watches CPU, storage or capacity, and connections per engine", () => {
-            assert.deepEqual(metrics("postgres"), ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"]);
+            assert.deepEqual(metrics("postgres"), [
+                "CPUUtilization",
+                "FreeStorageSpace",
+                "DatabaseConnections",
+                "FreeableMemory",
+            ]);
             assert.deepEqual(metrics("aurora-postgresql"), [
                 "CPUUtilization",
                 "FreeLocalStorage",
                 "DatabaseConnections",
+                "FreeableMemory",
             ]);
-            assert.deepEqual(metrics("aurora-serverless"), ["CPUUtilization", "ACUUtilization", "DatabaseConnections"]);
+            assert.deepEqual(metrics("aurora-serverless"), [
+                "CPUUtilization",
+                "ACUUtilization",
+                "DatabaseConnections",
+                "FreeableMemory",
+            ]);
             assert.deepEqual(metrics("postgres", true), [
                 "CPUUtilization",
                 "FreeStorageSpace",
                 "DatabaseConnections",
+                "FreeableMemory",
                 "ClientConnections",
             ]);
         });
@@ -582,13 +609,14 @@ describe("lib/database-plan", () => {
                     ["CPUUtilization", "GreaterThanThreshold", 75, { DBInstanceIdentifier: "i" }],
                     ["FreeStorageSpace", "LessThanThreshold", 1024 * 1024 * 1024, { DBInstanceIdentifier: "i" }],
                     ["DatabaseConnections", "GreaterThanThreshold", 90, { DBInstanceIdentifier: "i" }],
+                    ["FreeableMemory", "LessThanThreshold", 512 * 1024 * 1024, { DBInstanceIdentifier: "i" }],
                 ],
             );
             const serverless = alarmPlan("aurora-serverless", thresholds, { clusterIdentifier: "c", proxyName: "p" });
             assert.deepEqual(serverless[1].dimensions, { DBClusterIdentifier: "c", Role: "WRITER" });
             assert.equal(serverless[1].threshold, ACU_UTILIZATION_ALARM_PERCENT);
-            assert.deepEqual(serverless[3].dimensions, { ProxyName: "p" });
-            assert.equal(serverless[3].threshold, 500);
+            assert.deepEqual(serverless[4].dimensions, { ProxyName: "p" });
+            assert.equal(serverless[4].threshold, 500);
             assert.ok(serverless.every((a) => a.namespace === "AWS/RDS"));
             assert.equal(
                 new Set(serverless.map((a) => a.key)).size,
@@ -677,5 +705,135 @@ describe("lib/database-plan", () => {
             for (const bad of ["", "-app", "App", "my app", "a_b", "a".repeat(41)])
                 assert.ok(!validClientName(bad), bad);
         });
+    });
+});
+
+describe("alarm thresholds from the instance class, the ACUs, the storage and the proxy share", () => {
+    const plan = (o: Partial<DatabasePlanInput> & { engine: DatabaseEngine }) => {
+        const r = planDatabase("db", { ...VALID, ...o });
+        assert.deepEqual(r.problems, []);
+        return r.plan!.alarms;
+    };
+
+    it("db.m7g.large behind a proxy at 50%: alarms above what the proxy may open, not at 80", () => {
+        const a = plan({ engine: "postgres", instanceClass: "db.m7g.large", proxy: true });
+        const maxConnections = defaultMaxConnections(8);
+        assert.equal(a.dbConnections, Math.floor(maxConnections * 0.8));
+        assert.ok(a.dbConnections > maxConnections * 0.5 + 100, `${a.dbConnections} vs the proxy's share`);
+    });
+
+    it("a proxy allowed 90% moves the threshold to 95% of max_connections", () => {
+        const a = plan({
+            engine: "postgres",
+            instanceClass: "db.m7g.large",
+            proxy: true,
+            proxyMaxConnectionsPercent: 90,
+        });
+        assert.equal(a.dbConnections, Math.floor(defaultMaxConnections(8) * 0.95));
+        assert.equal(connectionsAlarmPercent(true, 50), 80);
+        assert.equal(connectionsAlarmPercent(true, 75), 85);
+        assert.equal(connectionsAlarmPercent(true, 100), 95);
+        assert.equal(connectionsAlarmPercent(false, 100), 80);
+    });
+
+    it("freeable memory: 15% of the class's memory; free storage: 10% of the allocated storage", () => {
+        const a = plan({
+            engine: "postgres",
+            instanceClass: "db.m7g.large",
+            allocatedStorageGb: 100,
+            maxAllocatedStorageGb: 500,
+        });
+        assert.equal(a.dbFreeableMemoryMb, Math.floor(8 * 1024 * 0.15));
+        assert.equal(a.dbFreeStorageMb, 10 * 1024);
+        const specs = alarmPlan("postgres", a, { instanceIdentifier: "i" });
+        const memory = specs.find((s) => s.metricName === "FreeableMemory")!;
+        assert.equal(memory.comparisonOperator, "LessThanThreshold");
+        assert.equal(memory.threshold, a.dbFreeableMemoryMb * 1024 * 1024);
+        assert.equal(specs.find((s) => s.metricName === "FreeStorageSpace")!.threshold, 10 * 1024 ** 3);
+    });
+
+    it("Aurora provisioned: the writer's class; Serverless v2: AWS's table for the max ACU and its memory", () => {
+        const aurora = plan({ engine: "aurora-postgresql", instanceClass: "db.r6g.large" });
+        assert.equal(aurora.dbConnections, Math.floor(defaultMaxConnections(16) * 0.8));
+        assert.equal(aurora.dbFreeableMemoryMb, Math.floor(16 * 1024 * 0.15));
+        const specs = alarmPlan("aurora-postgresql", aurora, { clusterIdentifier: "c" });
+        for (const s of specs) assert.deepEqual(s.dimensions, { DBClusterIdentifier: "c", Role: "WRITER" });
+
+        const small = plan({ engine: "aurora-serverless", minCapacityAcu: 0.5, maxCapacityAcu: 4 });
+        assert.equal(small.dbConnections, Math.floor(823 * 0.8));
+        assert.equal(small.dbFreeableMemoryMb, Math.floor(4 * 2 * 1024 * 0.15));
+        // A 0.5 ACU minimum caps max_connections at 2000; a minimum of 1 does not.
+        assert.equal(plan({ engine: "aurora-serverless", maxCapacityAcu: 16 }).dbConnections, 1600);
+        assert.equal(
+            plan({ engine: "aurora-serverless", minCapacityAcu: 1, maxCapacityAcu: 16 }).dbConnections,
+            Math.floor(3360 * 0.8),
+        );
+    });
+
+    it("given thresholds win; two thresholds for one alarm are a problem", () => {
+        const a = plan({
+            engine: "postgres",
+            instanceClass: "db.m7g.large",
+            alarms: { dbConnections: 500, dbFreeableMemoryMb: 700, dbFreeStorageMb: 4096 },
+        });
+        assert.deepEqual([a.dbConnections, a.dbFreeableMemoryMb, a.dbFreeStorageMb], [500, 700, 4096]);
+        const r = planDatabase("db", {
+            ...VALID,
+            engine: "postgres",
+            alarms: { dbMemoryUsedPercent: 90, dbFreeableMemoryMb: 700, dbFreeStoragePercent: 5, dbFreeStorageMb: 1 },
+        });
+        assert.deepEqual(r.problems.map((p) => p.key).sort(), ["alarms.dbFreeStorageMb", "alarms.dbFreeableMemoryMb"]);
+    });
+
+    it("an instance class the table does not list: the thresholds must be given", () => {
+        const r = planDatabase("db", { ...VALID, engine: "postgres", instanceClass: "db.z1d.large" });
+        assert.deepEqual(r.problems.map((p) => p.key).sort(), ["alarms.dbConnections", "alarms.dbFreeableMemoryMb"]);
+        for (const p of r.problems) assert.match(p.allowed, /db\.z1d\.large is not in lib\/db-instance-classes\.ts/);
+        const given = planDatabase("db", {
+            ...VALID,
+            engine: "postgres",
+            instanceClass: "db.z1d.large",
+            alarms: { dbConnections: 1000, dbFreeableMemoryMb: 2048 },
+        });
+        assert.deepEqual(given.problems, []);
+    });
+});
+
+describe("lib/db-instance-classes", () => {
+    it("knows the memory of the burstable, general purpose and memory optimized classes", () => {
+        assert.equal(instanceClassMemoryGib("db.t4g.micro"), 1);
+        assert.equal(instanceClassMemoryGib("db.t3.medium"), 4);
+        assert.equal(instanceClassMemoryGib("db.m7g.large"), 8);
+        assert.equal(instanceClassMemoryGib("db.m6i.4xlarge"), 64);
+        assert.equal(instanceClassMemoryGib("db.r6g.large"), 16);
+        assert.equal(instanceClassMemoryGib("db.r7g.16xlarge"), 512);
+        assert.equal(instanceClassMemoryGib("db.x2g.large"), 32);
+        assert.equal(instanceClassMemoryGib("db.z1d.large"), undefined);
+        assert.equal(instanceClassMemoryGib("db.serverless"), undefined);
+    });
+
+    it("estimates max_connections within 4% of what instances report, never over 5000", () => {
+        for (const [gib, reported] of [
+            [1, 81],
+            [2, 198],
+            [4, 413],
+            [8, 856],
+            [15.25, 1660],
+        ] as const) {
+            const estimate = defaultMaxConnections(gib);
+            assert.ok(Math.abs(estimate - reported) / reported <= 0.04, `${gib} GiB: ${estimate} vs ${reported}`);
+        }
+        assert.equal(defaultMaxConnections(256), 5000);
+    });
+
+    it("Serverless v2: AWS's documented values per max ACU, 2000 at most with a 0 or 0.5 minimum", () => {
+        assert.deepEqual(
+            [1, 4, 8, 16, 32, 64, 256].map((max) => serverlessMaxConnections(1, max)),
+            [189, 823, 1669, 3360, 5000, 5000, 5000],
+        );
+        assert.equal(serverlessMaxConnections(0, 64), 2000);
+        assert.equal(serverlessMaxConnections(0.5, 8), 1669);
+        const mid = serverlessMaxConnections(1, 2);
+        assert.ok(mid > 189 && mid < 823, String(mid));
     });
 });

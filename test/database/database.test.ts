@@ -112,9 +112,9 @@ function assertIngressOnlyFromGroups(rs: RecordedResource[], sgId: unknown, expe
 
 const ENGINES: DatabaseEngine[] = ["postgres", "aurora-postgresql", "aurora-serverless"];
 const ALARM_METRICS: Record<DatabaseEngine, string[]> = {
-    postgres: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"],
-    "aurora-postgresql": ["CPUUtilization", "FreeLocalStorage", "DatabaseConnections"],
-    "aurora-serverless": ["CPUUtilization", "ACUUtilization", "DatabaseConnections"],
+    postgres: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections", "FreeableMemory"],
+    "aurora-postgresql": ["CPUUtilization", "FreeLocalStorage", "DatabaseConnections", "FreeableMemory"],
+    "aurora-serverless": ["CPUUtilization", "ACUUtilization", "DatabaseConnections", "FreeableMemory"],
 };
 
 describe("components/database", function () {
@@ -609,7 +609,7 @@ describe("components/database", function () {
                     assert.equal(inputs(alarm).metricName, "ClientConnections");
                     assert.deepEqual(inputs(alarm).dimensions, { ProxyName: "private-app-test-db-proxy" });
                     assert.deepEqual(inputs(alarm).alarmActions, [TOPIC]);
-                    assert.equal(ofType(b.rs, T.alarm).length, 4);
+                    assert.equal(ofType(b.rs, T.alarm).length, 5);
                 });
             });
         }

@@ -16,9 +16,9 @@ import {
     DEFAULT_MIN_ACU,
     DEFAULT_AURORA_VERSION,
     DEFAULT_POSTGRES_VERSION,
-    DEFAULT_ALARM_DB_CONNECTIONS,
     DEFAULT_ALARM_DB_CPU_PERCENT,
-    DEFAULT_ALARM_DB_FREE_STORAGE_MB,
+    DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+    DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
     DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
     DEFAULT_ALLOCATED_STORAGE_GB,
     DEFAULT_APP_USERNAME,
@@ -104,10 +104,12 @@ const REQUIRED = ["engine", "vpcId", "isolatedSubnetIds", "privateSubnetIds", "a
 
 const ALARM_DEFAULTS: Record<string, unknown> = {
     dbCpuPercent: DEFAULT_ALARM_DB_CPU_PERCENT,
-    dbFreeStorageMb: DEFAULT_ALARM_DB_FREE_STORAGE_MB,
-    dbConnections: DEFAULT_ALARM_DB_CONNECTIONS,
+    dbFreeStoragePercent: DEFAULT_ALARM_DB_FREE_STORAGE_PERCENT,
+    dbMemoryUsedPercent: DEFAULT_ALARM_DB_MEMORY_USED_PERCENT,
     proxyClientConnections: DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
 };
+/** Thresholds derived from the class, the storage or the proxy share: `@default - prose`. */
+const ALARM_PROSE_DEFAULTS = ["dbFreeStorageMb", "dbFreeableMemoryMb", "dbConnections"];
 
 const WIRING = {
     isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"],
@@ -148,9 +150,17 @@ describe("components/database: documented defaults", () => {
     });
 
     it("documents the named constants as the alarm thresholds' defaults", () => {
-        assert.deepEqual(alarms.map((f) => f.name).sort(), Object.keys(ALARM_DEFAULTS).sort());
-        for (const f of alarms)
+        assert.deepEqual(
+            alarms.map((f) => f.name).sort(),
+            [...Object.keys(ALARM_DEFAULTS), ...ALARM_PROSE_DEFAULTS].sort(),
+        );
+        for (const f of alarms) {
+            if (ALARM_PROSE_DEFAULTS.includes(f.name)) {
+                assert.ok(f.documented!.startsWith("- "), `${f.name}: expected a prose default ("@default - ...")`);
+                continue;
+            }
             assert.deepEqual(parse(f.documented!), ALARM_DEFAULTS[f.name], `${f.name}: documented ${f.documented}`);
+        }
     });
 
     it("resolves exactly the documented defaults", () => {
@@ -161,7 +171,9 @@ describe("components/database: documented defaults", () => {
             if (["minCapacityAcu", "maxCapacityAcu", "secondsUntilAutoPause", "alarms"].includes(key)) continue;
             assert.deepEqual(resolved[key], value, key);
         }
-        assert.deepEqual(plan.alarms, ALARM_DEFAULTS);
+        for (const [key, value] of Object.entries(ALARM_DEFAULTS)) {
+            assert.deepEqual((plan.alarms as unknown as Record<string, unknown>)[key], value, `alarms.${key}`);
+        }
         assert.equal(plan.instanceClass, DEFAULT_INSTANCE_CLASS_RDS);
         assert.equal(plan.engineVersion, DEFAULT_POSTGRES_VERSION);
         assert.equal(plan.autoMinorVersionUpgrade, true, "a major alone: AWS upgrades minors");

@@ -458,3 +458,13 @@ describe("LambdaServiceArgs documentation", () => {
         }
     });
 });
+
+describe("lambda-plan: reserved concurrency and the account quota", () => {
+    it("says N reserved needs a quota of N + 100 (Lambda keeps 100 unreserved)", async () => {
+        const { reservedConcurrencyNote } = await import("../../lib/lambda-plan");
+        assert.match(reservedConcurrencyNote(100)!, /reserved concurrency 100 .* at least 200 /);
+        assert.match(reservedConcurrencyNote(1)!, /at least 101 /);
+        assert.strictEqual(reservedConcurrencyNote(undefined), undefined);
+        assert.strictEqual(reservedConcurrencyNote(0), undefined, "0 reserves nothing (it stops the function)");
+    });
+});

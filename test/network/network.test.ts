@@ -687,6 +687,13 @@ describe("components/network", function () {
                     Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                     Resource: [arn, `${arn}:*`],
                 },
+                {
+                    // AWS's documented flow-log role policy lists DescribeLogGroups; it is a list
+                    // action, so it names every group of the account and region, not one.
+                    Effect: "Allow",
+                    Action: "logs:DescribeLogGroups",
+                    Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:*",
+                },
             ]);
             assert.ok(group);
         });

@@ -74,6 +74,18 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         );
     });
 
+    it("encrypts the alarm topic with a key whose policy lets CloudWatch publish (never alias/aws/sns)", () => {
+        const [topic] = ofType(doc, "aws:sns/topic:Topic");
+        const [key] = ofType(doc, "aws:kms/key:Key");
+        assert.ok(key, "no KMS key for the alarm topic");
+        assert.notStrictEqual(inputs(topic).kmsMasterKeyId, "alias/aws/sns");
+        assert.strictEqual(inputs(key).enableKeyRotation, true);
+        const statements = JSON.parse(String(inputs(key).policy)).Statement as Inputs[];
+        const cw = statements.find((st) => st.Principal?.Service === "cloudwatch.amazonaws.com");
+        assert.ok(cw, "the key policy does not admit cloudwatch.amazonaws.com");
+        assert.deepStrictEqual(cw.Action, ["kms:Decrypt", "kms:GenerateDataKey*"]);
+    });
+
     it("prints one JSON document whose resources trace to the stack", () => {
         const stackUrn = `urn:pulumi:${doc.stack}::private-app::pulumi:pulumi:Stack::private-app-${doc.stack}`;
         assert.strictEqual(doc.resources[0].urn, stackUrn);
@@ -263,6 +275,10 @@ describe("npm run plan", function () {
             }
         });
 
+        it("prints no reserved-concurrency note (nothing reserved)", () => {
+            assert.doesNotMatch(result.stderr, /reserved concurrency/);
+        });
+
         it("lets dev be destroyed without a manual step", () => {
             const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
             assert.strictEqual(db.deletionProtection, false);
@@ -325,6 +341,27 @@ describe("npm run plan", function () {
                     `${s.name} uses its own AZ's NAT`,
                 );
             }
+        });
+
+        it("notes the account quota that 100 reserved executions need (at least 200)", () => {
+            // With --json the program's own output goes to stderr.
+            assert.match(
+                result.stderr,
+                /note: reserved concurrency 100 \(compute\.lambda\.reservedConcurrency\) needs an account concurrency quota of at least 200/,
+            );
+        });
+
+        it("alarms on connections above what the proxy may open (db.m7g.large, proxy 50%), and on memory", () => {
+            const alarm = (suffix: string) =>
+                ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.name === `db-${suffix}`)!;
+            const threshold = Number(inputs(alarm("connections")).threshold);
+            // max_connections of 8 GiB is about 860: the proxy may open half of it.
+            assert.ok(threshold > 600 && threshold < 860, String(threshold));
+            const memory = inputs(alarm("freeable-memory"));
+            assert.strictEqual(memory.metricName, "FreeableMemory");
+            assert.strictEqual(memory.threshold, Math.floor(8 * 1024 * 0.15) * 1024 * 1024);
+            // 10% of the 100 GB allocated
+            assert.strictEqual(inputs(alarm("free-storage")).threshold, 10 * 1024 ** 3);
         });
 
         it("keeps prod data: deletion protection, a kept final snapshot, Multi-AZ, 30 days of backups", () => {
@@ -518,6 +555,16 @@ describe("npm run plan", function () {
             ],
             ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],
             [
+                // Issue 9 item 2: without NAT the migrations need secretsmanager, the bastion ssm,
+                // ssmmessages and ec2messages; one line names the key and every missing endpoint.
+                "no NAT, a bastion and no interface endpoints",
+                {
+                    "private-app:network": { natGateways: "none" },
+                    "private-app:database": { engine: "postgres", bastion: true },
+                },
+                ["private-app:network.interfaceEndpoints"],
+            ],
+            [
                 "a CIDR that is not a CIDR",
                 { "private-app:network": { cidr: "ten.0.0.0/16" } },
                 ["private-app:network.cidr"],
@@ -549,7 +596,12 @@ describe("npm run plan", function () {
         // Every case through the plan's own entry (runPlan, in this process: a config error
         // returns before the Pulumi runtime loads); three of them through the CLI as well, for
         // the exit code and the stderr format a user sees.
-        const viaCli = new Set(["an unknown compute.mode", "a missing required key", "several problems at once"]);
+        const viaCli = new Set([
+            "an unknown compute.mode",
+            "a missing required key",
+            "several problems at once",
+            "no NAT, a bastion and no interface endpoints",
+        ]);
         const results = new Map<string, { problems: readonly string[]; cli?: CliResult }>();
         before(async () => {
             const { runPlan } = await import("../../tools/run-plan");
@@ -586,6 +638,13 @@ describe("npm run plan", function () {
                 }
             });
         }
+
+        it("no NAT, a bastion and no interface endpoints: names each endpoint to add", () => {
+            const [line] = results.get("no NAT, a bastion and no interface endpoints")!.problems;
+            for (const e of ["secretsmanager", "ssm", "ssmmessages", "ec2messages"]) {
+                assert.ok(line.includes(`"${e}"`), `${e} not named in: ${line}`);
+            }
+        });
 
         it("an unknown stack", async () => {
             const r = await planCli(["staging"]);
