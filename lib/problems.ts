@@ -27,20 +27,21 @@ export interface Problem {
     readonly site?: string;
 }
 
+/** Local helpers that build a problem for their caller: the site is the caller's line. */
+const HELPERS = /^(?:.*\.)?(?:problem|callerSite|bad|whole|wholeIn|oneOf|cidrProblem)$/;
+
 /**
- * The planner line that raised a problem: the outermost frame, in the planner file where the
- * problem was made, of the call chain below `problem()` (so a local helper such as `bad()` or
- * `wholeIn()` reports the line that called it, not its own).
+ * The planner line that raised a problem: the first frame in a `lib/*-plan.ts` file that is
+ * not one of the local helpers that build problems (`bad()`, `wholeIn()`, ...).
  */
 function callerSite(): string | undefined {
-    const frames = (new Error().stack?.split("\n") ?? [])
-        .map((line) => /\(?([^()\s]*lib[\\/][a-z-]+-plan\.ts):(\d+):\d+\)?$/.exec(line))
-        .map((m) => (m ? { file: m[1].replace(/^.*lib[\\/]/, "lib/"), line: Number(m[2]) } : undefined));
-    const first = frames.findIndex((f) => f !== undefined);
-    if (first < 0) return undefined;
-    let last = first;
-    while (frames[last + 1]?.file === frames[first]!.file) last++;
-    return `${frames[last]!.file}:${frames[last]!.line}`;
+    for (const line of new Error().stack?.split("\n").slice(1) ?? []) {
+        const m = /^\s*at (?:(\S+) \()?([^()\s]*lib[\\/][a-z-]+-plan\.ts):(\d+):\d+\)?$/.exec(line);
+        if (!m) continue;
+        if (m[1] !== undefined && HELPERS.test(m[1])) continue;
+        return `${m[2].replace(/^.*lib[\\/]/, "lib/")}:${m[3]}`;
+    }
+    return undefined;
 }
 
 /** A problem: `key: got <given>; <allowed>. Fix: <fix>` once printed. */

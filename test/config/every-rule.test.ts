@@ -178,6 +178,30 @@ const CASES: [string, Patch, string][] = [
         "private-app:alarms.proxyClientConnections",
     ],
     ["a bad email", alarms({ emails: ["oncall"] }), "private-app:alarms.emails[0]"],
+    ["the AWS-managed SNS key", alarms({ kmsKeyArn: "alias/aws/sns" }), "private-app:alarms.kmsKeyArn"],
+    [
+        "two free storage thresholds",
+        alarms({ dbFreeStoragePercent: 10, dbFreeStorageMb: 2048 }),
+        "private-app:alarms.dbFreeStorageMb",
+    ],
+    [
+        "two freeable memory thresholds",
+        alarms({ dbMemoryUsedPercent: 80, dbFreeableMemoryMb: 512 }),
+        "private-app:alarms.dbFreeableMemoryMb",
+    ],
+    [
+        "a class whose memory is unknown, without thresholds",
+        db({ instanceClass: "db.z9q.large" }),
+        "private-app:alarms.dbFreeableMemoryMb",
+    ],
+    [
+        "a class whose max_connections is unknown",
+        { ...db({ instanceClass: "db.z9q.large" }), ...alarms({ dbFreeableMemoryMb: 512 }) },
+        "private-app:alarms.dbConnections",
+    ],
+    ["a freeable memory threshold of 0", alarms({ dbFreeableMemoryMb: 0 }), "private-app:alarms.dbFreeableMemoryMb"],
+    ["a memory share of 100 %", alarms({ dbMemoryUsedPercent: 100 }), "private-app:alarms.dbMemoryUsedPercent"],
+    ["a free storage share of 0", alarms({ dbFreeStoragePercent: 0 }), "private-app:alarms.dbFreeStoragePercent"],
     ["an email twice", alarms({ emails: ["a@example.com", "A@example.com"] }), "private-app:alarms.emails[1]"],
     // compute
     ["a mode not available yet", { "private-app:compute": { mode: "ec2" } }, "private-app:compute.mode"],
@@ -380,13 +404,13 @@ interface Site {
  */
 function staticSites(): Site[] {
     const out: Site[] = [];
-    const call = /(^|[^\w.])(problem|bad|wholeIn|oneOf|cidrProblem)\(/;
+    const call = /(^|[^\w.])(problem|bad|whole|wholeIn|oneOf|cidrProblem)\(/;
     for (const name of fs.readdirSync(path.join(ROOT, "lib")).filter((f) => f.endsWith("-plan.ts"))) {
         const lines = fs.readFileSync(path.join(ROOT, "lib", name), "utf8").split("\n");
         let helperEnd = -1;
         lines.forEach((line, i) => {
             if (i <= helperEnd) return;
-            if (/^\s*(const bad = |function (checker|cidrProblem|wholeIn)\b)/.test(line)) {
+            if (/^\s*(const bad = |const whole = |function (checker|cidrProblem|wholeIn)\b)/.test(line)) {
                 // The helper's body ends at the next line indented no deeper than its start.
                 const indent = /^\s*/.exec(line)![0].length;
                 let j = i + 1;
@@ -396,7 +420,7 @@ function staticSites(): Site[] {
             }
             if (!call.test(line) || /^\s*(import|export function|function)\b/.test(line)) return;
             const text = lines.slice(i, i + 6).join(" ");
-            const from = text.search(/(problem|bad|wholeIn|oneOf|cidrProblem)\(/);
+            const from = text.search(/(problem|bad|whole|wholeIn|oneOf|cidrProblem)\(/);
             const key = /\(\s*[`"]([^`"$[]*)/.exec(text.slice(from))?.[1] ?? "?";
             out.push({ site: `lib/${name}:${i + 1}`, key, text });
         });
