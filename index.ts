@@ -102,10 +102,13 @@ export const url = compute.url;
 export const computeMode = compute.mode;
 /** Names of what runs the app and its migrations, by role (functions, services, groups). */
 export const deployed = compute.deployed;
-/** The lambda mode's function names (kept for readers of this output; `deployed` is mode-neutral). */
-export const functionNames = compute.mode === "lambda" ? compute.deployed : undefined;
-/** The container image the app runs (container modes); CI pins it in previews and drift checks. */
-export const image = compute.image;
+/** The Lambda functions deployed: the API's (lambda mode) and the migrations' (every mode). */
+export const functionNames = compute.mode === "lambda" ? compute.deployed : { migrations: compute.deployed.migrations };
+/**
+ * The container image the app runs (container modes; null for lambda, rather than an undefined
+ * output Pulumi warns about); CI pins it in previews and drift checks.
+ */
+export const image = compute.image ?? null;
 /** The security group the app runs in. */
 export const appSecurityGroupId = compute.securityGroupId;
 export const vpcId = network.vpcId;

@@ -129,10 +129,14 @@ describe("the plan through the real analyzer", () => {
             const withDeps = doc.resources.filter((r) => r.options?.dependsOn);
             assert.ok(withDeps.length > 0, "some resource waits on another");
             for (const r of withDeps) for (const u of r.options!.dependsOn!) assert.ok(urns.has(u), `${r.name}: ${u}`);
-            // The API function is updated only after the migrations ran.
-            const api = doc.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith("-api"));
+            // The app (the API function, or the ECS service) is updated only after the migrations ran.
+            const api = doc.resources.find(
+                (r) =>
+                    (r.type === "aws:lambda/function:Function" && r.name.endsWith("-api")) ||
+                    r.type === "aws:ecs/service:Service",
+            );
             const invocation = doc.resources.find((r) => r.type === "aws:lambda/invocation:Invocation");
-            assert.ok(api && invocation, "the API function and the migration invocation");
+            assert.ok(api && invocation, "the app and the migration invocation");
             assert.ok(api.options?.dependsOn?.includes(invocation.urn), JSON.stringify(api.options));
         });
         it("leaves options out when none is set, and never records empty ones", () => {

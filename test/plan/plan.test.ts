@@ -315,14 +315,14 @@ describe("npm run plan", function () {
             assert.deepStrictEqual(unlisted, [], "new resources: add them to test/plan/prod-urns.txt (UPDATE_URNS=1)");
         });
 
-        it("protects the database and orders the API after the migrations (resource options in the plan)", () => {
+        it("protects the database and orders the service after the migrations (resource options in the plan)", () => {
             const options = (type: string, name: string) =>
                 doc.resources.find((r) => r.type === type && r.name === name)!.options ?? {};
             assert.strictEqual(options(RDS_INSTANCE, "db").protect, true);
             const invocation = doc.resources.find((r) => r.type === "aws:lambda/invocation:Invocation")!;
             assert.ok(
-                options(LAMBDA, "app-api").dependsOn?.includes(invocation.urn),
-                "the API waits for the migrations",
+                options("aws:ecs/service:Service", "app").dependsOn?.includes(invocation.urn),
+                "the service waits for the migrations",
             );
         });
 
@@ -341,14 +341,6 @@ describe("npm run plan", function () {
                     `${s.name} uses its own AZ's NAT`,
                 );
             }
-        });
-
-        it("notes the account quota that 100 reserved executions need (at least 200)", () => {
-            // With --json the program's own output goes to stderr.
-            assert.match(
-                result.stderr,
-                /note: reserved concurrency 100 \(compute\.lambda\.reservedConcurrency\) needs an account concurrency quota of at least 200/,
-            );
         });
 
         it("alarms on connections above what the proxy may open (db.m7g.large, proxy 50%), and on memory", () => {
@@ -378,7 +370,7 @@ describe("npm run plan", function () {
         const base = {
             "aws:region": "eu-west-1",
             "private-app:network": { azCount: 2, natGateways: "single" },
-            "private-app:compute": { mode: "lambda" },
+            "private-app:compute": { mode: "lambda", lambda: { reservedConcurrency: 100 } },
         };
         const engines: [string, Record<string, unknown>][] = [
             ["postgres, password auth for the app", { engine: "postgres", iamAuth: false, deletionProtection: false }],
@@ -402,6 +394,7 @@ describe("npm run plan", function () {
             ],
         ];
         const docs = new Map<string, PlanDocument>();
+        const stderrs = new Map<string, string>();
         before(async () => {
             await Promise.all(
                 engines.map(async ([title, database]) => {
@@ -413,8 +406,18 @@ describe("npm run plan", function () {
                         `${title}: ${result.stderr}\n${JSON.stringify(doc.violations, null, 1)}`,
                     );
                     docs.set(title, doc);
+                    stderrs.set(title, result.stderr);
                 }),
             );
+        });
+        it("notes the account quota that 100 reserved executions need (at least 200)", () => {
+            // With --json the program's own output goes to stderr.
+            for (const [title] of engines)
+                assert.match(
+                    stderrs.get(title)!,
+                    /note: reserved concurrency 100 \(compute\.lambda\.reservedConcurrency\) needs an account concurrency quota of at least 200/,
+                    title,
+                );
         });
         for (const [title, database] of engines) {
             it(title, () => {
