@@ -143,7 +143,7 @@ export function estimateCost(resources: readonly PlannedResource[], region: stri
             usage: [],
             unpriced: [],
             unpricedDetail: [],
-            unknown: `no prices for ${region} in lib/prices (priced: ${Object.keys(PRICE_TABLES).sort().join(", ")}); the cost is unknown (never borrowed from another region)`,
+            unknown: `no prices for ${region} in lib/prices (priced regions: ${Object.keys(PRICE_TABLES).sort().join(", ")}); not borrowed from another region`,
         };
     }
     const ctx = new Context(resources, table);

@@ -59,14 +59,16 @@ function expectOne(raw: RawConfig, key: string, given: string, allowed: RegExp):
 describe("config: the committed stacks", () => {
     const settingsOf = (stack: string): Settings => parseStackConfig(loadStack(root, stack).config);
 
-    it("dev: 2 AZs, one NAT, lambda, a destroyable database", () => {
+    it("dev: 2 AZs, no NAT (a Secrets Manager endpoint), lambda, a destroyable database that pauses", () => {
         const s = settingsOf("dev");
         assert.strictEqual(vpc(s).azCount, 2);
-        assert.strictEqual(vpc(s).natGateways, "single");
+        assert.strictEqual(vpc(s).natGateways, "none");
+        assert.deepStrictEqual(vpc(s).interfaceEndpoints, ["secretsmanager"]);
         assert.strictEqual(s.compute.mode, "lambda");
         assert.strictEqual(s.compute.ingress, "apiGateway");
         assert.strictEqual(s.databasePlan.deletionProtection, false);
-        assert.strictEqual(s.databasePlan.instanceClass, "db.t4g.micro");
+        assert.strictEqual(s.databasePlan.engine, "aurora-serverless");
+        assert.strictEqual(s.databasePlan.scaling?.minCapacity, 0);
     });
 
     it("prod: 3 AZs, NAT per AZ, Multi-AZ, deletion protection, 30 days of backups", () => {
