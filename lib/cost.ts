@@ -120,6 +120,13 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
     "aws:appautoscaling/policy:Policy",
     "aws:autoscaling/policy:Policy",
     "aws:ssm/parameter:Parameter",
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "random:index/randomId:RandomId",
     "random:index/randomPassword:RandomPassword",
     "random:index/randomString:RandomString",
@@ -372,6 +379,19 @@ export function priceResource(r: PlannedResource, ctx: Context): Priced | undefi
                         "logs.ingestGb",
                         "flow log records delivered to CloudWatch Logs",
                         `each GB of records (vended-log tiers lower it at volume); ${TRAFFIC}`,
+                    ),
+                ],
+            );
+        case "aws:s3/bucket:Bucket":
+        case "aws:s3/bucketV2:BucketV2":
+            return result(
+                [],
+                [
+                    use(
+                        ctx,
+                        "s3.storage.gbMonth",
+                        "S3 Standard storage",
+                        "GB stored (and requests); grows with the data",
                     ),
                 ],
             );
@@ -720,6 +740,11 @@ function priceAlarm(i: Inputs, ctx: Context): Priced {
     ]);
 }
 
+/** A component resource (ours, or another project's): no cloud id, not the root stack. */
+export function isComponent(r: PlannedResource): boolean {
+    return r.type.startsWith("private-app:") || (r.id === null && !r.type.startsWith("pulumi:"));
+}
+
 /** Fixed monthly cost per component (the resource's nearest ancestor of type `private-app:*`). */
 export function costByComponent(
     estimate: CostEstimate,
@@ -728,7 +753,7 @@ export function costByComponent(
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const componentOf = (urn: string): PlannedResource | undefined => {
         let r = byUrn.get(urn);
-        while (r && !r.type.startsWith("private-app:")) r = r.parent ? byUrn.get(r.parent) : undefined;
+        while (r && !isComponent(r)) r = r.parent ? byUrn.get(r.parent) : undefined;
         return r;
     };
     const totals = new Map<string, { component: string; type: string; monthly: number }>();

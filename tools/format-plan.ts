@@ -2,7 +2,7 @@
  * The readable form of an offline plan: the resource tree (component → children, like
  * `pulumi preview`), counts by type, the stack outputs and the policy results.
  */
-import { costByComponent, CostEstimate } from "../lib/cost";
+import { costByComponent, CostEstimate, isComponent } from "../lib/cost";
 import type { PlanDocument } from "./run-plan";
 
 type Res = PlanDocument["resources"][number];
@@ -172,7 +172,7 @@ export function formatCost(cost: CostEstimate, resources: PlanDocument["resource
         for (const item of cost.items) {
             const r = byUrn.get(item.urn);
             let c = r;
-            while (c && !c.type.startsWith("private-app:")) c = c.parent ? byUrn.get(c.parent) : undefined;
+            while (c && !isComponent(c)) c = c.parent ? byUrn.get(c.parent) : undefined;
             if ((c?.name ?? "(stack)") !== row.component) continue;
             out.push(`    ${" ".repeat(width)}${usd(item.monthly).padStart(9)}  ${r?.name ?? item.urn}: ${item.basis}`);
         }
