@@ -26,7 +26,11 @@ export function describeStack(resources: readonly PlannedResource[]): string {
     const nats = of("aws:ec2/natGateway:NatGateway").length;
     const endpoints = of("aws:ec2/vpcEndpoint:VpcEndpoint")
         .filter((e) => e.inputs.vpcEndpointType === "Interface")
-        .map((e) => String(e.inputs.serviceName).replace(/^com\.amazonaws\.[a-z0-9-]+\./, ""));
+        .map((e) => {
+            const service = String(e.inputs.serviceName).replace(/^com\.amazonaws\.[a-z0-9-]+\./, "");
+            const n = Array.isArray(e.inputs.subnetIds) ? e.inputs.subnetIds.length : azs;
+            return n < azs ? `${service} (${n} AZ${n === 1 ? "" : "s"})` : service;
+        });
     const network =
         `${azs} AZs, ` +
         (nats > 0 ? `${nats} NAT gateway${nats === 1 ? "" : "s"}` : "no NAT") +

@@ -64,6 +64,7 @@ describe("config: the committed stacks", () => {
         assert.strictEqual(vpc(s).azCount, 2);
         assert.strictEqual(vpc(s).natGateways, "none");
         assert.deepStrictEqual(vpc(s).interfaceEndpoints, ["secretsmanager"]);
+        assert.strictEqual(vpc(s).interfaceEndpointAzCount, 1);
         assert.strictEqual(s.compute.mode, "lambda");
         assert.strictEqual(s.compute.ingress, "apiGateway");
         assert.strictEqual(s.databasePlan.deletionProtection, false);
@@ -143,6 +144,13 @@ describe("config: every invalid value is rejected with its key, the value and wh
             "network.interfaceEndpoints[0]",
             '"s3"',
             /secretsmanager/,
+        ));
+    it("interface endpoints in more AZs than the VPC has", () =>
+        expectOne(
+            withField("network", { azCount: 2, interfaceEndpointAzCount: 3 }),
+            "network.interfaceEndpointAzCount",
+            "3",
+            /1 to azCount \(2\)/,
         ));
     it("a boolean given as a string", () =>
         expectOne(

@@ -75,7 +75,7 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         for (const x of [...c.items, ...c.usage]) assert.ok(urns.has(x.urn), x.urn);
     });
 
-    it("dev: $17.16 a month fixed, within $25, every mandatory policy passing, nothing unpriced", () => {
+    it("dev: $9.13 a month fixed, within $25, every mandatory policy passing, nothing unpriced", () => {
         const c = cost("dev");
         assert.strictEqual(codes.get("dev"), 0);
         assert.deepStrictEqual(
@@ -83,10 +83,10 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
             [],
         );
         assert.ok(c.monthlyFixed !== null && c.monthlyFixed <= DEV_BUDGET_USD, String(c.monthlyFixed));
-        assert.strictEqual(c.monthlyFixed, 17.16);
-        // secretsmanager endpoint 2 × 0.011 × 730; the master secret 0.40; 7 alarms × 0.10; 0 ACU
+        assert.strictEqual(c.monthlyFixed, 9.13);
+        // secretsmanager endpoint in 1 AZ: 0.011 × 730; the master secret 0.40; 7 alarms × 0.10; 0 ACU
         assert.deepStrictEqual(byType(c), {
-            "aws:ec2/vpcEndpoint:VpcEndpoint": 16.06,
+            "aws:ec2/vpcEndpoint:VpcEndpoint": 8.03,
             "aws:rds/cluster:Cluster": 0.4,
             "aws:rds/clusterInstance:ClusterInstance": 0,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 0.7,
@@ -137,10 +137,13 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         assert.strictEqual(t.code, 0, t.stderr);
         assert.match(
             t.stdout,
-            /Estimated cost: \$17\.16 a month fixed in eu-west-1 \(on-demand list prices of \d{4}-\d{2}-\d{2}/,
+            /Estimated cost: \$9\.13 a month fixed in eu-west-1 \(on-demand list prices of \d{4}-\d{2}-\d{2}/,
         );
-        assert.match(t.stdout, /^ {2}net +\$16\.06 {2}private-app:network:Network$/m);
-        assert.match(t.stdout, /\$16\.06 {2}net-endpoint-secretsmanager: interface endpoint secretsmanager in 2 AZs/);
+        assert.match(t.stdout, /^ {2}net +\$8\.03 {2}private-app:network:Network$/m);
+        assert.match(
+            t.stdout,
+            /\$8\.03 {2}net-endpoint-secretsmanager: interface endpoint secretsmanager in 1 AZ: 0\.011 USD\/AZ-hour × 730 h/,
+        );
         assert.match(t.stdout, /Usage-based, not included above:/);
     });
 
