@@ -400,7 +400,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                             vpcId: vpc.id,
                             vpcEndpointType: "Interface",
                             serviceName: pulumi.interpolate`com.amazonaws.${region}.${service}`,
-                            subnetIds: subnets.private.map((x) => x.id),
+                            subnetIds: subnets.private.slice(0, s.interfaceEndpointAzCount).map((x) => x.id),
                             securityGroupIds: [endpointSecurityGroup.id],
                             privateDnsEnabled: true,
                             tags: tags(`${name}-endpoint-${service}`),

@@ -165,6 +165,12 @@ const networkSchema = z.strictObject({
         meaning:
             "Interface VPC endpoints in the private subnets (443 from the VPC only). The S3 gateway endpoint is always created.",
     }),
+    interfaceEndpointAzCount: field(z.number(), {
+        defaultText: "azCount (every AZ)",
+        allowed: "1 to azCount",
+        meaning:
+            "AZs (the first N) holding each interface endpoint; endpoints bill per AZ-hour, and clients in other AZs reach them across AZs and lose them with those AZs.",
+    }),
     flowLogs: field(z.boolean(), {
         default: NETWORK_DEFAULTS.flowLogs,
         allowed: "boolean",

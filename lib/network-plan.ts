@@ -57,6 +57,14 @@ export interface NetworkOptions {
      */
     interfaceEndpoints?: readonly InterfaceEndpoint[];
     /**
+     * In how many AZs each interface endpoint has its network interface (the first N AZs, 1 to
+     * `azCount`). An endpoint bills per AZ-hour, so fewer AZs cost less; clients in the other
+     * AZs reach it across AZs (cross-AZ data charges) and lose it when its AZs fail.
+     * @default - every AZ (azCount)
+     * @example 1
+     */
+    interfaceEndpointAzCount?: number;
+    /**
      * VPC flow logs (all traffic) to a CloudWatch log group.
      * @default false
      */
@@ -125,7 +133,7 @@ export const NETWORK_DEFAULTS = {
     flowLogRetentionDays: 30,
     isolatedSubnetAcl: true,
     databasePort: DB_PORT,
-} as const satisfies Required<NetworkOptions>;
+} as const satisfies Required<Omit<NetworkOptions, "interfaceEndpointAzCount">>; // that one defaults to azCount
 
 /** A new VPC with every default filled in. */
 export interface NetworkPlan {
@@ -133,6 +141,8 @@ export interface NetworkPlan {
     azCount: 2 | 3;
     natGateways: NatGateways;
     interfaceEndpoints: readonly InterfaceEndpoint[];
+    /** AZs (the first N) holding each interface endpoint's network interface. */
+    interfaceEndpointAzCount: number;
     flowLogs: boolean;
     flowLogRetentionDays: number;
     isolatedSubnetAcl: boolean;
@@ -239,6 +249,21 @@ export function planNetwork(o: NetworkOptions): { plan?: NetworkPlan; problems: 
         }
         seen.add(e);
     }
+    const interfaceEndpointAzCount = o.interfaceEndpointAzCount ?? azCount;
+    if (
+        !Number.isInteger(interfaceEndpointAzCount) ||
+        interfaceEndpointAzCount < 1 ||
+        (Number.isInteger(azCount) && interfaceEndpointAzCount > azCount)
+    ) {
+        problems.push(
+            problem(
+                "interfaceEndpointAzCount",
+                interfaceEndpointAzCount,
+                `expected a whole number from 1 to azCount (${azCount})`,
+                "set it to the number of AZs that hold the endpoints, or remove it for every AZ",
+            ),
+        );
+    }
     const flowLogRetentionDays = o.flowLogRetentionDays ?? d.flowLogRetentionDays;
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(flowLogRetentionDays)) {
         problems.push(
@@ -274,6 +299,7 @@ export function planNetwork(o: NetworkOptions): { plan?: NetworkPlan; problems: 
             azCount: azs,
             natGateways,
             interfaceEndpoints,
+            interfaceEndpointAzCount,
             flowLogs: o.flowLogs ?? d.flowLogs,
             flowLogRetentionDays,
             isolatedSubnetAcl: o.isolatedSubnetAcl ?? d.isolatedSubnetAcl,

@@ -2,6 +2,7 @@
  * The readable form of an offline plan: the resource tree (component → children, like
  * `pulumi preview`), counts by type, the stack outputs and the policy results.
  */
+import { costByComponent, CostEstimate, isComponent } from "../lib/cost";
 import type { PlanDocument } from "./run-plan";
 
 type Res = PlanDocument["resources"][number];
@@ -66,6 +67,8 @@ export interface FormatMeta {
     custom?: ReadonlySet<string>;
     /** The plan answered as a first preview (ids and computed outputs unknown). */
     firstPreview?: boolean;
+    /** Show the cost estimate per resource, not only per component. */
+    costDetail?: boolean;
 }
 
 export function formatPlan(doc: PlanDocument, meta: FormatMeta = {}): string {
@@ -131,6 +134,8 @@ export function formatPlan(doc: PlanDocument, meta: FormatMeta = {}): string {
         out.push(`  ${k.padEnd(kw)}  ${typeof v === "string" ? v : JSON.stringify(v)}`);
     }
 
+    if (doc.cost) out.push("", ...formatCost(doc.cost, doc.resources, meta.costDetail === true));
+
     out.push("");
     const cfg = meta.policyConfigFile ? ` (config: ${meta.policyConfigFile.replace(/^.*?(policy-pack\/)/, "$1")})` : "";
     out.push(`Policies${cfg}:`);
@@ -161,4 +166,52 @@ function order(a: Res, b: Res): number {
     const ca = a.id === null && !a.type.includes("/") ? 0 : 1;
     const cb = b.id === null && !b.type.includes("/") ? 0 : 1;
     return ca - cb || a.type.localeCompare(b.type) || a.name.localeCompare(b.name, undefined, { numeric: true });
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** The estimate: per component (and per resource with `--cost-detail`), usage charges, unpriced types. */
+export function formatCost(cost: CostEstimate, resources: PlanDocument["resources"], detail: boolean): string[] {
+    const out: string[] = [];
+    if (cost.monthlyFixed === null) {
+        out.push(`Estimated cost: unknown (${cost.unknown ?? `no prices for ${cost.region}`})`);
+        return out;
+    }
+    out.push(
+        `Estimated cost: ${usd(cost.monthlyFixed)} a month fixed in ${cost.region} (on-demand list prices of ${cost.priceDate}, 730 h; usage extra)`,
+    );
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const rows = costByComponent(cost, resources);
+    const width = Math.max(0, ...rows.map((r) => r.component.length));
+    for (const row of rows) {
+        out.push(`  ${row.component.padEnd(width)}  ${usd(row.monthly).padStart(9)}  ${row.type}`);
+        if (!detail) continue;
+        for (const item of cost.items) {
+            const r = byUrn.get(item.urn);
+            let c = r;
+            while (c && !isComponent(c)) c = c.parent ? byUrn.get(c.parent) : undefined;
+            if ((c?.name ?? "(stack)") !== row.component) continue;
+            out.push(`    ${" ".repeat(width)}${usd(item.monthly).padStart(9)}  ${r?.name ?? item.urn}: ${item.basis}`);
+        }
+    }
+    if (!detail) out.push("  (per resource: --cost-detail)");
+    if (cost.usage.length > 0) {
+        out.push("  Usage-based, not included above:");
+        const seen = new Set<string>();
+        for (const u of cost.usage) {
+            const line = `${u.what}: ${u.unitPrice} (${u.assumption})`;
+            const who = byUrn.get(u.urn)?.name ?? u.urn;
+            if (detail) out.push(`    ${who}: ${line}`);
+            else if (!seen.has(line)) {
+                seen.add(line);
+                out.push(`    ${line}`);
+            }
+        }
+    }
+    if (cost.unpriced.length > 0) {
+        out.push(`  Not priced (not in the cost model or the price table): ${cost.unpriced.join(", ")}`);
+        if (detail)
+            for (const u of cost.unpricedDetail) out.push(`    ${byUrn.get(u.urn)?.name ?? u.urn}: ${u.reason}`);
+    }
+    return out;
 }

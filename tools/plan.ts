@@ -1,5 +1,5 @@
 /**
- * The offline plan: `npm run plan -- <stack> [--json] [--policy-config <file>] [--program <file>] [--timeout <seconds>] [--first-preview]`.
+ * The offline plan: `npm run plan -- <stack> [--json] [--cost-detail] [--policy-config <file>] [--program <file>] [--timeout <seconds>] [--first-preview]`.
  *
  * Runs the real `index.ts` under Pulumi mocks with the config of `Pulumi.yaml` +
  * `Pulumi.<stack>.yaml`, records every resource it registers, then runs every policy of
@@ -11,7 +11,9 @@
  * mandatory violation; 2 invalid configuration or unknown stack; 3 the plan itself failed
  * (the program threw, failed in an apply or invoke, logged an error, can never finish or did
  * not finish within --timeout, default 120 s; printed with the reason and the stack trace).
- * With --json, anything but the document that would reach stdout goes to stderr.
+ * With --json the document carries `cost` (lib/cost.ts); without, the estimate is printed per
+ * component (per resource with --cost-detail). With --json, anything but the document that
+ * would reach stdout goes to stderr.
  */
 import * as path from "path";
 import { loadStack, StackFileError } from "./stack-files";
@@ -19,6 +21,7 @@ import { loadStack, StackFileError } from "./stack-files";
 interface Options {
     stack: string;
     json: boolean;
+    costDetail: boolean;
     policyConfig?: string;
     program?: string;
     timeoutMs?: number;
@@ -26,12 +29,13 @@ interface Options {
 }
 
 const USAGE =
-    "usage: npm run plan -- <stack> [--json] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>] [--first-preview]";
+    "usage: npm run plan -- <stack> [--json] [--cost-detail] [--policy-config <file.json>] [--program <file.ts>] [--timeout <seconds>] [--first-preview]";
 
 function parseArgs(argv: string[]): Options {
     const rest: string[] = [];
     let json = false;
     let firstPreview = false;
+    let costDetail = false;
     let policyConfig: string | undefined;
     let program: string | undefined;
     let timeoutMs: number | undefined;
@@ -39,6 +43,7 @@ function parseArgs(argv: string[]): Options {
         const a = argv[i];
         if (a === "--json") json = true;
         else if (a === "--first-preview") firstPreview = true;
+        else if (a === "--cost-detail") costDetail = true;
         else if (a === "--policy-config") {
             policyConfig = argv[++i];
             if (!policyConfig) fail(2, `--policy-config needs a file\n${USAGE}`);
@@ -57,7 +62,7 @@ function parseArgs(argv: string[]): Options {
         else rest.push(a);
     }
     if (rest.length !== 1) fail(2, `expected exactly one stack name or stack file\n${USAGE}`);
-    return { stack: rest[0], json, policyConfig, program, timeoutMs, firstPreview };
+    return { stack: rest[0], json, costDetail, policyConfig, program, timeoutMs, firstPreview };
 }
 
 /** Writes to the real stdout, then exits once it is flushed (pipes may be asynchronous). */
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
               policyConfigFile: result.policyConfigFile,
               custom: result.custom,
               firstPreview: result.firstPreview,
+              costDetail: opts.costDetail,
           });
     exitAfter(text, mandatory > 0 ? 1 : 0);
 }

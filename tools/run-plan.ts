@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { awsRegion, ConfigError, parseStackConfig } from "../lib/config";
+import { CostEstimate, estimateCost } from "../lib/cost";
 import type { AnalyzedResource } from "../policy-pack/engine/engine";
 import type { RecordedResource, ResourceOptionsRecord } from "./mocks";
 import type { StackConfig } from "./stack-files";
@@ -34,6 +35,8 @@ export interface PlanDocument {
     }[];
     outputs: Record<string, unknown>;
     violations: PlanViolation[];
+    /** The monthly estimate (lib/cost.ts) in the stack's region; always set by runPlan. */
+    cost?: CostEstimate;
 }
 
 export type PlanResult =
@@ -228,6 +231,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
             resource: v.resource,
             message: v.message,
         })),
+        cost: estimateCost(recorded, region ?? "(no region)"),
     };
     return {
         kind: "plan",

@@ -60,14 +60,17 @@ function expectOne(raw: RawConfig, key: string, given: string, allowed: RegExp):
 describe("config: the committed stacks", () => {
     const settingsOf = (stack: string): Settings => parseStackConfig(loadStack(root, stack).config);
 
-    it("dev: 2 AZs, one NAT, lambda, a destroyable database", () => {
+    it("dev: 2 AZs, no NAT (a Secrets Manager endpoint), lambda, a destroyable database that pauses", () => {
         const s = settingsOf("dev");
         assert.strictEqual(vpc(s).azCount, 2);
-        assert.strictEqual(vpc(s).natGateways, "single");
+        assert.strictEqual(vpc(s).natGateways, "none");
+        assert.deepStrictEqual(vpc(s).interfaceEndpoints, ["secretsmanager"]);
+        assert.strictEqual(vpc(s).interfaceEndpointAzCount, 1);
         assert.strictEqual(s.compute.mode, "lambda");
         assert.strictEqual(s.compute.ingress, "apiGateway");
         assert.strictEqual(s.databasePlan.deletionProtection, false);
-        assert.strictEqual(s.databasePlan.instanceClass, "db.t4g.micro");
+        assert.strictEqual(s.databasePlan.engine, "aurora-serverless");
+        assert.strictEqual(s.databasePlan.scaling?.minCapacity, 0);
     });
 
     it("prod: 3 AZs, NAT per AZ, Multi-AZ, deletion protection, 30 days of backups", () => {
@@ -148,6 +151,13 @@ describe("config: every invalid value is rejected with its key, the value and wh
             "network.interfaceEndpoints[0]",
             '"s3"',
             /secretsmanager/,
+        ));
+    it("interface endpoints in more AZs than the VPC has", () =>
+        expectOne(
+            withField("network", { azCount: 2, interfaceEndpointAzCount: 3 }),
+            "network.interfaceEndpointAzCount",
+            "3",
+            /1 to azCount \(2\)/,
         ));
     it("a boolean given as a string", () =>
         expectOne(

@@ -629,6 +629,16 @@ describe("components/network", function () {
         it("keeps the S3 gateway endpoint", () => {
             assert.equal(ofType(b.rs, T.endpoint).filter((e) => e.inputs.vpcEndpointType === "Gateway").length, 1);
         });
+
+        it("puts each endpoint in the first interfaceEndpointAzCount AZs only (fewer AZ-hours to pay)", async () => {
+            const one_ = await shared({
+                interfaceEndpoints: ["secretsmanager"],
+                natGateways: "none",
+                interfaceEndpointAzCount: 1,
+            });
+            const [endpoint] = ofType(one_.rs, T.endpoint).filter((e) => e.inputs.vpcEndpointType === "Interface");
+            assert.deepEqual(input(endpoint, "subnetIds"), [subnetsOf(one_.rs, "private")[0].id]);
+        });
     });
 
     describe("flow logs", () => {
@@ -873,6 +883,15 @@ describe("components/network", function () {
             const f = await rejected({ cidr: "10.0.0.0" });
             assert.match(f.problems[0], /^cidr: got "10\.0\.0\.0"; expected an IPv4 CIDR/);
         });
+
+        it("rejects an interfaceEndpointAzCount outside 1 to azCount", async () => {
+            for (const n of [0, 3, 1.5]) {
+                const e = await rejected({ azCount: 2, interfaceEndpointAzCount: n });
+                assert.deepEqual(e.problems, [
+                    `interfaceEndpointAzCount: got ${n}; expected a whole number from 1 to azCount (2). Fix: set it to the number of AZs that hold the endpoints, or remove it for every AZ`,
+                ]);
+            }
+        });
     });
 
     describe("documentation", () => {
@@ -892,6 +911,7 @@ describe("components/network", function () {
                     "azCount",
                     "natGateways",
                     "interfaceEndpoints",
+                    "interfaceEndpointAzCount",
                     "flowLogs",
                     "flowLogRetentionDays",
                     "isolatedSubnetAcl",

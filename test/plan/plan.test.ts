@@ -25,6 +25,8 @@ const LAMBDA = "aws:lambda/function:Function";
 const ofType = (doc: PlanDocument, type: string) => doc.resources.filter((r) => r.type === type);
 const inputs = (r: Res) => r.inputs as Inputs;
 const byId = (doc: PlanDocument, id: unknown) => doc.resources.find((r) => r.id !== null && r.id === id);
+/** The database: the RDS instance, or the Aurora cluster (whose security groups its instances use). */
+const database = (doc: PlanDocument) => ofType(doc, RDS_INSTANCE)[0] ?? ofType(doc, "aws:rds/cluster:Cluster")[0];
 const tier = (r: Res) => inputs(r).tags?.["private-app:tier"] as string | undefined;
 const sorted = (xs: unknown[]) => [...xs].map(String).sort();
 
@@ -147,8 +149,7 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
     });
 
     it("admits only security groups, only on 5432, to the database", () => {
-        const db = ofType(doc, RDS_INSTANCE)[0];
-        const dbSgIds = inputs(db).vpcSecurityGroupIds as string[];
+        const dbSgIds = inputs(database(doc)).vpcSecurityGroupIds as string[];
         assert.strictEqual(dbSgIds.length, 1);
         const dbSg = byId(doc, dbSgIds[0])!;
         assert.strictEqual(dbSg.type, SG);
@@ -194,7 +195,7 @@ function commonChecks(doc: PlanDocument, result: CliResult, azs: number) {
         assert.ok(apiGroup && migrateGroup && apiGroup !== migrateGroup, "one security group per function");
         // The API's host path: the proxy's group when there is a proxy, else the database's.
         // The migrations bypass the proxy: the database's own group admits them.
-        const dbSg = (inputs(ofType(doc, RDS_INSTANCE)[0]).vpcSecurityGroupIds as string[])[0];
+        const dbSg = (inputs(database(doc)).vpcSecurityGroupIds as string[])[0];
         const proxies = ofType(doc, "aws:rds/proxy:Proxy");
         const clientSg = proxies.length > 0 ? (inputs(proxies[0]).vpcSecurityGroupIds as string[])[0] : dbSg;
         const admittedBy = (group: string) =>
@@ -259,30 +260,49 @@ describe("npm run plan", function () {
         const result = new Proxy({} as CliResult, { get: (_t, p) => (ctx.result as any)[p] });
         commonChecks(doc, result, 2);
 
-        it("has exactly one NAT gateway, used by every private route table", () => {
-            const nats = ofType(doc, NAT);
-            assert.strictEqual(nats.length, 1);
-            const publicFirst = ofType(doc, SUBNET).find((s) => tier(s) === "public" && /0$/.test(s.name));
-            assert.strictEqual(inputs(nats[0]).subnetId, publicFirst?.id, "the NAT sits in the first public subnet");
-            for (const s of ofType(doc, SUBNET).filter((x) => tier(x) === "private")) {
+        it("has no NAT gateway: no default route from the private subnets, Secrets Manager through an endpoint in the first AZ", () => {
+            assert.strictEqual(ofType(doc, NAT).length, 0);
+            assert.strictEqual(ofType(doc, "aws:ec2/eip:Eip").length, 0, "no public IPv4 address to pay for");
+            const privateSubnets = ofType(doc, SUBNET).filter((x) => tier(x) === "private");
+            for (const s of privateSubnets) {
                 const [table] = routeTablesOf(doc, s.id!);
                 const defaults = routesOf(doc, table).filter((r) => r.destinationCidrBlock === "0.0.0.0/0");
-                assert.deepStrictEqual(
-                    defaults.map((r) => r.natGatewayId),
-                    [nats[0].id],
-                    s.name,
-                );
+                assert.deepStrictEqual(defaults, [], s.name);
             }
+            const endpoints = ofType(doc, "aws:ec2/vpcEndpoint:VpcEndpoint").filter(
+                (e) => inputs(e).vpcEndpointType === "Interface",
+            );
+            assert.deepStrictEqual(
+                endpoints.map((e) => inputs(e).serviceName),
+                ["com.amazonaws.eu-west-1.secretsmanager"],
+            );
+            // In the first AZ only (interfaceEndpointAzCount: 1): one AZ-hour an hour to pay.
+            const first = privateSubnets.find((s) => /-0$/.test(s.name))!;
+            assert.deepStrictEqual(inputs(endpoints[0]).subnetIds, [first.id]);
+            assert.strictEqual(inputs(endpoints[0]).privateDnsEnabled, true);
         });
 
         it("prints no reserved-concurrency note (nothing reserved)", () => {
             assert.doesNotMatch(result.stderr, /reserved concurrency/);
         });
 
-        it("lets dev be destroyed without a manual step", () => {
-            const db = inputs(ofType(doc, RDS_INSTANCE)[0]);
-            assert.strictEqual(db.deletionProtection, false);
-            assert.strictEqual(db.skipFinalSnapshot, true);
+        it("runs Aurora Serverless v2 that scales to 0 ACU and pauses, destroyable without a manual step", () => {
+            const [cluster] = ofType(doc, "aws:rds/cluster:Cluster");
+            assert.strictEqual(inputs(cluster).serverlessv2ScalingConfiguration.minCapacity, 0);
+            assert.strictEqual(inputs(cluster).serverlessv2ScalingConfiguration.secondsUntilAutoPause, 300);
+            assert.strictEqual(inputs(cluster).deletionProtection, false);
+            assert.strictEqual(inputs(cluster).skipFinalSnapshot, true);
+            const instances = ofType(doc, "aws:rds/clusterInstance:ClusterInstance");
+            assert.deepStrictEqual(
+                instances.map((i) => inputs(i).instanceClass),
+                ["db.serverless"],
+            );
+            assert.strictEqual(ofType(doc, RDS_INSTANCE).length, 0);
+        });
+
+        it("gives the functions the timeouts a paused database needs (29 s API)", () => {
+            const api = ofType(doc, LAMBDA).find((f) => /api/.test(f.name))!;
+            assert.strictEqual(inputs(api).timeout, 29);
         });
     });
 
