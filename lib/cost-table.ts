@@ -50,7 +50,14 @@ export function describeStack(resources: readonly PlannedResource[]): string {
         if (members.length > 1) database += `, ${members.length} instances`;
     }
     if (of("aws:rds/proxy:Proxy").length > 0) database += ", RDS Proxy";
-    const compute = of("aws:lambda/function:Function").length > 0 ? "lambda" : "";
+    const [service] = of("aws:ecs/service:Service");
+    const [task] = of("aws:ecs/taskDefinition:TaskDefinition");
+    const publicAlb = of("aws:lb/loadBalancer:LoadBalancer").some((lb) => lb.inputs.internal !== true);
+    const compute = service
+        ? `ecs, ${String(service.inputs.desiredCount)} tasks of ${Number(task?.inputs.cpu) / 1024} vCPU / ${Number(task?.inputs.memory) / 1024} GB, behind ${publicAlb ? "a public ALB" : "an HTTP API (VPC link, internal ALB)"}`
+        : of("aws:lambda/function:Function").length > 1
+          ? "lambda"
+          : "";
     return [network, database, compute].filter(Boolean).join("; ");
 }
 
@@ -62,21 +69,22 @@ export function renderCostTable(stacks: readonly PlannedStack[]): string {
         `On-demand list prices of ${dates.join(", ") || "(none)"} (lib/prices/: ${Object.keys(PRICE_TABLES).sort().join(", ")}), 730 hours a month, no free tier.`,
         "Fixed charges only: requests, data processed, log ingestion, storage growth and Aurora capacity while active are usage, listed by `npm run plan`.",
         "",
-        "| stack | region | what drives the cost | network | database | compute | fixed per month |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| stack | region | what drives the cost | network | database | compute | alarms | fixed per month |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ];
     for (const s of stacks) {
         const name = s.stack.includes("/") ? `[\`${s.stack}\`](${s.stack})` : `\`${s.stack}\``;
         if (s.cost.monthlyFixed === null) {
             lines.push(
-                `| ${name} | ${s.cost.region} | ${describeStack(s.resources)} | – | – | – | unknown: no prices for the region |`,
+                `| ${name} | ${s.cost.region} | ${describeStack(s.resources)} | – | – | – | – | unknown: no prices for the region |`,
             );
             continue;
         }
         const parts = costByComponent(s.cost, s.resources);
-        const part = (type: string) => usd(parts.filter((p) => p.type === type).reduce((sum, p) => sum + p.monthly, 0));
+        const part = (prefix: string) =>
+            usd(parts.filter((p) => p.type.startsWith(prefix)).reduce((sum, p) => sum + p.monthly, 0));
         lines.push(
-            `| ${name} | ${s.cost.region} | ${describeStack(s.resources)} | ${part("private-app:network:Network")} | ${part("private-app:database:Database")} | ${part("private-app:compute:LambdaService")} | **${usd(s.cost.monthlyFixed)}** |`,
+            `| ${name} | ${s.cost.region} | ${describeStack(s.resources)} | ${part("private-app:network:")} | ${part("private-app:database:")} | ${part("private-app:compute:")} | ${part("private-app:monitoring:")} | **${usd(s.cost.monthlyFixed)}** |`,
         );
     }
     lines.push(END);

@@ -102,6 +102,11 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
     "aws:apigatewayv2/stage:Stage",
     "aws:apigatewayv2/route:Route",
     "aws:apigatewayv2/integration:Integration",
+    // HTTP API VPC links (v2) carry no charge of their own; the internal ALB behind them does.
+    "aws:apigatewayv2/vpcLink:VpcLink",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    // The image build (a remote awsx component): what it stores bills as the repository's storage.
+    "awsx:ecr:Image",
     "aws:sns/topicSubscription:TopicSubscription",
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:kms/alias:Alias",
@@ -379,6 +384,18 @@ export function priceResource(r: PlannedResource, ctx: Context): Priced | undefi
                         "logs.ingestGb",
                         "flow log records delivered to CloudWatch Logs",
                         `each GB of records (vended-log tiers lower it at volume); ${TRAFFIC}`,
+                    ),
+                ],
+            );
+        case "aws:ecr/repository:Repository":
+            return result(
+                [],
+                [
+                    use(
+                        ctx,
+                        "ecr.storage.gbMonth",
+                        "ECR image storage",
+                        "GB of images kept (the lifecycle policy caps them)",
                     ),
                 ],
             );

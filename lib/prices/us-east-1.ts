@@ -30,6 +30,7 @@ const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
 const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
 const SNS = "https://aws.amazon.com/sns/pricing/";
 const S3 = "https://aws.amazon.com/s3/pricing/";
+const ECR = "https://aws.amazon.com/ecr/pricing/";
 
 const UNCONFIRMED = "not shown for this region in any stored page; the author's reading of the AWS list price";
 
@@ -131,6 +132,7 @@ export const US_EAST_1: PriceTable = {
         "lambda.x86.gbSecond": p(0.0000166667, "GB-second", LAMBDA, "unconfirmed", UNCONFIRMED),
         "apigw.http.million": p(1, "1M requests", APIGW, "unconfirmed", UNCONFIRMED),
         "s3.storage.gbMonth": p(0.023, "GB-month", S3, "unconfirmed", UNCONFIRMED),
+        "ecr.storage.gbMonth": p(0.1, "GB-month", ECR, "unconfirmed", UNCONFIRMED),
         "sns.requests": p(0.5, "1M requests", SNS, "unconfirmed", UNCONFIRMED),
     },
     dbClassVcpus: {

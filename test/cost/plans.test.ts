@@ -75,7 +75,7 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         for (const x of [...c.items, ...c.usage]) assert.ok(urns.has(x.urn), x.urn);
     });
 
-    it("dev: $9.13 a month fixed, within $25, every mandatory policy passing, nothing unpriced", () => {
+    it("dev: $10.23 a month fixed, within $25, every mandatory policy passing, nothing unpriced", () => {
         const c = cost("dev");
         assert.strictEqual(codes.get("dev"), 0);
         assert.deepStrictEqual(
@@ -83,13 +83,15 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
             [],
         );
         assert.ok(c.monthlyFixed !== null && c.monthlyFixed <= DEV_BUDGET_USD, String(c.monthlyFixed));
-        assert.strictEqual(c.monthlyFixed, 9.13);
-        // secretsmanager endpoint in 1 AZ: 0.011 × 730; the master secret 0.40; 7 alarms × 0.10; 0 ACU
+        assert.strictEqual(c.monthlyFixed, 10.23);
+        // secretsmanager endpoint in 1 AZ: 0.011 × 730; the master secret 0.40; 8 alarms × 0.10;
+        // the alarm topic's KMS key 1.00; 0 ACU
         assert.deepStrictEqual(byType(c), {
             "aws:ec2/vpcEndpoint:VpcEndpoint": 8.03,
+            "aws:kms/key:Key": 1,
             "aws:rds/cluster:Cluster": 0.4,
             "aws:rds/clusterInstance:ClusterInstance": 0,
-            "aws:cloudwatch/metricAlarm:MetricAlarm": 0.7,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": 0.8,
         });
         assert.deepStrictEqual(c.unpriced, []);
         assert.ok(c.usage.some((u) => u.what === "Serverless v2 capacity while active"));
@@ -104,16 +106,21 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         for (const f of of("aws:lambda/function:Function")) assert.ok(f.inputs.vpcConfig, f.name);
     });
 
-    it("prod: $506.21 a month fixed", () => {
+    it("prod: $612.11 a month fixed", () => {
         const c = cost("prod");
-        assert.strictEqual(c.monthlyFixed, 506.21);
+        assert.strictEqual(c.monthlyFixed, 612.11);
         // 3 NAT × 35.04; 3 public IPv4 × 3.65; 3 endpoints × 3 AZs × 8.03; db.m7g.large Multi-AZ
-        // 2 × 0.183 × 730 + 200 GB × 0.127; the master secret; proxy 2 vCPU × 0.0165 × 730; 8 alarms
+        // 2 × 0.183 × 730 + 200 GB × 0.127; the master secret; proxy 2 vCPU × 0.0165 × 730; 8 alarms;
+        // the alarm topic's KMS key; the internal ALB behind the VPC link 0.0252 × 730; 3 arm64
+        // Fargate tasks of 1 vCPU / 2 GB
         assert.deepStrictEqual(byType(c), {
             "aws:ec2/eip:Eip": 10.95,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 0.8,
             "aws:ec2/natGateway:NatGateway": 105.12,
             "aws:ec2/vpcEndpoint:VpcEndpoint": 72.27,
+            "aws:kms/key:Key": 1,
+            "aws:lb/loadBalancer:LoadBalancer": 18.4,
+            "aws:ecs/service:Service": 86.5,
             "aws:rds/instance:Instance": 292.98,
             "aws:rds/proxy:Proxy": 24.09,
         });
@@ -137,7 +144,7 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         assert.strictEqual(t.code, 0, t.stderr);
         assert.match(
             t.stdout,
-            /Estimated cost: \$9\.13 a month fixed in eu-west-1 \(on-demand list prices of \d{4}-\d{2}-\d{2}/,
+            /Estimated cost: \$10\.23 a month fixed in eu-west-1 \(on-demand list prices of \d{4}-\d{2}-\d{2}/,
         );
         assert.match(t.stdout, /^ {2}net +\$8\.03 {2}private-app:network:Network$/m);
         assert.match(
