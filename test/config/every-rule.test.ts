@@ -52,6 +52,11 @@ const CASES: [string, Patch, string][] = [
     ["an unknown endpoint", net({ interfaceEndpoints: ["s3"] }), "private-app:network.interfaceEndpoints[0]"],
     ["an endpoint twice", net({ interfaceEndpoints: ["logs", "logs"] }), "private-app:network.interfaceEndpoints[1]"],
     [
+        "endpoints in more AZs than the VPC has",
+        net({ interfaceEndpointAzCount: 3 }),
+        "private-app:network.interfaceEndpointAzCount",
+    ],
+    [
         "a flow log retention CloudWatch refuses",
         net({ flowLogRetentionDays: 31 }),
         "private-app:network.flowLogRetentionDays",
