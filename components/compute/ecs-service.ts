@@ -42,7 +42,7 @@ import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lam
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
 import { clientSecurityGroup } from "./client-security-group";
-import type { FunctionBundle } from "./lambda-function";
+import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
 import { createPublicEntry, type PublicEntry } from "./public-entry";
 
@@ -443,20 +443,11 @@ export class EcsService extends pulumi.ComponentResource {
         region: pulumi.Output<string>,
     ) {
         const db = args.database;
-        const environment = containerEnvironment(
-            {
-                host: db.host,
-                adminHost: db.adminHost,
-                port: db.port.apply((p) => String(p)),
-                databaseName: db.databaseName,
-                appUsername: db.appUsername,
-                iamAuth: db.iamAuth,
-                masterSecretArn: db.masterSecretArn,
-                appUserSecretArn: db.appUserSecretArn,
-                pausable: db.pausable,
-            },
-            { port: o.port, region, poolMax: args.dbPoolMax },
-        );
+        const environment = containerEnvironment(databaseEnvInputs(db), {
+            port: o.port,
+            region,
+            poolMax: args.dbPoolMax,
+        });
         return new aws.ecs.TaskDefinition(
             name,
             {

@@ -2,35 +2,31 @@
  * On-demand prices in Europe (Ireland), eu-west-1. Pure data; see `types.ts` for what
  * each field means and `lib/cost.ts` for how each is used.
  */
-import { Confirmation, Price, PriceTable } from "./types";
+import { priceOn, SOURCES } from "./sources";
+import { PriceTable } from "./types";
 
 const DATE = "2026-12-03";
-const p = (usd: number, per: string, source: string, confirmed: Confirmation, note?: string): Price => ({
-    usd,
-    per,
-    source,
-    date: DATE,
-    confirmed,
-    ...(note ? { note } : {}),
-});
-const VPC = "https://aws.amazon.com/vpc/pricing/";
-const PRIVATELINK = "https://aws.amazon.com/privatelink/pricing/";
-const RDS_PG = "https://aws.amazon.com/rds/postgresql/pricing/";
-const AURORA = "https://aws.amazon.com/rds/aurora/pricing/";
-const PROXY = "https://aws.amazon.com/rds/proxy/pricing/";
-const FARGATE = "https://aws.amazon.com/fargate/pricing/";
-const EC2 = "https://aws.amazon.com/ec2/pricing/on-demand/";
-const EBS = "https://aws.amazon.com/ebs/pricing/";
-const KMS = "https://aws.amazon.com/kms/pricing/";
-const SECRETS = "https://aws.amazon.com/secrets-manager/pricing/";
-const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
-const WAF = "https://aws.amazon.com/waf/pricing/";
-const LAMBDA = "https://aws.amazon.com/lambda/pricing/";
-const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
-const ELB = "https://aws.amazon.com/elasticloadbalancing/pricing/";
-const SNS = "https://aws.amazon.com/sns/pricing/";
-const S3 = "https://aws.amazon.com/s3/pricing/";
-const ECR = "https://aws.amazon.com/ecr/pricing/";
+const p = priceOn(DATE);
+const {
+    VPC,
+    PRIVATELINK,
+    RDS_PG,
+    AURORA,
+    PROXY,
+    FARGATE,
+    EC2,
+    EBS,
+    KMS,
+    SECRETS,
+    CLOUDWATCH,
+    WAF,
+    LAMBDA,
+    APIGW,
+    ELB,
+    SNS,
+    S3,
+    ECR,
+} = SOURCES;
 
 const UNCONFIRMED =
     "not shown for eu-west-1 in any stored page (third-party pages quote us-east-1); the author's reading of the AWS list price";
