@@ -42,6 +42,7 @@ import {
 // The options (with their defaults) live in the planner; the component adds the wiring.
 const SOURCE =
     fs.readFileSync(path.join(__dirname, "../../lib/database-plan.ts"), "utf8") +
+    fs.readFileSync(path.join(__dirname, "../../lib/database-alarms-plan.ts"), "utf8") +
     fs.readFileSync(path.join(__dirname, "../../components/database.ts"), "utf8");
 
 interface Field {
