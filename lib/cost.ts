@@ -18,6 +18,7 @@
  * never borrows another region's prices.
  */
 import { PRICE_TABLES, Price, PriceTable } from "./prices";
+import { instanceClassVcpus } from "./db-instance-classes";
 
 /** A resource as the plan records it. */
 export interface PlannedResource {
@@ -593,11 +594,11 @@ function priceProxy(i: Inputs, ctx: Context): Priced {
     if (str(t.dbInstanceIdentifier)) {
         const db = ctx.find("aws:rds/instance:Instance", (d) => d.identifier === t.dbInstanceIdentifier);
         const cls = str(db?.inputs.instanceClass);
-        const vcpus = cls ? ctx.table.dbClassVcpus[cls] : undefined;
+        const vcpus = cls ? instanceClassVcpus(cls) : undefined;
         if (!cls || vcpus === undefined)
             return {
                 kind: "unpriced",
-                reason: `the vCPUs of its target (${cls ?? "unknown class"}) are not in the table`,
+                reason: `the vCPUs of its target (${cls ?? "unknown class"}) are not known (lib/db-instance-classes.ts)`,
             };
         // RDS Proxy bills the vCPUs of the target instance, at least 2; a standby is not a target.
         const billed = Math.max(2, vcpus);
@@ -619,11 +620,11 @@ function priceProxy(i: Inputs, ctx: Context): Priced {
         }
         let vcpus = 0;
         for (const r of instances) {
-            const n = ctx.table.dbClassVcpus[String(r.inputs.instanceClass)];
+            const n = instanceClassVcpus(String(r.inputs.instanceClass));
             if (n === undefined)
                 return {
                     kind: "unpriced",
-                    reason: `the vCPUs of ${String(r.inputs.instanceClass)} are not in the table`,
+                    reason: `the vCPUs of ${String(r.inputs.instanceClass)} are not known (lib/db-instance-classes.ts)`,
                 };
             vcpus += n;
         }

@@ -1,6 +1,6 @@
 /**
- * Facts about RDS / Aurora DB instance classes that alarm thresholds are derived from: memory
- * per class, PostgreSQL's default `max_connections` for that memory, and Aurora Serverless v2's
+ * Facts about RDS / Aurora DB instance classes that alarm thresholds and the cost model are
+ * derived from: memory and vCPUs per class, PostgreSQL's default `max_connections` for that memory, and Aurora Serverless v2's
  * documented connection limits per capacity. Pure data and arithmetic: no resources, no config.
  *
  * Sources:
@@ -85,6 +85,25 @@ export function instanceClassMemoryGib(instanceClass: string): number | undefine
     const perVcpu = GIB_PER_VCPU[family];
     const vcpus = VCPUS_BY_SIZE[size];
     return perVcpu !== undefined && vcpus !== undefined ? perVcpu * vcpus : undefined;
+}
+
+/** vCPUs per size of the burstable t3 / t4g classes (2 up to large). */
+export const BURSTABLE_VCPUS_BY_SIZE: Readonly<Record<string, number>> = {
+    micro: 2,
+    small: 2,
+    medium: 2,
+    large: 2,
+    xlarge: 4,
+    "2xlarge": 8,
+};
+
+/** vCPUs of an instance class (RDS Proxy bills them); undefined when the class is not in the tables above. */
+export function instanceClassVcpus(instanceClass: string): number | undefined {
+    const m = /^db\.([a-z0-9-]+)\.([a-z0-9]+)$/.exec(instanceClass);
+    if (!m) return undefined;
+    const [, family, size] = m;
+    if ((BURSTABLE_FAMILIES as readonly string[]).includes(family)) return BURSTABLE_VCPUS_BY_SIZE[size];
+    return GIB_PER_VCPU[family] !== undefined ? VCPUS_BY_SIZE[size] : undefined;
 }
 
 /** Aurora Serverless v2: each ACU is about 2 GiB of memory (Aurora User Guide, "How Aurora Serverless v2 works"). */

@@ -144,14 +144,4 @@ export const EU_WEST_1: PriceTable = {
         "ecr.storage.gbMonth": p(0.1, "GB-month", ECR, "unconfirmed", UNCONFIRMED),
         "sns.requests": p(0.5, "1M requests", SNS, "unconfirmed", UNCONFIRMED),
     },
-    dbClassVcpus: {
-        "db.t4g.micro": 2,
-        "db.t4g.small": 2,
-        "db.t4g.medium": 2,
-        "db.t4g.large": 2,
-        "db.m7g.large": 2,
-        "db.m7g.xlarge": 4,
-        "db.r6g.large": 2,
-        "db.r7g.large": 2,
-    },
 };

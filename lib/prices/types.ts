@@ -43,6 +43,4 @@ export interface PriceTable {
     readonly hoursPerMonth: number;
     /** On-demand prices. RDS/Aurora instance classes: `rds.postgres.<class>`, `aurora.<class>`; EC2: `ec2.<type>`. */
     readonly prices: Readonly<Record<string, Price>>;
-    /** vCPUs of the database classes priced here (RDS Proxy bills per vCPU of its target). */
-    readonly dbClassVcpus: Readonly<Record<string, number>>;
 }

@@ -136,6 +136,13 @@ describe("cost model: one hand-computed example per priced type (eu-west-1)", ()
             sls.items.filter((i) => i.type === "aws:rds/proxy:Proxy").map((i) => i.monthly),
             [96.36],
         );
+        // A class whose vCPUs are not known is listed, never guessed.
+        const unknown = eu(
+            res("aws:rds/instance:Instance", { engine: "postgres", identifier: "db9", instanceClass: "db.z1d.large" }),
+            res("aws:rds/proxy:Proxy", { name: "p9" }),
+            res("aws:rds/proxyTarget:ProxyTarget", { dbProxyName: "p9", dbInstanceIdentifier: "db9" }),
+        );
+        assert.ok(unknown.unpriced.includes("aws:rds/proxy:Proxy"), JSON.stringify(unknown.unpriced));
     });
 
     it("Fargate: vCPU and GB hours (ARM), and Spot by the capacity provider weights", () => {

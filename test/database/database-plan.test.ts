@@ -57,7 +57,12 @@ import {
     validClientName,
     windowsOverlap,
 } from "../../lib/database-plan";
-import { defaultMaxConnections, instanceClassMemoryGib, serverlessMaxConnections } from "../../lib/db-instance-classes";
+import {
+    defaultMaxConnections,
+    instanceClassMemoryGib,
+    instanceClassVcpus,
+    serverlessMaxConnections,
+} from "../../lib/db-instance-classes";
 
 const VALID: Omit<DatabasePlanInput, "engine"> = {
     isolatedSubnetIds: ["subnet-iso0", "subnet-iso1"],
@@ -800,6 +805,15 @@ describe("alarm thresholds from the instance class, the ACUs, the storage and th
 });
 
 describe("lib/db-instance-classes", () => {
+    it("knows the vCPUs of the classes (what RDS Proxy bills)", () => {
+        assert.equal(instanceClassVcpus("db.t4g.micro"), 2);
+        assert.equal(instanceClassVcpus("db.t3.xlarge"), 4);
+        assert.equal(instanceClassVcpus("db.m7g.large"), 2);
+        assert.equal(instanceClassVcpus("db.r7g.4xlarge"), 16);
+        assert.equal(instanceClassVcpus("db.z1d.large"), undefined);
+        assert.equal(instanceClassVcpus("db.serverless"), undefined);
+    });
+
     it("knows the memory of the burstable, general purpose and memory optimized classes", () => {
         assert.equal(instanceClassMemoryGib("db.t4g.micro"), 1);
         assert.equal(instanceClassMemoryGib("db.t3.medium"), 4);
