@@ -384,6 +384,46 @@ describe("npm run plan", function () {
             assert.strictEqual(db.multiAz, true);
             assert.strictEqual(db.backupRetentionPeriod, 30);
         });
+
+        it("backs up exactly this database with AWS Backup: vault key, daily rule, copy to eu-central-1, governance lock", () => {
+            const one = (type: string, name: string) => doc.resources.find((r) => r.type === type && r.name === name)!;
+            const instance = ofType(doc, RDS_INSTANCE)[0];
+            const selection = inputs(ofType(doc, "aws:backup/selection:Selection")[0]);
+            assert.strictEqual(ofType(doc, "aws:backup/selection:Selection").length, 1);
+            // The instance's ARN, from its explicit identifier: nothing else is selected.
+            assert.deepStrictEqual(selection.resources, [
+                `arn:aws:rds:eu-west-1:123456789012:db:${inputs(instance).identifier}`,
+            ]);
+            assert.strictEqual(selection.selectionTags, undefined);
+            const key = one("aws:kms/key:Key", "db-backup-key");
+            const vault = inputs(one("aws:backup/vault:Vault", "db-backup-vault"));
+            assert.strictEqual(vault.kmsKeyArn, `arn:aws:kms:eu-west-1:123456789012:key/${key.id}`);
+            const copyKey = one("aws:kms/key:Key", "db-backup-copy-key");
+            const copyVault = inputs(one("aws:backup/vault:Vault", "db-backup-copy-vault"));
+            assert.strictEqual(copyVault.region, "eu-central-1");
+            assert.strictEqual(copyVault.kmsKeyArn, `arn:aws:kms:eu-central-1:123456789012:key/${copyKey.id}`);
+            const [rule] = inputs(ofType(doc, "aws:backup/plan:Plan")[0]).rules;
+            assert.strictEqual(rule.schedule, "cron(0 1 ? * * *)");
+            assert.deepStrictEqual(rule.lifecycle, { deleteAfter: 35 });
+            assert.strictEqual(rule.copyActions.length, 1);
+            assert.match(
+                rule.copyActions[0].destinationVaultArn,
+                /^arn:aws:backup:eu-central-1:123456789012:backup-vault:db-backup-copy-vault-/,
+            );
+            const locks = ofType(doc, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map(inputs);
+            assert.strictEqual(locks.length, 2);
+            for (const l of locks) assert.strictEqual(l.changeableForDays, undefined, "governance: no lock date");
+            for (const r of [key, copyKey, one("aws:backup/vault:Vault", "db-backup-vault")]) {
+                assert.strictEqual(r.options?.protect, true, r.name);
+                assert.strictEqual(r.options?.retainOnDelete, true, r.name);
+            }
+            // One provider for both regions (the resources' own `region`), so the stack's
+            // aws:defaultTags reach the copy region too: no explicit provider is declared.
+            assert.deepStrictEqual(
+                doc.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.urn),
+                [],
+            );
+        });
     });
 
     describe("every engine through the whole program", () => {
