@@ -436,7 +436,14 @@ describe("npm run plan", function () {
             ["postgres, password auth for the app", { engine: "postgres", iamAuth: false, deletionProtection: false }],
             [
                 "aurora-postgresql, Multi-AZ, protected",
-                { engine: "aurora-postgresql", multiAz: true, deletionProtection: true, backupRetentionDays: 30 },
+                {
+                    engine: "aurora-postgresql",
+                    multiAz: true,
+                    deletionProtection: true,
+                    backupRetentionDays: 30,
+                    // AWS Backup takes Aurora per cluster: the cluster's ARN is selected, not its instances'.
+                    backupPlan: { copyRegion: "us-east-1" },
+                },
             ],
             [
                 "aurora-serverless, scale to zero",
@@ -556,6 +563,20 @@ describe("npm run plan", function () {
                 for (const r of doc.resources)
                     for (const x of strings(r.inputs))
                         assert.ok(!/^mock-[0-9a-f]{24}$/.test(x.value), `${r.name} ${x.at}`);
+                // database.backupPlan: a selection of exactly this database (the cluster for Aurora).
+                const selections = ofType(doc, "aws:backup/selection:Selection");
+                assert.strictEqual(selections.length, database.backupPlan ? 1 : 0);
+                if (database.backupPlan) {
+                    const kind = aurora ? "cluster" : "db";
+                    const id = aurora ? store.clusterIdentifier : store.identifier;
+                    assert.deepStrictEqual(inputs(selections[0]).resources, [
+                        `arn:aws:rds:eu-west-1:123456789012:${kind}:${id}`,
+                    ]);
+                    const copy = ofType(doc, "aws:backup/vault:Vault")
+                        .map(inputs)
+                        .find((v) => v.region);
+                    assert.strictEqual(copy?.region, "us-east-1");
+                }
             });
         }
     });
