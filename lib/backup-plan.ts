@@ -405,9 +405,12 @@ export interface VaultKeyPolicyContext {
 
 /**
  * Key policy of a vault's customer-managed key: the account administers it through IAM (the
- * default statement, without which the key could become unmanageable), and principals of this
- * account may use it only through AWS Backup in the vault's region (`kms:ViaService`), as the
- * AWS-managed `aws/backup` key allows. AWS Backup creates grants on it for its jobs.
+ * default statement, without which the key could become unmanageable; it is also what lets
+ * the backup role's AWS-managed policy act on the key, e.g. when RDS re-encrypts a cross-Region
+ * snapshot copy with it on AWS Backup's behalf), and any principal of this account may use it
+ * through AWS Backup in the vault's region (`kms:ViaService`), as the AWS-managed `aws/backup`
+ * key allows. AWS Backup creates grants on it for its jobs ("Encryption for backups in AWS
+ * Backup"; "Backup vault creation and deletion" lists the KMS permissions a vault needs).
  */
 export function vaultKeyPolicy(c: VaultKeyPolicyContext): Record<string, unknown> {
     return {
