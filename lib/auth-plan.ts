@@ -10,8 +10,10 @@
  *   `authorizationScopes`, that `scope`/`scp` holds at least one of them. The plan: the
  *   health paths of the app's contract stay open (`authorizationType: NONE`), every listed route
  *   needs a valid token with one of its scopes, and the `$default` catch-all needs a valid token
- *   (no scope). Routes match by exact key before `$default` ("Working with routes for HTTP
- *   APIs": the most specific route wins; `ANY` loses to an exact method).
+ *   (no scope); with CORS configured, per-method `/{proxy+}` routes replace `$default` so that
+ *   browsers' preflights get API Gateway's own CORS answer. Routes match by exact key before
+ *   greedy paths and `$default` ("Working with routes for HTTP APIs": the most specific route
+ *   wins; `ANY` loses to an exact method).
  * - **ALB OIDC** ("Authenticate users using an Application Load Balancer", ELB user guide):
  *   the HTTPS listener's default action becomes `authenticate-oidc` (order 1) then `forward`
  *   (order 2); rules for the health paths forward without sign-in (the target group's checks
@@ -90,9 +92,23 @@ export interface JwtAuthPlan {
     issuer: string;
     audiences: string[];
     identitySource: string;
-    /** Every route besides `$default`, open ones first. `$default` needs a token, no scope. */
+    /**
+     * What catches the routes not listed: `default`, the `$default` route with the authorizer
+     * (a token, no scope); or, when CORS is configured, `perMethod`: no `$default` route but
+     * `<METHOD> /{proxy+}` routes with the authorizer for every method except OPTIONS. Browsers
+     * send CORS preflights (OPTIONS) without a token; API Gateway answers them itself only when
+     * no route matches them ("Configure CORS for HTTP APIs": it "automatically sends a response
+     * to preflight OPTIONS requests, even if there isn't an OPTIONS route"), and a `$default`
+     * route with an authorizer would match them and answer 401.
+     */
+    catchAll: "default" | "perMethod";
+    /** Every route besides `$default`, open ones first. */
     routes: PlannedRoute[];
 }
+
+/** The methods the `perMethod` catch-all covers (every one a browser sends but OPTIONS). */
+export const CATCH_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+export const CATCH_ALL_PATH = "/{proxy+}";
 
 /** The resource-name suffix of a route key: `POST /api/notes/{id}` → `route-post-api-notes-id`. */
 export function routeName(routeKey: string): string {
@@ -122,7 +138,10 @@ export function isHttpsUrl(value: unknown): boolean {
 }
 
 /** Validates `compute.api.auth` and plans the authorizer's routes. */
-export function planJwtAuth(o: JwtAuthOptions): { plan?: JwtAuthPlan; problems: Problem[] } {
+export function planJwtAuth(
+    o: JwtAuthOptions,
+    context: { cors: boolean } = { cors: false },
+): { plan?: JwtAuthPlan; problems: Problem[] } {
     const problems: Problem[] = [];
     if (!isHttpsUrl(o.issuer))
         problems.push(
@@ -229,12 +248,22 @@ export function planJwtAuth(o: JwtAuthOptions): { plan?: JwtAuthPlan; problems: 
         });
     }
     if (problems.length > 0) return { problems };
+    const catchAll: JwtAuthPlan["catchAll"] = context.cors ? "perMethod" : "default";
+    if (catchAll === "perMethod") {
+        // A listed route with the same key keeps its scopes.
+        for (const method of CATCH_ALL_METHODS) {
+            const routeKey = `${method} ${CATCH_ALL_PATH}`;
+            if (planned.some((p) => p.routeKey === routeKey)) continue;
+            planned.push({ routeKey, name: routeName(routeKey), authorization: "JWT", scopes: [], open: false });
+        }
+    }
     return {
         problems,
         plan: {
             issuer: o.issuer,
             audiences: [...o.audiences],
             identitySource: JWT_IDENTITY_SOURCE,
+            catchAll,
             routes: planned,
         },
     };

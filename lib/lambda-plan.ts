@@ -270,6 +270,11 @@ export function planLambda(o: LambdaOptions, context: { pausableDatabase: boolea
     return problems;
 }
 
+/** What the authorizer's plan depends on besides its own options: whether browsers call cross-origin. */
+export function authContext(o: HttpApiOptions): { cors: boolean } {
+    return { cors: (o.corsAllowOrigins ?? DEFAULT_CORS_ALLOW_ORIGINS).length > 0 };
+}
+
 /** Validates the HTTP API's options; the defaults are {@link HTTP_API_DEFAULTS}. */
 export function planHttpApi(o: HttpApiOptions): Problem[] {
     const problems: Problem[] = [];
@@ -293,7 +298,7 @@ export function planHttpApi(o: HttpApiOptions): Problem[] {
         );
     }
     wholeIn("throttlingBurstLimit", o.throttlingBurstLimit, THROTTLING_BURST_LIMIT_RANGE);
-    if (o.auth !== undefined) problems.push(...nested("auth", planJwtAuth(o.auth).problems));
+    if (o.auth !== undefined) problems.push(...nested("auth", planJwtAuth(o.auth, authContext(o)).problems));
     const origins = o.corsAllowOrigins;
     if (origins !== undefined) {
         if (!Array.isArray(origins)) {

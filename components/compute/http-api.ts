@@ -6,8 +6,9 @@
  *
  * With `auth` (sign-in, lib/auth-plan.ts) it adds a JWT authorizer `<name>-jwt`, puts it on the
  * `$default` route (a valid token, no scope), adds the scoped routes `<name>-route-...` and
- * open routes for the health paths (`authorizationType: NONE`). Without `auth` nothing of that
- * exists and the `$default` route's inputs are as before.
+ * open routes for the health paths (`authorizationType: NONE`); with CORS too, per-method
+ * `/{proxy+}` routes with the authorizer replace `$default` (see `JwtAuthPlan.catchAll`).
+ * Without `auth` nothing of that exists and the `$default` route's inputs are as before.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,7 @@ import {
     accessLogFormat,
     corsConfiguration,
     HTTP_API_DEFAULTS,
+    authContext,
     HttpApiOptions,
     STAGE_NAME,
 } from "../../lib/lambda-plan";
@@ -70,7 +72,7 @@ export function createVpcLinkHttpApi(
 
 function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o: HttpApiOptions): HttpApi {
     const d = HTTP_API_DEFAULTS;
-    const auth = o.auth === undefined ? undefined : orThrow("HttpApi", name, planJwtAuth(o.auth));
+    const auth = o.auth === undefined ? undefined : orThrow("HttpApi", name, planJwtAuth(o.auth, authContext(o)));
     const opts = { parent };
     const accessLogGroup = new aws.cloudwatch.LogGroup(
         `${name}-access`,
@@ -113,18 +115,23 @@ function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o:
         opts,
     );
     const authorizer = auth ? jwtAuthorizer(parent, name, api, auth) : undefined;
-    const route = new aws.apigatewayv2.Route(
-        `${name}-default`,
-        {
-            apiId: api.id,
-            routeKey: "$default",
-            target: pulumi.interpolate`integrations/${integration.id}`,
-            // With sign-in: any route not listed needs a valid token (no scope).
-            ...(authorizer ? { authorizationType: "JWT", authorizerId: authorizer.id } : {}),
-        },
-        opts,
-    );
-    const routes: aws.apigatewayv2.Route[] = [route];
+    const routes: aws.apigatewayv2.Route[] = [];
+    // Without sign-in, or with it and no CORS: the `$default` catch-all (with sign-in it needs a
+    // valid token, no scope). With sign-in and CORS the per-method catch-alls of the plan
+    // replace it, so that browsers' preflights reach API Gateway's own CORS answer.
+    if (auth?.catchAll !== "perMethod")
+        routes.push(
+            new aws.apigatewayv2.Route(
+                `${name}-default`,
+                {
+                    apiId: api.id,
+                    routeKey: "$default",
+                    target: pulumi.interpolate`integrations/${integration.id}`,
+                    ...(authorizer ? { authorizationType: "JWT", authorizerId: authorizer.id } : {}),
+                },
+                opts,
+            ),
+        );
     if (auth && authorizer) routes.push(...authRoutes(parent, name, api, target, integration, authorizer, auth));
     const stage = new aws.apigatewayv2.Stage(
         `${name}-default`,

@@ -131,6 +131,30 @@ describe("auth plan: the HTTP API's JWT authorizer", () => {
         );
     });
 
+    it("with CORS: no $default catch-all but one per method except OPTIONS, so preflights get API Gateway's answer", () => {
+        const plain = planJwtAuth({ issuer: ISSUER, audiences: ["a"] }).plan!;
+        assert.strictEqual(plain.catchAll, "default");
+        const { plan } = planJwtAuth(
+            { issuer: ISSUER, audiences: ["a"], routes: [{ route: "POST /{proxy+}", scopes: ["write"] }] },
+            { cors: true },
+        );
+        assert.strictEqual(plan!.catchAll, "perMethod");
+        assert.deepStrictEqual(
+            plan!.routes.map((r) => [r.routeKey, r.authorization, r.scopes]),
+            [
+                ["GET /health", "NONE", []],
+                ["GET /health/live", "NONE", []],
+                ["POST /{proxy+}", "JWT", ["write"]],
+                ["GET /{proxy+}", "JWT", []],
+                ["HEAD /{proxy+}", "JWT", []],
+                ["PUT /{proxy+}", "JWT", []],
+                ["PATCH /{proxy+}", "JWT", []],
+                ["DELETE /{proxy+}", "JWT", []],
+            ],
+        );
+        assert.ok(!plan!.routes.some((r) => r.routeKey.startsWith("OPTIONS")));
+    });
+
     it("names a route after its key, stably", () => {
         assert.strictEqual(routeName("POST /api/notes"), "route-post-api-notes");
         assert.strictEqual(routeName("GET /health/live"), "route-get-health-live");

@@ -48,6 +48,7 @@ describe("sign-in at the public entry (npm run plan)", function () {
     let ecsApiOff: { doc: PlanDocument; result: CliResult };
     let alb: { doc: PlanDocument; result: CliResult };
     let albPlain: CliResult;
+    let lambdaCors: { doc: PlanDocument; result: CliResult };
 
     before(async () => {
         const cognito = exampleConfig("Pulumi.auth-cognito.yaml");
@@ -64,12 +65,15 @@ describe("sign-in at the public entry (npm run plan)", function () {
         const oidc = exampleConfig("Pulumi.ecs-alb-oidc.yaml");
         const plain = structuredClone(oidc);
         plain["private-app:compute"].alb.oidc.clientSecret = "in-plain-text-0123";
-        [lambda, ecsApi, ecsApiOff, alb, albPlain] = await Promise.all([
+        const withCors = structuredClone(cognito);
+        withCors["private-app:compute"].api.corsAllowOrigins = ["https://app.example.com"];
+        [lambda, ecsApi, ecsApiOff, alb, albPlain, lambdaCors] = await Promise.all([
             planJson(path.join(ROOT, "examples", "Pulumi.auth-cognito.yaml")),
             planJson(tempStackFile("ecs-jwt", ecs(cognito["private-app:compute"].api))),
             planJson(tempStackFile("ecs-open", ecs(undefined))),
             planJson(path.join(ROOT, "examples", "Pulumi.ecs-alb-oidc.yaml")),
             planCli([tempStackFile("alb-plain", plain), "--json"]),
+            planJson(tempStackFile("jwt-cors", withCors)),
         ]);
     });
 
@@ -110,6 +114,24 @@ describe("sign-in at the public entry (npm run plan)", function () {
             // One Lambda integration for all: the claims travel in the event, which no client writes.
             assert.deepStrictEqual(new Set([...routes.values()].map((r) => r.target)).size, 1);
             assert.strictEqual(ofType(lambda.doc, INTEGRATION).length, 1);
+        });
+
+        it("with CORS: per-method catch-alls with the authorizer instead of $default, none for OPTIONS (preflights)", () => {
+            assert.strictEqual(lambdaCors.result.code, 0, lambdaCors.result.stderr);
+            const routes = byKey(lambdaCors.doc);
+            const authorizerId = one(lambdaCors.doc, AUTHORIZER).id;
+            assert.ok(!routes.has("$default"));
+            for (const m of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]) {
+                const r = routes.get(`${m} /{proxy+}`)!;
+                assert.deepStrictEqual([r.authorizationType, r.authorizerId], ["JWT", authorizerId], m);
+            }
+            assert.deepStrictEqual(routes.get("POST /api/notes")!.authorizationScopes, ["notes/write"]);
+            assert.strictEqual(routes.get("GET /health")!.authorizationType, "NONE");
+            assert.ok(![...routes.keys()].some((k) => k.startsWith("OPTIONS")));
+            assert.deepStrictEqual(
+                inputs(one(lambdaCors.doc, "aws:apigatewayv2/api:Api")).corsConfiguration.allowOrigins,
+                ["https://app.example.com"],
+            );
         });
 
         it("keeps the $default route's name, so a stack that turns sign-in on updates it in place", () => {
@@ -187,7 +209,8 @@ describe("sign-in at the public entry (npm run plan)", function () {
             assert.match(rule.listenerArn, /:listener\/app\//);
             assert.strictEqual(rule.priority, 10);
             assert.deepStrictEqual(rule.conditions, [{ pathPattern: { values: ["/health", "/health/live"] } }]);
-            assert.deepStrictEqual(rule.actions, [{ type: "forward", targetGroupArn: tg.id }]);
+            assert.deepStrictEqual(rule.actions, [{ type: "forward", targetGroupArn: rule.actions[0].targetGroupArn }]);
+            assert.match(rule.actions[0].targetGroupArn, new RegExp(`:targetgroup/${tg.name}-`));
         });
 
         it("the ALB may reach the IdP on 443 (its only egress besides the tasks' port)", () => {
