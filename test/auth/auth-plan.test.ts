@@ -4,8 +4,12 @@
  * and which headers the app may trust per entry.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
 import { HEALTH_PATHS } from "../../app/contract";
 import {
+    JWT_AUTH_DEFAULTS,
     ALB_OIDC_DEFAULTS,
     albOidcAction,
     callerSource,
@@ -259,4 +263,36 @@ describe("auth plan: which sign-in headers the app trusts", () => {
         assert.strictEqual(callerSource({ ingress: "alb", apiAuth: false, albOidc: true }), "albOidc");
         assert.strictEqual(callerSource({ ingress: "alb", apiAuth: false, albOidc: false }), "none");
     });
+});
+
+describe("auth plan: documented defaults", () => {
+    /** `@default` tags of an interface of lib/auth-plan.ts, by property (optional ones only). */
+    function tags(name: string): Map<string, string | undefined> {
+        const file = path.join(__dirname, "..", "..", "lib", "auth-plan.ts");
+        const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+        const out = new Map<string, string | undefined>();
+        source.forEachChild((node) => {
+            if (!ts.isInterfaceDeclaration(node) || node.name.text !== name) return;
+            for (const m of node.members) {
+                if (!ts.isPropertySignature(m) || m.questionToken === undefined) continue;
+                const tag = ts.getJSDocTags(m).find((t) => t.tagName.text === "default");
+                out.set(m.name.getText(source), tag && ts.getTextOfJSDocComment(tag.comment)?.trim());
+            }
+        });
+        assert.ok(out.size > 0, `${name} not found`);
+        return out;
+    }
+    for (const [name, defaults] of [
+        ["JwtAuthOptions", JWT_AUTH_DEFAULTS],
+        ["AlbOidcOptions", ALB_OIDC_DEFAULTS],
+    ] as const) {
+        it(`${name}: every optional field documents the default the code applies`, () => {
+            const docs = tags(name);
+            assert.deepStrictEqual([...docs.keys()].sort(), Object.keys(defaults).sort());
+            for (const [key, tag] of docs) {
+                assert.ok(tag !== undefined, `${key} has no @default`);
+                assert.deepStrictEqual(JSON.parse(tag), (defaults as Record<string, unknown>)[key], key);
+            }
+        });
+    }
 });
