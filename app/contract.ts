@@ -52,6 +52,11 @@ export const ENV = {
     LOG_LEVEL: "LOG_LEVEL",
     /** Region for the IAM signer and Secrets Manager; set by Lambda. */
     AWS_REGION: "AWS_REGION",
+    /**
+     * Server only: which sign-in headers the server trusts ({@link CALLER_SOURCES}); unset or
+     * `none`: it reads none, so a client cannot claim an identity by sending them.
+     */
+    CALLER_HEADERS: "CALLER_HEADERS",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -75,6 +80,7 @@ export const API_ENV: readonly EnvName[] = [
     ENV.PORT,
     ENV.LOG_LEVEL,
     ENV.AWS_REGION,
+    ENV.CALLER_HEADERS,
 ];
 
 /** Variables the migration function (and the migration CLI) read. */
@@ -125,6 +131,25 @@ export const DEFAULT_SERVER_PORT = 8080;
  *   `503 {"status":"error","database":"unavailable"}`; for smoke tests and dashboards.
  */
 export const HEALTH_PATHS = { liveness: "/health/live", readiness: "/health" } as const;
+
+/**
+ * Where the server (behind a load balancer) learns who signed in, by `CALLER_HEADERS`:
+ * `apiGatewayJwt`: the HTTP API's JWT authorizer validated the token and its integration wrote
+ * the subject into {@link CALLER_HEADER_NAMES}.jwtSubject (overwriting any a client sent);
+ * `albOidc`: the public ALB authenticated the user and set `x-amzn-oidc-identity` and
+ * `x-amzn-oidc-data`; `none`: nobody signs in at the entry. The Lambda handler needs none of
+ * this: API Gateway puts the validated claims in the event itself.
+ */
+export const CALLER_SOURCES = ["none", "apiGatewayJwt", "albOidc"] as const;
+export type CallerSource = (typeof CALLER_SOURCES)[number];
+export const CALLER_HEADER_NAMES = {
+    /** Written by the HTTP API's parameter mapping from the validated token's `sub`. */
+    jwtSubject: "x-jwt-sub",
+    /** Set by the ALB after OIDC sign-in: the user's `sub` at the IdP. */
+    albIdentity: "x-amzn-oidc-identity",
+    /** Set by the ALB after OIDC sign-in: a JWT (ES256, signed by the ALB) of the user's claims. */
+    albData: "x-amzn-oidc-data",
+} as const;
 
 /** Connections per API container. Small on purpose: Lambda scales by containers, not threads. */
 export const DEFAULT_POOL_MAX = 2;

@@ -6,6 +6,7 @@
  *
  * No Pulumi resource declarations.
  */
+import { redactAlbOptions } from "./auth-plan";
 import { AlbOptions, albHasCertificate, EcsOptions, planAlb, planEcs } from "./ecs-plan";
 import { HttpApiOptions, LambdaOptions, planHttpApi, planLambda } from "./lambda-plan";
 import { nested, Problem, problem } from "./problems";
@@ -63,7 +64,12 @@ const MODE_BLOCKS: Readonly<Record<ComputeMode, readonly (keyof ComputeOptions)[
 /** Validates the compute options and picks the mode's variant. */
 export function planCompute(
     o: ComputeOptions,
-    context: { pausableDatabase: boolean; region?: string },
+    context: {
+        pausableDatabase: boolean;
+        region?: string;
+        /** Whether the stack keeps the `compute` object secure (so `alb.oidc.clientSecret` is not plain text). */
+        clientSecretIsSecure?: boolean;
+    },
 ): { plan?: ComputeSettings; problems: Problem[] } {
     const problems: Problem[] = [];
     if (!AVAILABLE_COMPUTE_MODES.includes(o.mode)) {
@@ -82,7 +88,7 @@ export function planCompute(
                 problems.push(
                     problem(
                         block,
-                        o[block],
+                        block === "alb" ? redactAlbOptions(o[block]) : o[block],
                         `applies only to compute.mode ${mode} (mode is ${o.mode})`,
                         `remove compute.${block}`,
                     ),
@@ -116,7 +122,7 @@ export function planCompute(
                 problems.push(
                     problem(
                         "alb",
-                        o.alb,
+                        redactAlbOptions(o.alb),
                         "applies only to compute.ingress alb of a container mode",
                         "remove compute.alb",
                     ),
@@ -136,7 +142,7 @@ export function planCompute(
                 problems.push(
                     problem(
                         "alb",
-                        o.alb,
+                        redactAlbOptions(o.alb),
                         `applies only to compute.ingress alb (ingress is ${ingress})`,
                         "remove compute.alb",
                     ),
@@ -159,7 +165,7 @@ export function planCompute(
                 problems.push(
                     problem(
                         "alb",
-                        o.alb,
+                        redactAlbOptions(o.alb),
                         "the public ALB serves HTTPS only and needs a certificate: compute.alb.certificateArn, or compute.alb.domainName with compute.alb.hostedZoneId",
                         "set one of them, or set compute.ingress to apiGateway (an HTTP API on AWS's own HTTPS endpoint, no certificate needed)",
                     ),

@@ -68,6 +68,7 @@ import {
     planBackup,
     ResolvedBackupPlan,
 } from "./backup-plan";
+import { ALB_OIDC_DEFAULTS, JWT_AUTH_DEFAULTS } from "./auth-plan";
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "./ecs-plan";
 import {
     HTTP_API_DEFAULTS,
@@ -454,6 +455,53 @@ const lambdaSchema = z.strictObject({
     }),
 });
 
+const apiAuthSchema = z.strictObject({
+    issuer: required(z.string(), {
+        allowed: "`https://` URL, exactly the tokens' `iss`",
+        meaning: "The identity provider (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool id>`).",
+    }),
+    audiences: required(z.array(z.unknown()), {
+        allowed: "non-empty list of strings",
+        meaning: "A token's `aud` (or `client_id`) must be one of them (Cognito: app client ids).",
+    }),
+    routes: field(z.array(z.unknown()), {
+        default: JWT_AUTH_DEFAULTS.routes,
+        allowed: 'list of `{ route: "POST /api/notes", scopes: ["notes/write"] }`',
+        meaning:
+            "Routes that also need one of the scopes. Every other route needs a valid token; `GET /health` and `GET /health/live` stay open.",
+    }),
+});
+
+const albOidcSchema = z.strictObject({
+    issuer: required(z.string(), { allowed: "`https://` URL", meaning: "The IdP's issuer." }),
+    authorizationEndpoint: required(z.string(), {
+        allowed: "`https://` URL",
+        meaning: "Where browsers sign in.",
+    }),
+    tokenEndpoint: required(z.string(), { allowed: "`https://` URL", meaning: "The ALB redeems codes here." }),
+    userInfoEndpoint: required(z.string(), { allowed: "`https://` URL", meaning: "The ALB reads claims here." }),
+    clientId: required(z.string(), { allowed: "string", meaning: "OAuth 2.0 client id at the IdP." }),
+    clientSecret: required(z.string(), {
+        allowed: "a secure value (`pulumi config set --secret --path`)",
+        meaning: "The client's secret; plain text is refused.",
+    }),
+    scope: field(z.string(), {
+        default: ALB_OIDC_DEFAULTS.scope,
+        allowed: "space-separated scopes with `openid`",
+        meaning: "Scopes the ALB asks for.",
+    }),
+    sessionTimeoutSeconds: field(z.number(), {
+        default: ALB_OIDC_DEFAULTS.sessionTimeoutSeconds,
+        allowed: "1 to 604800",
+        meaning: "Lifetime of the ALB's session cookie.",
+    }),
+    onUnauthenticatedRequest: field(z.string(), {
+        default: ALB_OIDC_DEFAULTS.onUnauthenticatedRequest,
+        allowed: "`authenticate`, `deny`",
+        meaning: "Redirect to the IdP (browsers) or answer 401 (API clients).",
+    }),
+});
+
 const apiSchema = z.strictObject({
     corsAllowOrigins: field(z.array(z.unknown()), {
         default: HTTP_API_DEFAULTS.corsAllowOrigins,
@@ -474,6 +522,11 @@ const apiSchema = z.strictObject({
         default: HTTP_API_DEFAULTS.accessLogRetentionDays,
         allowed: "a CloudWatch Logs retention",
         meaning: "Retention of the API access logs.",
+    }),
+    auth: field(apiAuthSchema, {
+        defaultText: "none: every route open",
+        allowed: "object",
+        meaning: "Sign-in: a JWT authorizer on the HTTP API (see Sign-in at the public entry).",
     }),
 });
 
@@ -580,6 +633,11 @@ const albSchema = z.strictObject({
         default: ALB_DEFAULTS.accessLogRetentionDays,
         allowed: "1 to 3650 (with accessLogs)",
         meaning: "Days the access logs are kept.",
+    }),
+    oidc: field(albOidcSchema, {
+        defaultText: "none: no sign-in",
+        allowed: "object",
+        meaning: "Sign-in with an OpenID Connect provider at the ALB; the health paths stay open.",
     }),
 });
 
@@ -772,7 +830,7 @@ function under(top: ConfigKey, problems: readonly Problem[]): string[] {
  * that read several concerns. Returns typed settings, or throws a {@link ConfigError} listing
  * every problem.
  */
-export function parseConfig(raw: RawConfig, region?: string): Settings {
+export function parseConfig(raw: RawConfig, region?: string, secretKeys: readonly ConfigKey[] = []): Settings {
     const problems: string[] = [];
     raisedSites = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
@@ -895,6 +953,7 @@ export function parseConfig(raw: RawConfig, region?: string): Settings {
         const r = planCompute(compute as ComputeOptions, {
             pausableDatabase: databasePlan?.scaling?.minCapacity === 0,
             region,
+            clientSecretIsSecure: secretKeys.includes("compute"),
         });
         problems.push(...under("compute", r.problems));
         computeSettings = r.plan;
@@ -1128,8 +1187,10 @@ function regionProblems(all: Readonly<Record<string, string>>): string[] {
  * Parses the program's whole config map (`namespace:key` → string, as Pulumi hands it to a
  * program): picks this project's keys, parses their JSON, rejects unknown keys of the
  * namespace (a typo would otherwise be ignored silently) and validates the rest.
+ * `secretKeys`: the full keys the stack keeps secure (`pulumi.runtime.isConfigSecret`), which
+ * a secret such as `compute.alb.oidc.clientSecret` must be among.
  */
-export function parseStackConfig(all: Readonly<Record<string, string>>): Settings {
+export function parseStackConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): Settings {
     const raw: RawConfig = {};
     const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(all)) {
@@ -1147,7 +1208,8 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
     const region = regionProblems(all);
     let settings: Settings;
     try {
-        settings = parseConfig(raw, awsRegion(all));
+        const secure = CONFIG_KEYS.filter((k) => secretKeys.includes(`${NAMESPACE}:${k}`));
+        settings = parseConfig(raw, awsRegion(all), secure);
     } catch (e) {
         if (ConfigError.isInstance(e))
             throw new ConfigError([...problems, ...e.problems, ...region], undefined, e.sites);

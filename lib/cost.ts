@@ -103,6 +103,8 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
     "aws:apigatewayv2/stage:Stage",
     "aws:apigatewayv2/route:Route",
     "aws:apigatewayv2/integration:Integration",
+    // JWT authorizers carry no charge of their own: the HTTP API bills per request.
+    "aws:apigatewayv2/authorizer:Authorizer",
     // HTTP API VPC links (v2) carry no charge of their own; the internal ALB behind them does.
     "aws:apigatewayv2/vpcLink:VpcLink",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy",

@@ -8,10 +8,11 @@
  * No Pulumi resource declarations and no Pulumi runtime calls. Functions carrying values the
  * components only know as outputs are generic over the value type `T`.
  */
-import { DEFAULT_SERVER_PORT, ENV, HEALTH_PATHS } from "../app/contract";
+import { type CallerSource, DEFAULT_SERVER_PORT, ENV, HEALTH_PATHS } from "../app/contract";
 import { LOG_RETENTION_DAYS } from "./aws-facts";
 import { apiEnvironment, type DatabaseEnvInputs, type PolicyDocument } from "./lambda-plan";
-import { Problem, problem } from "./problems";
+import { AlbOidcOptions, planAlbOidc } from "./auth-plan";
+import { nested, Problem, problem } from "./problems";
 
 // ---------------------------------------------------------------------------------------------
 // Defaults
@@ -221,6 +222,13 @@ export interface AlbOptions {
      * @default 90
      */
     accessLogRetentionDays?: number;
+    /**
+     * Sign-in with an OpenID Connect provider at the ALB: the HTTPS listener authenticates
+     * (`authenticate-oidc`) before it forwards; the health paths stay open. The client secret
+     * must be a secure stack value. See {@link AlbOidcOptions}.
+     * @default - none: no sign-in
+     */
+    oidc?: AlbOidcOptions;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,8 +324,12 @@ export function albHasCertificate(o: AlbOptions): boolean {
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Validates `compute.alb` (`region`: the stack's, for the certificate ARN). */
-export function planAlb(o: AlbOptions, context: { region?: string }): Problem[] {
+export function planAlb(o: AlbOptions, context: { region?: string; clientSecretIsSecure?: boolean }): Problem[] {
     const problems: Problem[] = [];
+    if (o.oidc !== undefined)
+        problems.push(
+            ...nested("oidc", planAlbOidc(o.oidc, { clientSecretIsSecure: context.clientSecretIsSecure ?? true })),
+        );
     const a = o.certificateArn;
     if (a !== undefined) {
         const m = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/.exec(String(a));
@@ -418,13 +430,15 @@ export interface EnvEntry<T> {
  */
 export function containerEnvironment<T>(
     db: DatabaseEnvInputs<T>,
-    o: { port: number; region: T | string; poolMax?: number },
+    o: { port: number; region: T | string; poolMax?: number; callerSource?: CallerSource },
 ): EnvEntry<T>[] {
     const env: Record<string, T | string> = {
         ...apiEnvironment(db, { poolMax: o.poolMax, sourceMaps: false }),
         [ENV.PORT]: String(o.port),
         [ENV.AWS_REGION]: o.region,
     };
+    // Only with sign-in at the entry: without it the server trusts no identity header.
+    if (o.callerSource !== undefined && o.callerSource !== "none") env[ENV.CALLER_HEADERS] = o.callerSource;
     return Object.keys(env)
         .sort()
         .map((name) => ({ name, value: env[name]! }));

@@ -17,8 +17,9 @@ import {
     POOL_MAX_RANGE,
 } from "../app/contract";
 import { AlarmSpec } from "./alarm-spec";
+import { JwtAuthOptions, planJwtAuth } from "./auth-plan";
 import { LAMBDA_MIN_UNRESERVED_CONCURRENCY, LOG_RETENTION_DAYS } from "./aws-facts";
-import { Problem, problem } from "./problems";
+import { nested, Problem, problem } from "./problems";
 import { assumeRolePolicy } from "./iam";
 
 // ---------------------------------------------------------------------------------------------
@@ -159,6 +160,14 @@ export interface HttpApiOptions {
      * @example 365
      */
     accessLogRetentionDays?: number;
+    /**
+     * Sign-in: a JWT authorizer (issuer, audiences, scopes per route). The health paths stay
+     * open, every other route needs a valid token, the routes listed need a scope too. See
+     * {@link JwtAuthOptions} and the README's "Sign-in at the public entry".
+     * @default - none: every route is open
+     * @example { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI", audiences: ["1example23456789"] }
+     */
+    auth?: JwtAuthOptions;
 }
 
 /** The defaults the `@default` tags above document (a test checks the two agree). */
@@ -261,6 +270,11 @@ export function planLambda(o: LambdaOptions, context: { pausableDatabase: boolea
     return problems;
 }
 
+/** What the authorizer's plan depends on besides its own options: whether browsers call cross-origin. */
+export function authContext(o: HttpApiOptions): { cors: boolean } {
+    return { cors: (o.corsAllowOrigins ?? DEFAULT_CORS_ALLOW_ORIGINS).length > 0 };
+}
+
 /** Validates the HTTP API's options; the defaults are {@link HTTP_API_DEFAULTS}. */
 export function planHttpApi(o: HttpApiOptions): Problem[] {
     const problems: Problem[] = [];
@@ -284,6 +298,7 @@ export function planHttpApi(o: HttpApiOptions): Problem[] {
         );
     }
     wholeIn("throttlingBurstLimit", o.throttlingBurstLimit, THROTTLING_BURST_LIMIT_RANGE);
+    if (o.auth !== undefined) problems.push(...nested("auth", planJwtAuth(o.auth, authContext(o)).problems));
     const origins = o.corsAllowOrigins;
     if (origins !== undefined) {
         if (!Array.isArray(origins)) {

@@ -2,6 +2,7 @@
  * Wires configuration, credentials, the pool and the router together. Both entry points
  * (`lambda.ts`, `server.ts`) build exactly one {@link App} per process.
  */
+import type { CallerSource } from "../contract";
 import { type Env, loadApiConfig } from "./config";
 import { type CredentialDeps, type CredentialSource, createCredentialSource } from "./credentials";
 import { Database } from "./db";
@@ -13,6 +14,8 @@ export interface App {
     handle(req: ApiRequest): Promise<ApiResponse>;
     readonly db: Database;
     readonly log: Logger;
+    /** Which sign-in headers the server trusts (`CALLER_HEADERS`); `none` when unset. */
+    readonly callerSource?: CallerSource;
     close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export function createApp(env: Env, overrides: AppOverrides = {}): App {
         handle: (req) => handleRequest(req, deps),
         db,
         log,
+        callerSource: config.callerSource,
         close: () => db.close(),
     };
 }

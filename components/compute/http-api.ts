@@ -3,13 +3,23 @@
  * stage with throttling and access logs, CORS from the options. The lambda mode puts it in
  * front of its API function ({@link createLambdaHttpApi}); the `apiGateway` ingress of the
  * container modes puts it in front of a VPC link to an internal ALB ({@link createVpcLinkHttpApi}).
+ *
+ * With `auth` (sign-in, lib/auth-plan.ts) it adds a JWT authorizer `<name>-jwt`, puts it on the
+ * `$default` route (a valid token, no scope), adds the scoped routes `<name>-route-...` and
+ * open routes for the health paths (`authorizationType: NONE`); with CORS too, per-method
+ * `/{proxy+}` routes with the authorizer replace `$default` (see `JwtAuthPlan.catchAll`).
+ * Without `auth` nothing of that exists and the `$default` route's inputs are as before.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CALLER_HEADER_NAMES } from "../../app/contract";
+import { identityHeaderMapping, identityHeaderRemoval, type JwtAuthPlan, planJwtAuth } from "../../lib/auth-plan";
+import { orThrow } from "../../lib/problems";
 import {
     accessLogFormat,
     corsConfiguration,
     HTTP_API_DEFAULTS,
+    authContext,
     HttpApiOptions,
     STAGE_NAME,
 } from "../../lib/lambda-plan";
@@ -18,8 +28,10 @@ export interface HttpApi {
     api: aws.apigatewayv2.Api;
     stage: aws.apigatewayv2.Stage;
     accessLogGroup: aws.cloudwatch.LogGroup;
-    /** The stage's URL; resolves once the route and the invoke permission exist. */
+    /** The stage's URL; resolves once the routes and the invoke permission exist. */
     url: pulumi.Output<string>;
+    /** The JWT authorizer, when `auth` is set. */
+    authorizer?: aws.apigatewayv2.Authorizer;
 }
 
 /** What the `$default` route sends requests to. */
@@ -60,6 +72,7 @@ export function createVpcLinkHttpApi(
 
 function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o: HttpApiOptions): HttpApi {
     const d = HTTP_API_DEFAULTS;
+    const auth = o.auth === undefined ? undefined : orThrow("HttpApi", name, planJwtAuth(o.auth, authContext(o)));
     const opts = { parent };
     const accessLogGroup = new aws.cloudwatch.LogGroup(
         `${name}-access`,
@@ -96,14 +109,30 @@ function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o:
                   connectionId: target.vpcLinkId,
                   // HTTP APIs support only 1.0 for HTTP_PROXY integrations.
                   payloadFormatVersion: "1.0",
+                  // With sign-in, the app learns who called from a header API Gateway writes.
+                  ...(auth ? { requestParameters: identityHeaderMapping(CALLER_HEADER_NAMES.jwtSubject) } : {}),
               },
         opts,
     );
-    const route = new aws.apigatewayv2.Route(
-        `${name}-default`,
-        { apiId: api.id, routeKey: "$default", target: pulumi.interpolate`integrations/${integration.id}` },
-        opts,
-    );
+    const authorizer = auth ? jwtAuthorizer(parent, name, api, auth) : undefined;
+    const routes: aws.apigatewayv2.Route[] = [];
+    // Without sign-in, or with it and no CORS: the `$default` catch-all (with sign-in it needs a
+    // valid token, no scope). With sign-in and CORS the per-method catch-alls of the plan
+    // replace it, so that browsers' preflights reach API Gateway's own CORS answer.
+    if (auth?.catchAll !== "perMethod")
+        routes.push(
+            new aws.apigatewayv2.Route(
+                `${name}-default`,
+                {
+                    apiId: api.id,
+                    routeKey: "$default",
+                    target: pulumi.interpolate`integrations/${integration.id}`,
+                    ...(authorizer ? { authorizationType: "JWT", authorizerId: authorizer.id } : {}),
+                },
+                opts,
+            ),
+        );
+    if (auth && authorizer) routes.push(...authRoutes(parent, name, api, target, integration, authorizer, auth));
     const stage = new aws.apigatewayv2.Stage(
         `${name}-default`,
         {
@@ -119,9 +148,10 @@ function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o:
         },
         opts,
     );
+    const routeIds = routes.map((r) => r.id);
     if (target.kind === "vpcLink") {
-        const url = pulumi.all([stage.invokeUrl, route.id]).apply(([u]) => u);
-        return { api, stage, accessLogGroup, url };
+        const url = pulumi.all([stage.invokeUrl, ...routeIds]).apply(([u]) => u);
+        return { api, stage, accessLogGroup, url, authorizer };
     }
     const permission = new aws.lambda.Permission(
         `${name}-apigw`,
@@ -134,6 +164,84 @@ function createHttpApi(parent: pulumi.Resource, name: string, target: Target, o:
         },
         opts,
     );
-    const url = pulumi.all([stage.invokeUrl, route.id, permission.id]).apply(([u]) => u);
-    return { api, stage, accessLogGroup, url };
+    const url = pulumi.all([stage.invokeUrl, permission.id, ...routeIds]).apply(([u]) => u);
+    return { api, stage, accessLogGroup, url, authorizer };
+}
+
+/**
+ * The JWT authorizer `<name>-jwt` ("Control access to HTTP APIs with JWT authorizers", API
+ * Gateway developer guide): the token from `Authorization`, checked against the issuer's keys
+ * (API Gateway fetches `<issuer>/.well-known/openid-configuration` and its `jwks_uri`, so a
+ * first `pulumi up` needs the issuer reachable over HTTPS from the internet), `iss`, `aud` or
+ * `client_id`, `exp` and `nbf`.
+ */
+function jwtAuthorizer(
+    parent: pulumi.Resource,
+    name: string,
+    api: aws.apigatewayv2.Api,
+    auth: JwtAuthPlan,
+): aws.apigatewayv2.Authorizer {
+    return new aws.apigatewayv2.Authorizer(
+        `${name}-jwt`,
+        {
+            apiId: api.id,
+            authorizerType: "JWT",
+            identitySources: [auth.identitySource],
+            jwtConfiguration: { issuer: auth.issuer, audiences: auth.audiences },
+            name: `${name}-jwt`,
+        },
+        { parent },
+    );
+}
+
+/**
+ * The routes besides `$default`: the open health routes (`NONE`) and the scoped ones (`JWT` with
+ * `authorizationScopes`). Behind a VPC link the open routes use their own integration
+ * `<name>-open`, which removes the identity header a client may have sent, so no route lets a
+ * client name itself to the app; the Lambda integration carries the claims in the event, which
+ * no client can write, so every route shares it.
+ */
+function authRoutes(
+    parent: pulumi.Resource,
+    name: string,
+    api: aws.apigatewayv2.Api,
+    target: Target,
+    integration: aws.apigatewayv2.Integration,
+    authorizer: aws.apigatewayv2.Authorizer,
+    auth: JwtAuthPlan,
+): aws.apigatewayv2.Route[] {
+    const opts = { parent };
+    const open =
+        target.kind === "vpcLink"
+            ? new aws.apigatewayv2.Integration(
+                  `${name}-open`,
+                  {
+                      apiId: api.id,
+                      integrationType: "HTTP_PROXY",
+                      integrationMethod: "ANY",
+                      integrationUri: target.listenerArn,
+                      connectionType: "VPC_LINK",
+                      connectionId: target.vpcLinkId,
+                      payloadFormatVersion: "1.0",
+                      requestParameters: identityHeaderRemoval(CALLER_HEADER_NAMES.jwtSubject),
+                  },
+                  opts,
+              )
+            : integration;
+    return auth.routes.map(
+        (r) =>
+            new aws.apigatewayv2.Route(
+                `${name}-${r.name}`,
+                {
+                    apiId: api.id,
+                    routeKey: r.routeKey,
+                    target: pulumi.interpolate`integrations/${(r.open ? open : integration).id}`,
+                    authorizationType: r.authorization,
+                    ...(r.authorization === "JWT"
+                        ? { authorizerId: authorizer.id, authorizationScopes: r.scopes }
+                        : {}),
+                },
+                opts,
+            ),
+    );
 }

@@ -15,6 +15,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ALB_OPEN_PATHS, albOidcAction, type AlbOidcOptions } from "../../lib/auth-plan";
 import { ALB_DEFAULTS, type AlbOptions, TARGET_HEALTH_PATH, TLS_POLICY } from "../../lib/ecs-plan";
 import type { Ingress } from "../../lib/compute-plan";
 import type { HttpApiOptions } from "../../lib/lambda-plan";
@@ -212,6 +213,7 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         opts,
     );
     const certificateArn = certificate(parent, name, a.alb);
+    const oidc = a.alb.oidc;
     const listener = new aws.lb.Listener(
         `${name}-https`,
         {
@@ -220,10 +222,11 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
             protocol: "HTTPS",
             sslPolicy: TLS_POLICY,
             certificateArn,
-            defaultActions: forward,
+            defaultActions: oidc ? signInThenForward(oidc, targetGroup.arn) : forward,
         },
         opts,
     );
+    if (oidc) openHealthPaths(parent, name, listener, targetGroup, lbGroup);
     const host: pulumi.Output<string> =
         a.alb.domainName !== undefined ? pulumi.output(a.alb.domainName) : loadBalancer.dnsName;
     if (a.alb.domainName !== undefined && a.alb.hostedZoneId !== undefined) {
@@ -249,6 +252,62 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         targetGroupArnSuffix: targetGroup.arnSuffix,
         publicAlb: true,
     };
+}
+
+/**
+ * Sign-in at the public ALB ("Authenticate users using an Application Load Balancer", ELB user
+ * guide): `authenticate-oidc` (order 1) then `forward` (order 2). The client secret is passed as
+ * a Pulumi secret, so it is encrypted in the state and shown as "[secret]" in plans.
+ */
+function signInThenForward(oidc: AlbOidcOptions, targetGroupArn: pulumi.Input<string>) {
+    return [
+        {
+            type: "authenticate-oidc",
+            order: 1,
+            authenticateOidc: albOidcAction(oidc, pulumi.secret(oidc.clientSecret)),
+        },
+        { type: "forward", order: 2, targetGroupArn },
+    ];
+}
+
+/**
+ * With sign-in: a listener rule `<name>-open-health` that forwards the app's health paths
+ * without authentication (uptime monitors), and the ALB's egress to the IdP. The ALB itself
+ * calls the IdP's token and user info endpoints over HTTPS (IPv4), so its group must allow
+ * outbound 443 ("Troubleshoot authentication", ELB knowledge center: a missing rule gives HTTP
+ * 500). The IdP's addresses are not fixed, so the destination is any IPv4 address; the group's
+ * only other egress is the targets' port inside the VPC.
+ */
+function openHealthPaths(
+    parent: pulumi.Resource,
+    name: string,
+    listener: aws.lb.Listener,
+    targetGroup: aws.lb.TargetGroup,
+    lbGroup: aws.ec2.SecurityGroup,
+) {
+    const opts = { parent };
+    new aws.lb.ListenerRule(
+        `${name}-open-health`,
+        {
+            listenerArn: listener.arn,
+            priority: 10,
+            conditions: [{ pathPattern: { values: [...ALB_OPEN_PATHS] } }],
+            actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-lb-to-idp`,
+        {
+            securityGroupId: lbGroup.id,
+            description: "HTTPS to the OIDC provider's token and user info endpoints",
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: WORLD_V4,
+        },
+        opts,
+    );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "../../lib/ecs-plan";
+import { ALB_OIDC_DEFAULTS, JWT_AUTH_DEFAULTS } from "../../lib/auth-plan";
 import * as assert from "assert";
 import * as path from "path";
 import { z } from "zod";
@@ -557,6 +558,8 @@ describe("config: the reference in README.md", () => {
             "compute.api": (k) => (HTTP_API_DEFAULTS as Record<string, unknown>)[k],
             "compute.ecs": (k) => (ECS_DEFAULTS as Record<string, unknown>)[k],
             "compute.alb": (k) => (ALB_DEFAULTS as Record<string, unknown>)[k],
+            "compute.api.auth": (k) => (JWT_AUTH_DEFAULTS as Record<string, unknown>)[k],
+            "compute.alb.oidc": (k) => (ALB_OIDC_DEFAULTS as Record<string, unknown>)[k],
             alarms: (k) =>
                 k === "emails"
                     ? base.alarms.emails
@@ -594,6 +597,15 @@ describe("config: the reference in README.md", () => {
             "database.backupPlan.vaultLock.maxRetentionDays",
             "compute",
             "compute.mode",
+            // Required only inside the optional sign-in objects.
+            "compute.alb.oidc.issuer",
+            "compute.alb.oidc.authorizationEndpoint",
+            "compute.alb.oidc.tokenEndpoint",
+            "compute.alb.oidc.userInfoEndpoint",
+            "compute.alb.oidc.clientId",
+            "compute.alb.oidc.clientSecret",
+            "compute.api.auth.issuer",
+            "compute.api.auth.audiences",
         ]);
     });
 

@@ -44,6 +44,22 @@ const backup = (fields: Patch, dbFields: Patch = {}): Patch => db({ ...dbFields,
 const lock = (fields: Patch, more: Patch = {}): Patch =>
     backup({ ...more, vaultLock: { mode: "governance", minRetentionDays: 7, maxRetentionDays: 365, ...fields } });
 const BP = "private-app:database.backupPlan";
+const ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI";
+const auth = (fields: Patch): Patch => api({ auth: { issuer: ISSUER, audiences: ["client-1"], ...fields } });
+const route = (r: Patch): Patch => auth({ routes: [{ route: "POST /api/notes", scopes: ["notes/write"], ...r }] });
+const oidc = (fields: Patch): Patch =>
+    alb({
+        certificateArn: CERT,
+        oidc: {
+            issuer: ISSUER,
+            authorizationEndpoint: "https://auth.example.com/oauth2/authorize",
+            tokenEndpoint: "https://auth.example.com/oauth2/token",
+            userInfoEndpoint: "https://auth.example.com/oauth2/userInfo",
+            clientId: "client-1",
+            clientSecret: "in plain text",
+            ...fields,
+        },
+    });
 
 /** [what, the stack config's keys that differ from a valid minimal stack, the config key named]. */
 const CASES: [string, Patch, string][] = [
@@ -401,6 +417,43 @@ const CASES: [string, Patch, string][] = [
     ],
     ["a compliance lock not acknowledged", lock({ mode: "compliance" }), `${BP}.vaultLock.acknowledge`],
     ["a governance lock with a lock date", lock({ changeableForDays: 3 }), `${BP}.vaultLock.changeableForDays`],
+    // compute.api.auth: the JWT authorizer
+    ["an http issuer", auth({ issuer: "http://idp.example.com" }), "private-app:compute.api.auth.issuer"],
+    ["no audience", auth({ audiences: [] }), "private-app:compute.api.auth.audiences"],
+    ["an audience twice", auth({ audiences: ["a", "a"] }), "private-app:compute.api.auth.audiences[1]"],
+    ["a route key without a method", route({ route: "/api/notes" }), "private-app:compute.api.auth.routes[0].route"],
+    ["a scoped health route", route({ route: "GET /health" }), "private-app:compute.api.auth.routes[0].route"],
+    [
+        "a route listed twice",
+        auth({
+            routes: [
+                { route: "POST /api/notes", scopes: ["a"] },
+                { route: "POST /api/notes", scopes: ["b"] },
+            ],
+        }),
+        "private-app:compute.api.auth.routes[1].route",
+    ],
+    ["a route without scopes", route({ scopes: [] }), "private-app:compute.api.auth.routes[0].scopes"],
+    // compute.alb.oidc: sign-in at the public ALB
+    [
+        "an OIDC endpoint over http",
+        oidc({ tokenEndpoint: "http://auth.example.com/token" }),
+        "private-app:compute.alb.oidc.tokenEndpoint",
+    ],
+    ["an empty OIDC client id", oidc({ clientId: " " }), "private-app:compute.alb.oidc.clientId"],
+    ["an empty OIDC client secret", oidc({ clientSecret: "" }), "private-app:compute.alb.oidc.clientSecret"],
+    ["an OIDC client secret in plain text", oidc({}), "private-app:compute.alb.oidc.clientSecret"],
+    ["OIDC scopes without openid", oidc({ scope: "email" }), "private-app:compute.alb.oidc.scope"],
+    [
+        "an 8-day OIDC session",
+        oidc({ sessionTimeoutSeconds: 691200 }),
+        "private-app:compute.alb.oidc.sessionTimeoutSeconds",
+    ],
+    [
+        "unauthenticated requests allowed through the ALB",
+        oidc({ onUnauthenticatedRequest: "allow" }),
+        "private-app:compute.alb.oidc.onUnauthenticatedRequest",
+    ],
 ];
 
 /**
@@ -421,6 +474,7 @@ const NOT_FROM_CONFIG: { key: string; text: RegExp; because: string }[] = [
     { key: "corsAllowOrigins", text: /expected a list of origins/, because: "the schema already requires a list" },
     { key: "?", text: /expected a list of subnet ids/, because: "the schema already requires lists" },
     { key: "privateEgress", text: /expected true or false/, because: "the schema already requires a boolean" },
+    { key: "routes", text: /expected a list such as/, because: "the schema already requires a list" },
 ];
 
 function stackFile(patch: Patch): string {
