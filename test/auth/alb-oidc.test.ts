@@ -88,7 +88,9 @@ describe("ALB OIDC sign-in (EcsService under mocks)", function () {
             { type: "forward", order: 2, targetGroupArn: actions[1]?.targetGroupArn },
         ]);
         assert.match(String(actions[1]?.targetGroupArn), /:targetgroup\/app-/);
-        assert.strictEqual(https.inputs.defaultActions, "[secret]", "the plan never prints the secret");
+        const shown = https.inputs.defaultActions as { authenticateOidc?: Record<string, unknown> }[];
+        assert.strictEqual(shown[0]?.authenticateOidc?.clientSecret, "[secret]", "the plan never prints the secret");
+        assert.strictEqual(shown[0]?.authenticateOidc?.clientId, "client-1", "the rest of the action stays readable");
         assert.ok(!JSON.stringify(resources.map((r) => r.inputs)).includes(OIDC.clientSecret));
     });
 

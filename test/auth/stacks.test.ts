@@ -196,11 +196,28 @@ describe("sign-in at the public entry (npm run plan)", function () {
             assert.match(alb.result.stderr, /secure values of private-app:compute cannot be decrypted offline/);
         });
 
-        it("the HTTPS listener's actions hold the client secret, so the plan shows them as [secret]", () => {
+        it("the HTTPS listener signs in then forwards; only the client secret is shown as [secret], as the engine nests it", () => {
             const https = ofType(alb.doc, "aws:lb/listener:Listener")
                 .map(inputs)
                 .find((l) => l.port === 443)!;
-            assert.strictEqual(https.defaultActions, "[secret]");
+            const tg = one(alb.doc, "aws:lb/targetGroup:TargetGroup");
+            assert.deepStrictEqual(
+                https.defaultActions.map((a: any) => [a.order, a.type]),
+                [
+                    [1, "authenticate-oidc"],
+                    [2, "forward"],
+                ],
+            );
+            const signIn = https.defaultActions[0].authenticateOidc;
+            assert.strictEqual(signIn.clientSecret, "[secret]");
+            assert.strictEqual(signIn.issuer, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI");
+            assert.strictEqual(signIn.onUnauthenticatedRequest, "authenticate");
+            assert.match(https.defaultActions[1].targetGroupArn, new RegExp(`:targetgroup/${tg.name}-`));
+            assert.strictEqual(
+                JSON.stringify(alb.doc).match(/"\[secret\]"/g)?.length,
+                1,
+                "one secret in the whole plan",
+            );
         });
 
         it("a rule forwards the health paths without sign-in", () => {
