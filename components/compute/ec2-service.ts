@@ -366,7 +366,7 @@ export class Ec2Service extends pulumi.ComponentResource {
         const object = new aws.s3.BucketObjectv2(
             `${name}-server`,
             {
-                bucket: bucket.id,
+                bucket: bucket.bucket,
                 key,
                 source: new pulumi.asset.StringAsset(server.code),
                 contentType: "application/javascript",
