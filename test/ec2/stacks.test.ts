@@ -29,6 +29,7 @@ const one = (doc: PlanDocument, type: string) => {
     return all[0]!;
 };
 const inputs = (r: Res) => r.inputs as Record<string, any>;
+const outputs = (doc: PlanDocument) => doc.outputs as Record<string, any>;
 const sorted = (xs: unknown[]) => [...(xs as string[])].sort();
 const subnetsOf = (doc: PlanDocument, tier: string) =>
     ofType(doc, "aws:ec2/subnet:Subnet")
@@ -211,13 +212,13 @@ function common(get: () => { doc: PlanDocument; result: CliResult }, expected: {
         assert.ok(script.includes(`readonly BUCKET='${object.bucket}'\n`), "the planned bucket");
         assert.ok(script.includes(`readonly KEY='${object.key}'\n`), "the planned key");
         assert.ok(script.includes(`readonly SHA256='${sha}'\n`), "the object's hash, checked");
-        assert.strictEqual(doc.outputs.deployed.artifact, `s3://${object.bucket}/${object.key}`);
+        assert.strictEqual(outputs(doc).deployed.artifact, `s3://${object.bucket}/${object.key}`);
 
         const env = unitEnvironment(unitOfUserData(script));
         const names = Object.keys(env).sort();
         for (const n of names) assert.ok((API_ENV as readonly string[]).includes(n), `${n} is in the contract`);
         for (const n of LOCAL_ONLY_ENV) assert.ok(!(n in env), `${n} never set`);
-        const db = doc.outputs.db;
+        const db = outputs(doc).db;
         assert.strictEqual(env[ENV.DB_HOST], db.host);
         assert.strictEqual(env[ENV.DB_PORT], String(db.port));
         assert.strictEqual(env[ENV.DB_NAME], db.name);
@@ -270,7 +271,7 @@ function common(get: () => { doc: PlanDocument; result: CliResult }, expected: {
             below.metricQueries.map((q: any) => q.metric?.metricName ?? q.expression),
             ["GroupDesiredCapacity", "GroupInServiceInstances", "desired - inService"],
         );
-        const groupName = doc.outputs.deployed.autoScalingGroup;
+        const groupName = outputs(doc).deployed.autoScalingGroup;
         assert.strictEqual(below.metricQueries[0].metric.dimensions.AutoScalingGroupName, groupName);
         assert.strictEqual(below.comparisonOperator, "GreaterThanThreshold");
         assert.strictEqual(below.threshold, 0);
