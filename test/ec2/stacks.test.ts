@@ -7,14 +7,12 @@
  * lists: exit 2 naming its key, nothing planned.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { API_ENV, ENV, LOCAL_ONLY_ENV } from "../../app/contract";
 import { unitEnvironment, unitOfUserData } from "../../lib/ec2-user-data";
 import type { PlanDocument } from "../../tools/run-plan";
 import { type CliResult, planCli, planJson, ROOT, tempStackFile } from "../support/plan-cli";
+import { shellcheck } from "../support/shellcheck";
 
 type Res = PlanDocument["resources"][number];
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -40,15 +38,6 @@ const userDataOf = (doc: PlanDocument) => Buffer.from(String(inputs(one(doc, LT)
 /** True when a rule's port range covers `port` (all protocols/ports count). */
 const covers = (i: Record<string, any>, port: number) =>
     String(i.ipProtocol) === "-1" || (Number(i.fromPort) <= port && port <= Number(i.toPort));
-
-export function shellcheck(script: string): { available: boolean; status: number | null; output: string } {
-    const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
-    if (probe.error) return { available: false, status: null, output: String(probe.error) };
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "private-app-userdata-")), "user-data.sh");
-    fs.writeFileSync(file, script);
-    const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", file], { encoding: "utf8" });
-    return { available: true, status: r.status, output: `${r.stdout}${r.stderr}` };
-}
 
 /** The checks both ingresses share. */
 function common(get: () => { doc: PlanDocument; result: CliResult }, expected: { iamAuth: boolean }) {
