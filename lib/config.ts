@@ -952,8 +952,11 @@ function crossCheck(network: NetworkSettings, db: ResolvedDatabasePlan, compute:
             });
     }
     if (compute.mode === "ec2") {
-        // The instances fetch the artifact and install packages from S3 (the AL2023 repositories
-        // are S3 buckets of the region) through the gateway endpoint, which always exists; the
+        // The instances fetch the artifact and install packages from S3 through the gateway
+        // endpoint, which always exists: dnf on AL2023 resolves its repositories to a bucket of
+        // the region (`al2023-repos-<region>-<id>.s3.dualstack.<region>.amazonaws.com`, as
+        // `dnf repolist -v` shows; third-party: shamimice03/aws-secure-env, "download DNF
+        // packages without NAT"; to check on a first deploy without NAT). The
         // SSM agent registers them for Session Manager (the only shell: no SSH); the CloudWatch
         // agent ships the app's log.
         for (const endpoint of ["ssm", "ssmmessages", "ec2messages"] as const)

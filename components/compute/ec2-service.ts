@@ -296,6 +296,8 @@ export class Ec2Service extends pulumi.ComponentResource {
     private createArtifact(name: string, server: FunctionBundle) {
         const opts = { parent: this };
         const id = `${name}-artifacts`;
+        // forceDestroy: it holds build output only, rebuilt from the repository by any `pulumi
+        // up`; a `pulumi destroy` must not stop on its objects and versions.
         const bucket = new aws.s3.Bucket(id, { forceDestroy: true }, opts);
         const block = new aws.s3.BucketPublicAccessBlock(
             id,
