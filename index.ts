@@ -8,9 +8,10 @@
  * only the wiring: network → alarm topic → database → the compute mode.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bundleApp, dockerBuild } from "./app/build";
+import { bundleApp, bundleServer, dockerBuild } from "./app/build";
 import { AlarmTopic } from "./components/alarm-topic";
 import { BackupPlan } from "./components/backup-plan";
+import { Ec2Service } from "./components/compute/ec2-service";
 import { EcsService } from "./components/compute/ecs-service";
 import { LambdaService } from "./components/compute/lambda-service";
 import { ComputeService } from "./components/compute/service";
@@ -110,6 +111,34 @@ function deployCompute(): ComputeService {
                     migrations: service.migrationFunctionName,
                 },
                 image: service.image,
+            };
+        }
+        case "ec2": {
+            const code = bundleApp();
+            const service = new Ec2Service("app", {
+                ...compute.ec2,
+                ingress: compute.ingress,
+                alb: compute.alb,
+                api: compute.api,
+                vpcId: network.vpcId,
+                vpcCidr: network.vpcCidr,
+                publicSubnetIds: network.publicSubnetIds,
+                privateSubnetIds: network.privateSubnetIds,
+                privateEgress: network.privateEgress,
+                database: database.connection,
+                alarmTopicArn: alarms.topicArn,
+                migrations: { bundle: code.migrate, migrationsSha256: code.migrationsSha256 },
+                server: bundleServer(),
+            });
+            return {
+                mode: "ec2",
+                url: service.url,
+                securityGroupId: service.securityGroupId,
+                deployed: {
+                    autoScalingGroup: service.groupName,
+                    artifact: service.artifact,
+                    migrations: service.migrationFunctionName,
+                },
             };
         }
     }

@@ -1,23 +1,19 @@
 /**
  * Pure planning for the compute layer: which mode runs the app, its public entry, and the
  * settings block of that mode. A discriminated union on `mode`: each mode has its own block
- * (`compute.lambda` for `lambda`, `compute.ecs` for `ecs`; `compute.ec2` when it lands), and a
+ * (`compute.lambda` for `lambda`, `compute.ecs` for `ecs`, `compute.ec2` for `ec2`), and a
  * block for another mode is a problem naming it.
  *
  * No Pulumi resource declarations.
  */
 import { redactAlbOptions } from "./auth-plan";
+import { type Ec2Options, planEc2 } from "./ec2-plan";
 import { AlbOptions, albHasCertificate, EcsOptions, planAlb, planEcs } from "./ecs-plan";
 import { HttpApiOptions, LambdaOptions, planHttpApi, planLambda } from "./lambda-plan";
 import { nested, Problem, problem } from "./problems";
 
 export const COMPUTE_MODES = ["lambda", "ecs", "ec2"] as const;
 export type ComputeMode = (typeof COMPUTE_MODES)[number];
-/**
- * Modes whose component exists. Selecting another is a config error ("not available yet"),
- * never a stub.
- */
-export const AVAILABLE_COMPUTE_MODES: readonly ComputeMode[] = ["lambda", "ecs"];
 
 export const INGRESS_KINDS = ["alb", "apiGateway"] as const;
 export type Ingress = (typeof INGRESS_KINDS)[number];
@@ -28,6 +24,7 @@ export interface ComputeOptions {
     ingress?: string;
     lambda?: LambdaOptions;
     ecs?: EcsOptions;
+    ec2?: Ec2Options;
     alb?: AlbOptions;
     api?: HttpApiOptions;
 }
@@ -49,6 +46,15 @@ export type ComputeSettings =
           alb: AlbOptions;
           /** The HTTP API (ingress `apiGateway`); `{}` with `alb`. */
           api: HttpApiOptions;
+      }
+    | {
+          mode: "ec2";
+          ingress: Ingress;
+          ec2: Ec2Options;
+          /** The public ALB (ingress `alb`); `{}` with `apiGateway`. */
+          alb: AlbOptions;
+          /** The HTTP API (ingress `apiGateway`); `{}` with `alb`. */
+          api: HttpApiOptions;
       };
 
 /** The public entry of a container mode when `compute.ingress` is unset. */
@@ -58,7 +64,7 @@ export const DEFAULT_CONTAINER_INGRESS: Ingress = "alb";
 const MODE_BLOCKS: Readonly<Record<ComputeMode, readonly (keyof ComputeOptions)[]>> = {
     lambda: ["lambda"],
     ecs: ["ecs"],
-    ec2: [],
+    ec2: ["ec2"],
 };
 
 /** Validates the compute options and picks the mode's variant. */
@@ -72,16 +78,6 @@ export function planCompute(
     },
 ): { plan?: ComputeSettings; problems: Problem[] } {
     const problems: Problem[] = [];
-    if (!AVAILABLE_COMPUTE_MODES.includes(o.mode)) {
-        problems.push(
-            problem(
-                "mode",
-                o.mode,
-                `mode "${o.mode}" is not available yet (available: ${AVAILABLE_COMPUTE_MODES.join(", ")})`,
-                "pulumi config set --path 'compute.mode' lambda",
-            ),
-        );
-    }
     for (const [mode, blocks] of Object.entries(MODE_BLOCKS)) {
         for (const block of blocks) {
             if (mode !== o.mode && o[block] !== undefined) {
@@ -133,53 +129,55 @@ export function planCompute(
             if (problems.length > 0) return { problems };
             return { problems, plan: { mode: "lambda", ingress: "apiGateway", lambda, api } };
         }
-        case "ecs": {
+        case "ecs":
+        case "ec2": {
             const ingress = (o.ingress ?? DEFAULT_CONTAINER_INGRESS) as Ingress;
-            const ecs = o.ecs ?? {};
             const alb = o.alb ?? {};
             const api = o.api ?? {};
-            if (o.alb !== undefined && ingress !== "alb")
-                problems.push(
-                    problem(
-                        "alb",
-                        redactAlbOptions(o.alb),
-                        `applies only to compute.ingress alb (ingress is ${ingress})`,
-                        "remove compute.alb",
-                    ),
-                );
-            if (o.api !== undefined && ingress !== "apiGateway")
-                problems.push(
-                    problem(
-                        "api",
-                        o.api,
-                        `applies only to compute.ingress apiGateway (ingress is ${ingress})`,
-                        "remove compute.api",
-                    ),
-                );
-            if (
-                ingress === "alb" &&
-                !albHasCertificate(alb) &&
-                alb.domainName === undefined &&
-                alb.hostedZoneId === undefined
-            )
-                problems.push(
-                    problem(
-                        "alb",
-                        redactAlbOptions(o.alb),
-                        "the public ALB serves HTTPS only and needs a certificate: compute.alb.certificateArn, or compute.alb.domainName with compute.alb.hostedZoneId",
-                        "set one of them, or set compute.ingress to apiGateway (an HTTP API on AWS's own HTTPS endpoint, no certificate needed)",
-                    ),
-                );
+            const ecs = o.ecs ?? {};
+            const ec2 = o.ec2 ?? {};
             problems.push(
-                ...nested("ecs", planEcs(ecs)),
+                ...containerEntryProblems(o, ingress, alb),
+                ...(o.mode === "ecs" ? nested("ecs", planEcs(ecs)) : nested("ec2", planEc2(ec2))),
                 ...nested("alb", planAlb(alb, context)),
                 ...nested("api", planHttpApi(api)),
             );
             if (problems.length > 0) return { problems };
-            return { problems, plan: { mode: "ecs", ingress, ecs, alb, api } };
+            if (o.mode === "ecs") return { problems, plan: { mode: "ecs", ingress, ecs, alb, api } };
+            return { problems, plan: { mode: "ec2", ingress, ec2, alb, api } };
         }
-        case "ec2":
-            // Reported above: not available yet.
-            return { problems };
     }
+}
+
+/** The public entry of a container mode (`ecs`, `ec2`): `compute.ingress`, `compute.alb`, `compute.api`. */
+function containerEntryProblems(o: ComputeOptions, ingress: Ingress, alb: AlbOptions): Problem[] {
+    const problems: Problem[] = [];
+    if (o.alb !== undefined && ingress !== "alb")
+        problems.push(
+            problem(
+                "alb",
+                redactAlbOptions(o.alb),
+                `applies only to compute.ingress alb (ingress is ${ingress})`,
+                "remove compute.alb",
+            ),
+        );
+    if (o.api !== undefined && ingress !== "apiGateway")
+        problems.push(
+            problem(
+                "api",
+                o.api,
+                `applies only to compute.ingress apiGateway (ingress is ${ingress})`,
+                "remove compute.api",
+            ),
+        );
+    if (ingress === "alb" && !albHasCertificate(alb) && alb.domainName === undefined && alb.hostedZoneId === undefined)
+        problems.push(
+            problem(
+                "alb",
+                redactAlbOptions(o.alb),
+                "the public ALB serves HTTPS only and needs a certificate: compute.alb.certificateArn, or compute.alb.domainName with compute.alb.hostedZoneId",
+                "set one of them, or set compute.ingress to apiGateway (an HTTP API on AWS's own HTTPS endpoint, no certificate needed)",
+            ),
+        );
+    return problems;
 }

@@ -14,7 +14,7 @@
 import { z } from "zod";
 import { RDS_CA_REGIONS } from "../app/contract";
 import { InterfaceEndpoint } from "./aws-facts";
-import { AVAILABLE_COMPUTE_MODES, COMPUTE_MODES, ComputeOptions, ComputeSettings, planCompute } from "./compute-plan";
+import { COMPUTE_MODES, ComputeOptions, ComputeSettings, planCompute } from "./compute-plan";
 import {
     DEFAULT_ALARM_DB_CONNECTIONS_PERCENT,
     DEFAULT_ALARM_PROXY_CLIENT_CONNECTIONS,
@@ -69,6 +69,7 @@ import {
     ResolvedBackupPlan,
 } from "./backup-plan";
 import { ALB_OIDC_DEFAULTS, JWT_AUTH_DEFAULTS } from "./auth-plan";
+import { EC2_DEFAULTS, MIN_HEALTH_CHECK_GRACE_SECONDS } from "./ec2-plan";
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "./ecs-plan";
 import {
     HTTP_API_DEFAULTS,
@@ -598,6 +599,70 @@ const ecsSchema = z.strictObject({
     }),
 });
 
+const ec2Schema = z.strictObject({
+    instanceType: field(z.string(), {
+        default: EC2_DEFAULTS.instanceType,
+        allowed:
+            "an instance type of lib/ec2-instance-types.ts (t4g, t3, t3a, m6g/m7g, c6g/c7g, r6g/r7g, m6i/m7i, m6a/m7a, c6i/c7i, r6i/r7i)",
+        meaning: "EC2 instance type of the group (Graviton `g` families are arm64).",
+    }),
+    architecture: field(z.string(), {
+        defaultText: "the instance type's",
+        allowed: "`arm64`, `x86_64`, the instance type's",
+        meaning: "CPU architecture (picks the Amazon Linux 2023 AMI); must match the instance type.",
+    }),
+    minSize: field(z.number(), {
+        default: EC2_DEFAULTS.minSize,
+        allowed: "1 to 1000, at most maxSize",
+        meaning: "Fewest instances.",
+    }),
+    maxSize: field(z.number(), {
+        default: EC2_DEFAULTS.maxSize,
+        allowed: "1 to 1000",
+        meaning: "Most instances autoscaling may run.",
+    }),
+    desiredCapacity: field(z.number(), {
+        defaultText: "minSize",
+        allowed: "minSize to maxSize",
+        meaning: "Instances at creation (autoscaling owns the count afterwards).",
+    }),
+    healthCheckGracePeriodSeconds: field(z.number(), {
+        default: EC2_DEFAULTS.healthCheckGracePeriodSeconds,
+        allowed: `${MIN_HEALTH_CHECK_GRACE_SECONDS} (the boot budget) to 3600`,
+        meaning: "Seconds after launch before the load balancer's check counts.",
+    }),
+    minHealthyPercentage: field(z.number(), {
+        default: EC2_DEFAULTS.minHealthyPercentage,
+        allowed: "0 to 100",
+        meaning: "Instance refresh: share of the desired capacity kept healthy (100: launch before terminate).",
+    }),
+    cpuTargetPercent: field(z.number(), {
+        default: EC2_DEFAULTS.cpuTargetPercent,
+        allowed: "10 to 95",
+        meaning: "Target of the CPU target-tracking policy.",
+    }),
+    requestsPerTarget: field(z.number(), {
+        default: EC2_DEFAULTS.requestsPerTarget,
+        allowed: "1 to 100000",
+        meaning: "Target of the request-count policy (requests per instance per minute).",
+    }),
+    logRetentionDays: field(z.number(), {
+        default: EC2_DEFAULTS.logRetentionDays,
+        allowed: "a CloudWatch Logs retention",
+        meaning: "Retention of the app's log group.",
+    }),
+    rootVolumeGiB: field(z.number(), {
+        default: EC2_DEFAULTS.rootVolumeGiB,
+        allowed: "8 to 1024",
+        meaning: "Size of the encrypted gp3 root volume.",
+    }),
+    dbPoolMax: field(z.number(), {
+        defaultText: "the app's default (2)",
+        allowed: "1 to 20",
+        meaning: "Database connections per instance.",
+    }),
+});
+
 const albSchema = z.strictObject({
     certificateArn: field(z.string(), {
         defaultText: "none",
@@ -643,7 +708,7 @@ const albSchema = z.strictObject({
 
 const computeSchema = z.strictObject({
     mode: required(z.enum(COMPUTE_MODES), {
-        allowed: `${COMPUTE_MODES.map((m) => `\`${m}\``).join(", ")} (available now: ${AVAILABLE_COMPUTE_MODES.join(", ")})`,
+        allowed: COMPUTE_MODES.map((m) => `\`${m}\``).join(", "),
         meaning: "Which compute component is deployed.",
     }),
     ingress: field(z.string(), {
@@ -653,6 +718,7 @@ const computeSchema = z.strictObject({
     }),
     lambda: field(lambdaSchema, { default: {}, allowed: "object", meaning: "Function settings (lambda mode only)." }),
     ecs: field(ecsSchema, { default: {}, allowed: "object", meaning: "The Fargate service (ecs mode only)." }),
+    ec2: field(ec2Schema, { default: {}, allowed: "object", meaning: "The Auto Scaling group (ec2 mode only)." }),
     alb: field(albSchema, {
         default: {},
         allowed: "object",
@@ -1046,6 +1112,18 @@ function crossCheck(network: NetworkSettings, db: ResolvedDatabasePlan, compute:
                 endpoint: "ssmmessages",
                 why: "ECS Exec (compute.ecs.execCommand) opens its channels through it",
             });
+    }
+    if (compute.mode === "ec2") {
+        // The instances fetch the artifact and install packages from S3 through the gateway
+        // endpoint, which always exists: dnf on AL2023 resolves its repositories to a bucket of
+        // the region (`al2023-repos-<region>-<id>.s3.dualstack.<region>.amazonaws.com`, as
+        // `dnf repolist -v` shows; third-party: shamimice03/aws-secure-env, "download DNF
+        // packages without NAT"; to check on a first deploy without NAT). The
+        // SSM agent registers them for Session Manager (the only shell: no SSH); the CloudWatch
+        // agent ships the app's log.
+        for (const endpoint of ["ssm", "ssmmessages", "ec2messages"] as const)
+            need.push({ endpoint, why: "the instances register with Systems Manager (Session Manager) through it" });
+        need.push({ endpoint: "logs", why: "the instances' CloudWatch agent ships the app's log through it" });
     }
     const missing = need.filter((n) => !endpoints.includes(n.endpoint));
     if (missing.length > 0) {

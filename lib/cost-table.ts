@@ -57,12 +57,17 @@ export function describeStack(resources: readonly PlannedResource[]): string {
     }
     const [service] = of("aws:ecs/service:Service");
     const [task] = of("aws:ecs/taskDefinition:TaskDefinition");
+    const [group] = of("aws:autoscaling/group:Group");
+    const [template] = of("aws:ec2/launchTemplate:LaunchTemplate");
     const publicAlb = of("aws:lb/loadBalancer:LoadBalancer").some((lb) => lb.inputs.internal !== true);
+    const entry = publicAlb ? "a public ALB" : "an HTTP API (VPC link, internal ALB)";
     const compute = service
-        ? `ecs, ${String(service.inputs.desiredCount)} tasks of ${Number(task?.inputs.cpu) / 1024} vCPU / ${Number(task?.inputs.memory) / 1024} GB, behind ${publicAlb ? "a public ALB" : "an HTTP API (VPC link, internal ALB)"}`
-        : of("aws:lambda/function:Function").length > 1
-          ? "lambda"
-          : "";
+        ? `ecs, ${String(service.inputs.desiredCount)} tasks of ${Number(task?.inputs.cpu) / 1024} vCPU / ${Number(task?.inputs.memory) / 1024} GB, behind ${entry}`
+        : group && template
+          ? `ec2, ${String(group.inputs.desiredCapacity)} × ${String(template.inputs.instanceType)}, behind ${entry}`
+          : of("aws:lambda/function:Function").length > 1
+            ? "lambda"
+            : "";
     return [network, database, compute].filter(Boolean).join("; ");
 }
 

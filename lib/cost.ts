@@ -139,6 +139,8 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    // An object (the ec2 mode's artifact, under 1 MB) bills as its bucket's storage (usage).
+    "aws:s3/bucketObjectv2:BucketObjectv2",
     "random:index/randomId:RandomId",
     "random:index/randomPassword:RandomPassword",
     "random:index/randomString:RandomString",

@@ -36,7 +36,7 @@ const HELPERS = /^(?:.*\.)?(?:problem|callerSite|bad|whole|wholeIn|oneOf|cidrPro
  */
 function callerSite(): string | undefined {
     for (const line of new Error().stack?.split("\n").slice(1) ?? []) {
-        const m = /^\s*at (?:(\S+) \()?([^()\s]*lib[\\/][a-z-]+-plan\.ts):(\d+):\d+\)?$/.exec(line);
+        const m = /^\s*at (?:(\S+) \()?([^()\s]*lib[\\/][a-z0-9-]+-plan\.ts):(\d+):\d+\)?$/.exec(line);
         if (!m) continue;
         if (m[1] !== undefined && HELPERS.test(m[1])) continue;
         return `${m[2].replace(/^.*lib[\\/]/, "lib/")}:${m[3]}`;

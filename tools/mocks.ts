@@ -288,6 +288,18 @@ function computedState(
         case "aws:s3/bucket:Bucket":
         case "aws:s3/bucketV2:BucketV2":
             return { arn: `arn:aws:s3:::${inputs.bucket ?? physicalName}`, bucket: inputs.bucket ?? physicalName };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            return {
+                arn: arn("ec2", `launch-template/${id}`),
+                latestVersion: 1,
+                defaultVersion: 1,
+                name: physicalName,
+            };
+        case "aws:autoscaling/group:Group":
+            return {
+                arn: arn("autoscaling", `autoScalingGroup:${hex(id, 8)}:autoScalingGroupName/${physicalName}`),
+                name: physicalName,
+            };
         case "aws:wafv2/webAcl:WebAcl":
             return { arn: arn("wafv2", `regional/webacl/${physicalName}/${id}`) };
         case "aws:backup/vault:Vault":

@@ -8,11 +8,12 @@
  * `needs-image=true|false` (whether any of them does). It reads `private-app:compute.mode`
  * from `Pulumi.<stack>.yaml`, as the deploy would.
  *
- * The container modes (`ecs`, `ec2`) take the image by config, set by the deploy job with
+ * The container mode (`ecs`) takes the image by config, set by the deploy job with
  * `pulumi config set --path <path> <registry>/<repository>:<commit sha>` before `pulumi up`,
- * so the task definition (or launch template) stays owned by Pulumi. Their components must
- * read that key and export the image they run as the stack output `image` (the preview and
- * drift jobs pin it, so an unchanged image is no diff). `lambda` bundles `app/` itself.
+ * so the task definition stays owned by Pulumi. Its component reads that key and exports the
+ * image it runs as the stack output `image` (the preview and drift jobs pin it, so an unchanged
+ * image is no diff). `lambda` bundles `app/` itself, and so does `ec2`: its instances run the
+ * server bundle from the stack's artifact bucket, no container image.
  */
 "use strict";
 const fs = require("fs");
@@ -23,7 +24,7 @@ const { parse } = require("yaml");
 const IMAGE_CONFIG_PATH = {
     lambda: null,
     ecs: "compute.ecs.image",
-    ec2: "compute.ec2.image",
+    ec2: null,
 };
 
 /** The image config path of one stack, read from its stack file under `root`. */

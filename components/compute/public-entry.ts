@@ -29,6 +29,12 @@ export interface PublicEntryArgs {
     privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** The port the app listens on in its task or instance. */
     targetPort: number;
+    /**
+     * How targets register: `ip` (Fargate's awsvpc tasks), or `instance` (an Auto Scaling
+     * group's instances, registered by the group itself).
+     * @default "ip"
+     */
+    targetType?: "ip" | "instance";
     alb: AlbOptions;
     api: HttpApiOptions;
 }
@@ -152,8 +158,8 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
     const targetGroup = new aws.lb.TargetGroup(
         name,
         {
-            // Fargate's awsvpc tasks register by IP address.
-            targetType: "ip",
+            // Fargate's awsvpc tasks register by IP address; an Auto Scaling group's instances by id.
+            targetType: a.targetType ?? "ip",
             port: a.targetPort,
             protocol: "HTTP",
             vpcId: a.vpcId,

@@ -15,6 +15,7 @@ import {
     ingressRulesOf,
     isPublicCidr,
     isWorldCidr,
+    reachesTcpPort,
 } from "../lib/ingress";
 import { asArray, asLowerString, asNumber, get, UNKNOWN } from "../lib/props";
 import { labelOf, T } from "../lib/types";
@@ -215,8 +216,50 @@ export const lbHttpRedirectsToHttps: StackValidationPolicy = {
 };
 
 /** The network policies, in evaluation order. */
+// ------------------------------------------------------------------------------------------------
+// no-ssh-ingress (mandatory)
+// ------------------------------------------------------------------------------------------------
+
+/** @see noSshIngress */
+export const DEFAULT_SHELL_PORTS: readonly number[] = [22];
+
+/**
+ * No ingress rule reaches the SSH port, from any source (a CIDR, a security group, a prefix
+ * list, the group itself): shells go through Systems Manager Session Manager, which needs no
+ * inbound rule (the bastion and the `ec2` mode's instances). Exact as the other ingress
+ * policies are: a rule counts when its protocol is TCP (any spelling) or all traffic and its
+ * port range holds the port; UDP, ICMP and ranges beside the port do not; an unknown value is
+ * never reported.
+ */
+export const noSshIngress: ResourceValidationPolicy = {
+    name: "no-ssh-ingress",
+    description: "No security group ingress may reach the SSH port (22), from any source: use Session Manager.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediationSteps:
+        "Remove the rule; open a shell with `aws ssm start-session --target <instance-id>` (the instance profile needs AmazonSSMManagedInstanceCore).",
+    configSchema: {
+        properties: {
+            ports: portsSchema("TCP ports no ingress rule may reach (remote shells).", DEFAULT_SHELL_PORTS),
+        },
+    },
+    validateResource: validateTypes(INGRESS_TYPES, (args, report) => {
+        const { ports } = args.getConfig<PortsConfig>();
+        for (const rule of ingressRulesOf(args.type, args.props)) {
+            const reached = ports.filter((p) => reachesTcpPort(rule.protocol, rule.fromPort, rule.toPort, p) === "yes");
+            if (reached.length > 0) {
+                report(
+                    `${labelOf(args.type)} must not allow ingress to ${portsText(reached)}: ${where({ rule, ports: reached, cidrs: [] })} allows ${describeRule(rule)}. ` +
+                        "Remove it and open shells with Session Manager.",
+                );
+            }
+        }
+    }),
+};
+
 export const networkPolicies = [
     noWorldIngressToPostgres,
     noPublicIngressToDatabasePorts,
     lbHttpRedirectsToHttps,
+    noSshIngress,
 ] as const;

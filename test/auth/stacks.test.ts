@@ -49,6 +49,7 @@ describe("sign-in at the public entry (npm run plan)", function () {
     let alb: { doc: PlanDocument; result: CliResult };
     let albPlain: CliResult;
     let lambdaCors: { doc: PlanDocument; result: CliResult };
+    let ec2Oidc: { doc: PlanDocument; result: CliResult };
 
     before(async () => {
         const cognito = exampleConfig("Pulumi.auth-cognito.yaml");
@@ -67,13 +68,16 @@ describe("sign-in at the public entry (npm run plan)", function () {
         plain["private-app:compute"].alb.oidc.clientSecret = "in-plain-text-0123";
         const withCors = structuredClone(cognito);
         withCors["private-app:compute"].api.corsAllowOrigins = ["https://app.example.com"];
-        [lambda, ecsApi, ecsApiOff, alb, albPlain, lambdaCors] = await Promise.all([
+        const ec2 = exampleConfig("Pulumi.ec2-alb.yaml");
+        ec2["private-app:compute"].alb.oidc = oidc["private-app:compute"].alb.oidc;
+        [lambda, ecsApi, ecsApiOff, alb, albPlain, lambdaCors, ec2Oidc] = await Promise.all([
             planJson(path.join(ROOT, "examples", "Pulumi.auth-cognito.yaml")),
             planJson(tempStackFile("ecs-jwt", ecs(cognito["private-app:compute"].api))),
             planJson(tempStackFile("ecs-open", ecs(undefined))),
             planJson(path.join(ROOT, "examples", "Pulumi.ecs-alb-oidc.yaml")),
             planCli([tempStackFile("alb-plain", plain), "--json"]),
             planJson(tempStackFile("jwt-cors", withCors)),
+            planJson(tempStackFile("ec2-oidc", ec2)),
         ]);
     });
 
@@ -244,6 +248,23 @@ describe("sign-in at the public entry (npm run plan)", function () {
 
         it("tells the server to trust the ALB's OIDC headers (CALLER_HEADERS=albOidc)", () => {
             assert.deepStrictEqual(taskEnv(alb.doc), [{ name: "CALLER_HEADERS", value: "albOidc" }]);
+        });
+
+        it("the ec2 mode behind the same ALB: sign-in first, and the unit tells the server to trust the ALB's headers", () => {
+            assert.strictEqual(ec2Oidc.result.code, 0, ec2Oidc.result.stderr);
+            const https = ofType(ec2Oidc.doc, "aws:lb/listener:Listener")
+                .map(inputs)
+                .find((l) => l.port === 443)!;
+            assert.deepStrictEqual(
+                https.defaultActions.map((a: any) => a.type),
+                ["authenticate-oidc", "forward"],
+            );
+            assert.strictEqual(one(ec2Oidc.doc, "aws:lb/listenerRule:ListenerRule").name, "app-open-health");
+            const userData = Buffer.from(
+                String(inputs(one(ec2Oidc.doc, "aws:ec2/launchTemplate:LaunchTemplate")).userData),
+                "base64",
+            ).toString("utf8");
+            assert.match(userData, /^Environment="CALLER_HEADERS=albOidc"$/m);
         });
 
         it("a client secret in plain text in the stack file: exit 2, naming the key, never the value", () => {

@@ -1,3 +1,4 @@
+import { EC2_DEFAULTS } from "../../lib/ec2-plan";
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "../../lib/ecs-plan";
 import { ALB_OIDC_DEFAULTS, JWT_AUTH_DEFAULTS } from "../../lib/auth-plan";
 import * as assert from "assert";
@@ -129,8 +130,8 @@ describe("config: every invalid value is rejected with its key, the value and wh
             "nothing (unset)",
             /needs a certificate.*apiGateway/,
         ));
-    it("compute.mode ec2 is not available yet", () =>
-        expectOne(withField("compute", { mode: "ec2" }), "compute.mode", '"ec2"', /not available yet/));
+    it("compute.mode ec2 with a public ALB needs a certificate, like ecs", () =>
+        expectOne(withField("compute", { mode: "ec2" }), "compute.alb", "nothing (unset)", /needs a certificate/));
     it("azCount 5", () => expectOne(withField("network", { azCount: 5 }), "network.azCount", "5", /2 or 3/));
     it("azCount as a string", () =>
         expectOne(withField("network", { azCount: "3" }), "network.azCount", '"3"', /2 or 3/));
@@ -422,7 +423,7 @@ describe("config: every problem at once", () => {
         const ps = problems({
             network: { cidr: "banana", azCount: 5, natGateways: "two" },
             database: { engine: "postgres", backupRetentionDays: 40 },
-            compute: { mode: "ec2" },
+            compute: { mode: "ec2", ingress: "apiGateway", ec2: { minSize: 5, maxSize: 3 } },
         });
         const keys = ps.map((p) => p.split(": ")[0]);
         assert.deepStrictEqual(keys, [
@@ -430,7 +431,7 @@ describe("config: every problem at once", () => {
             "private-app:network.azCount",
             "private-app:network.natGateways",
             "private-app:database.backupRetentionDays",
-            "private-app:compute.mode",
+            "private-app:compute.ec2.minSize",
         ]);
     });
 
@@ -557,6 +558,7 @@ describe("config: the reference in README.md", () => {
             "compute.lambda": (k) => (LAMBDA_DEFAULTS as Record<string, unknown>)[k],
             "compute.api": (k) => (HTTP_API_DEFAULTS as Record<string, unknown>)[k],
             "compute.ecs": (k) => (ECS_DEFAULTS as Record<string, unknown>)[k],
+            "compute.ec2": (k) => (EC2_DEFAULTS as Record<string, unknown>)[k],
             "compute.alb": (k) => (ALB_DEFAULTS as Record<string, unknown>)[k],
             "compute.api.auth": (k) => (JWT_AUTH_DEFAULTS as Record<string, unknown>)[k],
             "compute.alb.oidc": (k) => (ALB_OIDC_DEFAULTS as Record<string, unknown>)[k],

@@ -38,6 +38,9 @@ const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/private-app:3f2c1e0"
 const ecs = (fields: Patch, more: Patch = {}): Patch => ({
     "private-app:compute": { mode: "ecs", ingress: "apiGateway", ecs: fields, ...more },
 });
+const ec2 = (fields: Patch): Patch => ({
+    "private-app:compute": { mode: "ec2", ingress: "apiGateway", ec2: fields },
+});
 const alb = (fields: Patch): Patch => ({ "private-app:compute": { mode: "ecs", ingress: "alb", alb: fields } });
 const alarms = (fields: Patch): Patch => ({ "private-app:alarms": fields });
 const backup = (fields: Patch, dbFields: Patch = {}): Patch => db({ ...dbFields, backupPlan: fields });
@@ -229,7 +232,6 @@ const CASES: [string, Patch, string][] = [
     ["a free storage share of 0", alarms({ dbFreeStoragePercent: 0 }), "private-app:alarms.dbFreeStoragePercent"],
     ["an email twice", alarms({ emails: ["a@example.com", "A@example.com"] }), "private-app:alarms.emails[1]"],
     // compute
-    ["a mode not available yet", { "private-app:compute": { mode: "ec2" } }, "private-app:compute.mode"],
     ["a block of another mode", compute({ ecs: {} }), "private-app:compute.ecs"],
     ["an ALB block in the lambda mode", compute({ alb: {} }), "private-app:compute.alb"],
     ["an ALB block behind an HTTP API", ecs({}, { alb: {} }), "private-app:compute.alb"],
@@ -239,6 +241,43 @@ const CASES: [string, Patch, string][] = [
         "private-app:compute.api",
     ],
     ["an ALB without a certificate", { "private-app:compute": { mode: "ecs" } }, "private-app:compute.alb"],
+    // compute: ec2
+    ["an instance type that does not exist", ec2({ instanceType: "t4g.huge" }), "private-app:compute.ec2.instanceType"],
+    [
+        "an EC2 architecture that does not exist",
+        ec2({ architecture: "riscv64" }),
+        "private-app:compute.ec2.architecture",
+    ],
+    [
+        "an architecture the instance type does not have",
+        ec2({ instanceType: "t3.small", architecture: "arm64" }),
+        "private-app:compute.ec2.architecture",
+    ],
+    ["no instances at least", ec2({ minSize: 0 }), "private-app:compute.ec2.minSize"],
+    ["a fractional maximum", ec2({ maxSize: 2.5 }), "private-app:compute.ec2.maxSize"],
+    ["a desired capacity of 0", ec2({ desiredCapacity: 0 }), "private-app:compute.ec2.desiredCapacity"],
+    ["min > max", ec2({ minSize: 5, maxSize: 3 }), "private-app:compute.ec2.minSize"],
+    [
+        "desired outside [min, max]",
+        ec2({ minSize: 2, maxSize: 4, desiredCapacity: 5 }),
+        "private-app:compute.ec2.desiredCapacity",
+    ],
+    [
+        "a grace period of an hour and more",
+        ec2({ healthCheckGracePeriodSeconds: 7200 }),
+        "private-app:compute.ec2.healthCheckGracePeriodSeconds",
+    ],
+    [
+        "a grace period shorter than the boot",
+        ec2({ healthCheckGracePeriodSeconds: 60 }),
+        "private-app:compute.ec2.healthCheckGracePeriodSeconds",
+    ],
+    ["a healthy share above 100 %", ec2({ minHealthyPercentage: 101 }), "private-app:compute.ec2.minHealthyPercentage"],
+    ["an instance CPU target of 5 %", ec2({ cpuTargetPercent: 5 }), "private-app:compute.ec2.cpuTargetPercent"],
+    ["no requests per instance", ec2({ requestsPerTarget: 0 }), "private-app:compute.ec2.requestsPerTarget"],
+    ["an app log retention of 31 days", ec2({ logRetentionDays: 31 }), "private-app:compute.ec2.logRetentionDays"],
+    ["a root volume below the AMI's", ec2({ rootVolumeGiB: 4 }), "private-app:compute.ec2.rootVolumeGiB"],
+    ["a pool of 50 per instance", ec2({ dbPoolMax: 50 }), "private-app:compute.ec2.dbPoolMax"],
     // compute: ecs
     ["an image without a tag", ecs({ image: "nginx" }), "private-app:compute.ecs.image"],
     ["a CPU size Fargate lacks", ecs({ cpu: 300 }), "private-app:compute.ecs.cpu"],
@@ -576,7 +615,7 @@ describe("config: every planner rule reaches the user as a config error", functi
             "a bad VPC id",
             "a user name RDS reserves",
             "a bad email",
-            "a mode not available yet",
+            "an instance type that does not exist",
             "an origin with a path",
             "too little memory",
         ];

@@ -159,14 +159,15 @@ describe("CI scripts (.github/scripts)", () => {
                 "needs-image=true",
             ]);
         });
-        it("ecs and ec2 take the image by config; any container stack needs the image job", () => {
+        it("ecs takes the image by config; ec2 runs the server bundle (no image); any ecs stack needs the image job", () => {
             const dir = root({ dev: "lambda", prod: "ecs", edge: "ec2" });
             assert.deepStrictEqual(images.outputs(dir, ["dev", "prod", "edge"]), [
                 "dev=",
                 "prod=compute.ecs.image",
-                "edge=compute.ec2.image",
+                "edge=",
                 "needs-image=true",
             ]);
+            assert.deepStrictEqual(images.outputs(dir, ["dev", "edge"]), ["dev=", "edge=", "needs-image=false"]);
         });
         it("an unknown mode or a bad stack name is an error naming it", () => {
             assert.throws(() => images.imageConfigPath(root({ dev: "k8s" }), "dev"), /compute.mode is "k8s"/);

@@ -16,8 +16,6 @@
 import * as assert from "assert";
 import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import { createServer, type IncomingMessage, type Server } from "http";
-import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { bundleServer } from "../../app/build";
@@ -26,6 +24,7 @@ import { silentLogger } from "../../app/src/log";
 import { createMigrateHandler } from "../../app/src/migrate-lambda";
 import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 import { planJson, tempStackFile } from "../support/plan-cli";
+import { fakeSecretsManager, freePort, waitFor } from "../support/fake-secrets-manager";
 import { usePostgres } from "../support/postgres";
 
 const MASTER = "task_master";
@@ -37,42 +36,6 @@ interface Container {
     secrets?: { name: string; valueFrom: string }[];
 }
 
-/** A fake Secrets Manager: GetSecretValue (AWS JSON 1.1) for the secrets it holds; records each read. */
-function fakeSecretsManager(secrets: Map<string, string>): Promise<{ server: Server; url: string; reads: string[] }> {
-    const reads: string[] = [];
-    const server = createServer((req: IncomingMessage, res) => {
-        let body = "";
-        req.on("data", (c) => (body += c));
-        req.on("end", () => {
-            const target = String(req.headers["x-amz-target"] ?? "");
-            const id = (JSON.parse(body || "{}") as { SecretId?: string }).SecretId ?? "";
-            reads.push(id);
-            const value = secrets.get(id);
-            res.setHeader("content-type", "application/x-amz-json-1.1");
-            if (target !== "secretsmanager.GetSecretValue" || value === undefined) {
-                res.statusCode = 400;
-                res.end(JSON.stringify({ __type: "ResourceNotFoundException", message: `no secret ${id}` }));
-                return;
-            }
-            res.end(
-                JSON.stringify({
-                    ARN: id,
-                    Name: id.split(":secret:")[1],
-                    SecretString: value,
-                    VersionId: "v1",
-                    VersionStages: ["AWSCURRENT"],
-                    CreatedDate: 1_700_000_000,
-                }),
-            );
-        });
-    });
-    return new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () =>
-            resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reads }),
-        ),
-    );
-}
-
 /** ECS `valueFrom`: `<secret arn>` or `<secret arn>:<json key>:<version stage>:<version id>`. */
 function resolveValueFrom(valueFrom: string, secrets: Map<string, string>): string {
     const m = /^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:]+)(?::([^:]*):([^:]*):([^:]*))?$/.exec(valueFrom);
@@ -80,29 +43,6 @@ function resolveValueFrom(valueFrom: string, secrets: Map<string, string>): stri
     const secret = secrets.get(m[1]!);
     assert.ok(secret !== undefined, `the fake source holds ${m[1]}`);
     return m[2] ? String((JSON.parse(secret) as Record<string, unknown>)[m[2]]) : secret;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const { port } = s.address() as AddressInfo;
-            s.close(() => resolve(port));
-        });
-    });
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    for (;;) {
-        try {
-            await fetch(url);
-            return;
-        } catch (e) {
-            if (Date.now() > until) throw e;
-            await new Promise((r) => setTimeout(r, 100));
-        }
-    }
 }
 
 describe("ecs: the planned task definition starts the app", function () {

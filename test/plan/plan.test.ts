@@ -633,9 +633,15 @@ describe("npm run plan", function () {
         const cases: [string, Record<string, unknown>, string[]][] = [
             ["an unknown compute.mode", { "private-app:compute": { mode: "k8s" } }, ["private-app:compute.mode"]],
             [
-                "a mode that is not available yet",
-                { "private-app:compute": { mode: "ec2" } },
-                ["private-app:compute.mode"],
+                "an ec2 group whose desired capacity is above its maximum",
+                {
+                    "private-app:compute": {
+                        mode: "ec2",
+                        ingress: "apiGateway",
+                        ec2: { maxSize: 2, desiredCapacity: 3 },
+                    },
+                },
+                ["private-app:compute.ec2.desiredCapacity"],
             ],
             ["azCount 5", { "private-app:network": { azCount: 5 } }, ["private-app:network.azCount"]],
             [
