@@ -19,7 +19,7 @@ import { existingNetwork } from "./components/existing-vpc";
 import { Network } from "./components/network";
 import { parseStackConfig } from "./lib/config";
 
-const settings = parseStackConfig(pulumi.runtime.allConfig());
+const settings = parseStackConfig(pulumi.runtime.allConfig(), { stack: pulumi.getStack() });
 
 const alarms = new AlarmTopic("alarms", {
     emails: settings.alarms.emails,

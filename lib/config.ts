@@ -52,6 +52,9 @@ import {
     planDatabase,
     ResolvedDatabasePlan,
     RESERVED_USERNAMES,
+    LATEST_RESTORABLE_TIME,
+    LONG_LIVED_STACK_NAMES,
+    RestoreOptions,
 } from "./database-plan";
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "./ecs-plan";
 import {
@@ -194,6 +197,38 @@ const networkSchema = z.strictObject({
     }),
 });
 
+const pointInTimeSchema = z.strictObject({
+    source: required(z.string(), {
+        allowed: `postgres: DB instance identifier, auto-backup ARN or \`db-\` resource id; Aurora: cluster identifier, cluster ARN or \`cluster-\` resource id`,
+        meaning:
+            "The database whose automated backups are restored; a deleted one by its retained backups (resource id or auto-backup ARN).",
+    }),
+    time: required(z.string(), {
+        allowed: `UTC time \`YYYY-MM-DDThh:mm:ssZ\`, not in the future, or \`${LATEST_RESTORABLE_TIME}\``,
+        meaning:
+            "The point in time; AWS requires it between the source's earliest and latest restorable times (its backup retention).",
+    }),
+});
+
+const restoreSchema = z.strictObject({
+    fromSnapshot: field(z.string(), {
+        defaultText: "unset",
+        allowed:
+            "snapshot identifier (also `rds:...`, `awsbackup:job-...`) or ARN: `:snapshot:` for postgres, `:cluster-snapshot:` for Aurora",
+        meaning: "The snapshot the database is created from. Exactly one of fromSnapshot and pointInTime.",
+    }),
+    pointInTime: field(pointInTimeSchema, {
+        defaultText: "unset",
+        allowed: "object",
+        meaning: "A point in time of another database. Exactly one of fromSnapshot and pointInTime.",
+    }),
+    confirmStack: field(z.string(), {
+        defaultText: "unset",
+        allowed: "this stack's name",
+        meaning: `Confirms a restore on a stack that looks long-lived (named ${LONG_LIVED_STACK_NAMES.join(", ")}, or database.deletionProtection true): a rehearsal uses a new stack with deletionProtection false; a lost database is restored into its own stack with this set.`,
+    }),
+});
+
 const databaseSchema = z.strictObject({
     engine: required(z.string(), {
         allowed: "`postgres`, `aurora-postgresql`, `aurora-serverless`",
@@ -314,6 +349,12 @@ const databaseSchema = z.strictObject({
         default: DEFAULT_BASTION_INSTANCE_TYPE,
         allowed: "EC2 instance type",
         meaning: "Bastion size.",
+    }),
+    restore: field(restoreSchema, {
+        defaultText: "unset (the database is created empty)",
+        allowed: "object with fromSnapshot or pointInTime",
+        meaning:
+            "Create the database from a snapshot or a point in time of another database, for a new stack (see the disaster-recovery runbook). Acts only when the database is created (ignoreChanges): on a stack whose database exists it restores nothing. The restored database keeps every guarantee of a new one.",
     }),
 });
 
@@ -684,7 +725,15 @@ function under(top: ConfigKey, problems: readonly Problem[]): string[] {
  * that read several concerns. Returns typed settings, or throws a {@link ConfigError} listing
  * every problem.
  */
-export function parseConfig(raw: RawConfig, region?: string): Settings {
+/** What the config is checked against besides its values: the stack, and the time now. */
+export interface ConfigContext {
+    /** The stack's name (a restore checks it). */
+    stack?: string;
+    /** Now, in ms since the epoch (a point-in-time restore must be in the past). @default Date.now() */
+    now?: number;
+}
+
+export function parseConfig(raw: RawConfig, region?: string, context: ConfigContext = {}): Settings {
     const problems: string[] = [];
     raisedSites = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
@@ -767,9 +816,16 @@ export function parseConfig(raw: RawConfig, region?: string): Settings {
             dbConnections,
             proxyClientConnections,
         } = alarms ?? {};
-        databaseOptions = { ...database, engine: database.engine as DatabaseEngine };
+        databaseOptions = {
+            ...database,
+            engine: database.engine as DatabaseEngine,
+            ...(database.restore ? { restore: database.restore as RestoreOptions } : {}),
+        };
         const r = planDatabase("db", {
             ...databaseOptions,
+            now: context.now ?? Date.now(),
+            stack: context.stack,
+            project: NAMESPACE,
             alarms: {
                 dbCpuPercent,
                 dbFreeStoragePercent,
@@ -1026,7 +1082,7 @@ function regionProblems(all: Readonly<Record<string, string>>): string[] {
  * program): picks this project's keys, parses their JSON, rejects unknown keys of the
  * namespace (a typo would otherwise be ignored silently) and validates the rest.
  */
-export function parseStackConfig(all: Readonly<Record<string, string>>): Settings {
+export function parseStackConfig(all: Readonly<Record<string, string>>, context: ConfigContext = {}): Settings {
     const raw: RawConfig = {};
     const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(all)) {
@@ -1044,7 +1100,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): Setting
     const region = regionProblems(all);
     let settings: Settings;
     try {
-        settings = parseConfig(raw, awsRegion(all));
+        settings = parseConfig(raw, awsRegion(all), context);
     } catch (e) {
         if (ConfigError.isInstance(e))
             throw new ConfigError([...problems, ...e.problems, ...region], undefined, e.sites);

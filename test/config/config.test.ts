@@ -571,6 +571,8 @@ describe("config: the reference in README.md", () => {
             "network.existingVpc.isolatedSubnetIds",
             "database",
             "database.engine",
+            "database.restore.pointInTime.source",
+            "database.restore.pointInTime.time",
             "compute",
             "compute.mode",
         ]);
