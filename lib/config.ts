@@ -354,7 +354,7 @@ const databaseSchema = z.strictObject({
         defaultText: "unset (the database is created empty)",
         allowed: "object with fromSnapshot or pointInTime",
         meaning:
-            "Create the database from a snapshot or a point in time of another database, for a new stack (see the disaster-recovery runbook). Acts only when the database is created (ignoreChanges): on a stack whose database exists it restores nothing. The restored database keeps every guarantee of a new one.",
+            "Create the database from a snapshot or a point in time of another database, for a new stack (see the disaster-recovery runbook). On a stack whose database exists it replaces the database, deleting it first (protect refuses in prod); once created, editing or removing it is no change (ignoreChanges). The restored database keeps every guarantee of a new one.",
     }),
 });
 

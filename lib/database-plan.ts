@@ -250,8 +250,8 @@ export interface DatabaseOptions {
      * database (`pointInTime: { source, time }`) instead of empty; for a new stack (a restore
      * rehearsal, or a stack whose database was lost: `confirmStack`). Every guarantee of a new
      * database holds (isolated subnets, its own security group, encryption, managed master
-     * secret, TLS enforced, alarms, data safety); the restore arguments act only at creation
-     * (ignoreChanges). Checked in `lib/restore-plan.ts`; see the README's disaster-recovery runbook.
+     * secret, TLS enforced, alarms, data safety). Once the database is created, editing or removing
+     * it is no change (ignoreChanges); added to a stack whose database exists, it replaces it. Checked in `lib/restore-plan.ts`; see the README's disaster-recovery runbook.
      * @default - none: the database is created empty
      * @example { fromSnapshot: "private-app-prod-db-final-1a2b3c4d" }
      */

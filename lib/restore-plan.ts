@@ -66,8 +66,9 @@ export interface RestoreOptions {
     pointInTime?: PointInTimeOptions;
     /**
      * This stack's name, to confirm a restore on a stack that looks long-lived (see
-     * {@link longLivedSigns}): on a stack whose database exists the restore changes nothing,
-     * on one whose database is gone it creates the database from the source.
+     * {@link longLivedSigns}): on a stack whose database exists a restore replaces it (the
+     * existing one deleted first; `protect` refuses that in prod), on one whose database is
+     * gone it creates the database from the source.
      * @example "prod"
      */
     confirmStack?: string;
@@ -110,10 +111,14 @@ export const AURORA_RESTORE_TYPE = "full-copy";
 
 /**
  * The restore arguments of the instance / cluster, which the component always lists in
- * `ignoreChanges`: they act when the database is created and never afterwards. Removing
- * `database.restore` after a restore, or adding it to a stack whose database exists, is no
- * change (never a replacement); a database created again (after it left the state) is
- * created from whatever restore is configured then.
+ * `ignoreChanges`. Once a database was created with them, editing or removing
+ * `database.restore` is no change: Pulumi keeps the recorded value. Adding them to a database
+ * created without them is a change all the same: with nothing recorded Pulumi uses the new
+ * value (pulumi/pulumi#20278, "Don't error for missing old paths in ignoreChanges"; Pulumi CLI
+ * from August 2025, CI pins 3.248.0), and the provider replaces the database, deleting it
+ * first since its identifier is explicit (pulumi/pulumi-terraform#465, "Set
+ * delete-before-replace for manually-named resources"). `protect` refuses that replacement in
+ * prod; {@link planRestore} asks a long-lived-looking stack to confirm by name.
  */
 export const RESTORE_ARGUMENTS = ["snapshotIdentifier", "restoreToPointInTime"] as const;
 
@@ -382,7 +387,7 @@ export function planRestore(r: RestoreOptions, ctx: RestoreContext): { plan?: Re
         bad(
             "restore.confirmStack",
             undefined,
-            `a restore is for a new stack, and this one looks long-lived: ${signs.join("; ")}. On a stack whose database exists a restore changes nothing; on one whose database is gone it creates it from the source`,
+            `a restore is for a new stack, and this one looks long-lived: ${signs.join("; ")}. On a stack whose database exists a restore replaces it, deleting it first; on one whose database is gone it creates it from the source`,
             `for a rehearsal use a new stack with database.deletionProtection false; to restore this stack's lost database (README, disaster recovery) set database.restore.confirmStack to ${ctx.stack ?? "the stack's name"}`,
         );
     }
@@ -477,7 +482,7 @@ export function restoreWarning(
 ): string {
     const parts = [
         `RESTORE: database ${identifier} is created from ${restoreSource(plan)}, not empty.`,
-        "This acts only when the database is created: on a stack whose database exists nothing is restored (the restore arguments are in ignoreChanges), and protect / deletion protection still stop any replacement.",
+        "On a stack whose database exists this REPLACES it, deleting the existing database first (protect stops that in prod); once created, editing or removing database.restore is no change (ignoreChanges).",
         "The restored database keeps the source's master user, database name and data; its master password is a new RDS-managed secret.",
     ];
     if (engine === "postgres") {

@@ -163,10 +163,11 @@ export function createStore(
               }
             : { performanceInsightsEnabled: false };
     const safe = lifecycle(ctx);
-    // A restore (lib/restore-plan.ts): the source's arguments, which act only at creation
-    // (`ignoreChanges` on every database, restored or not, so neither adding nor removing
-    // `database.restore` later replaces it). The restored database keeps the source's master
-    // user and database name: they are left to the source rather than sent.
+    // A restore (lib/restore-plan.ts): the source's arguments, in `ignoreChanges` on every
+    // database, restored or not, so that editing or removing `database.restore` once the
+    // database exists never replaces it (RESTORE_ARGUMENTS says what adding it does). The
+    // restored database keeps the source's master user and database name: they are left to
+    // the source rather than sent (the provider sends neither for PostgreSQL on a restore).
     const restored = plan.restore !== undefined;
     const atCreation = { ignoreChanges: [...RESTORE_ARGUMENTS] };
 

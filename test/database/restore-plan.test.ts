@@ -312,7 +312,11 @@ describe("lib/restore-plan: database.restore", () => {
         it("postgres: names the source, says what happens on an existing stack, and how to re-encrypt", () => {
             const w = restoreWarning(snap, "postgres", "private-app-x-db", true);
             assert.match(w, /^RESTORE: database private-app-x-db is created from snapshot s1/);
-            assert.match(w, /on a stack whose database exists nothing is restored/);
+            assert.match(
+                w,
+                /On a stack whose database exists this REPLACES it, deleting the existing database first \(protect stops that in prod\)/,
+            );
+            assert.match(w, /editing or removing database.restore is no change \(ignoreChanges\)/);
             assert.match(w, /aws rds copy-db-snapshot --kms-key-id <database.kmsKeyArn>/);
             assert.match(w, /allocatedStorageGb must be at least/);
         });
