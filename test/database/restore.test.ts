@@ -244,6 +244,7 @@ describe("database.restore: a restored database keeps every guarantee of a new o
                         run().stderr,
                         /^warning: .*RESTORE: database private-app-drill-[a-z]+-db is created from /m,
                     );
+                    assert.match(run().stderr, /On a stack whose database exists this REPLACES it/);
                     const text = formatPlan(doc(), {
                         custom: new Set(
                             doc()
