@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { bundleApp, dockerBuild } from "./app/build";
 import { AlarmTopic } from "./components/alarm-topic";
+import { BackupPlan } from "./components/backup-plan";
 import { EcsService } from "./components/compute/ecs-service";
 import { LambdaService } from "./components/compute/lambda-service";
 import { ComputeService } from "./components/compute/service";
@@ -39,6 +40,18 @@ const database = new Database("db", {
     alarmTopicArn: alarms.topicArn,
     alarms: settings.alarms,
 });
+
+/**
+ * `database.backupPlan`: an AWS Backup plan kept apart from the database (its own vault, key and
+ * protection), of exactly this database: the RDS instance, or the Aurora cluster.
+ */
+const backup = settings.backupPlan
+    ? new BackupPlan("db-backup", {
+          ...settings.backupPlan.options,
+          resourceArn: database.instance ? database.instance.arn : database.cluster!.arn,
+          deletionProtection: settings.databasePlan.deletionProtection,
+      })
+    : undefined;
 
 function deployCompute(): ComputeService {
     const compute = settings.compute;
@@ -127,3 +140,5 @@ export const db = {
     portForwardCommand: database.portForwardCommand,
 };
 export const alarmTopicArn = alarms.topicArn;
+/** With `database.backupPlan`: the vault(s) holding the recovery points (restore from these). */
+export const backupVaults = backup ? { vaultArn: backup.vaultArn, copyVaultArn: backup.copyVaultArn ?? null } : null;

@@ -56,6 +56,21 @@ import {
     LONG_LIVED_STACK_NAMES,
     RestoreOptions,
 } from "./database-plan";
+import {
+    BackupPlanOptions,
+    COMPLIANCE_ACKNOWLEDGEMENT,
+    DEFAULT_BACKUP_COMPLETION_WINDOW_MINUTES,
+    DEFAULT_BACKUP_RETENTION_DAYS_PLAN,
+    DEFAULT_BACKUP_SCHEDULE,
+    DEFAULT_BACKUP_START_WINDOW_MINUTES,
+    DEFAULT_CHANGEABLE_FOR_DAYS,
+    MAX_BACKUP_COMPLETION_WINDOW_MINUTES,
+    MAX_BACKUP_RETENTION_DAYS,
+    MAX_BACKUP_START_WINDOW_MINUTES,
+    MIN_CHANGEABLE_FOR_DAYS,
+    planBackup,
+    ResolvedBackupPlan,
+} from "./backup-plan";
 import { ALB_DEFAULTS, ECS_DEFAULTS } from "./ecs-plan";
 import {
     HTTP_API_DEFAULTS,
@@ -229,6 +244,71 @@ const restoreSchema = z.strictObject({
     }),
 });
 
+const vaultLockSchema = z.strictObject({
+    mode: required(z.string(), {
+        allowed: "`governance`, `compliance`",
+        meaning:
+            "governance: principals with backup:DeleteBackupVaultLockConfiguration can change or remove the lock; compliance: after changeableForDays nobody (root user, AWS) can remove it or delete a recovery point before minRetentionDays.",
+    }),
+    minRetentionDays: required(z.number(), {
+        allowed: `1 to ${MAX_BACKUP_RETENTION_DAYS}, at most retentionDays (and copyRetentionDays)`,
+        meaning: "Shortest retention a recovery point in the vault may have; a job asking less fails.",
+    }),
+    maxRetentionDays: required(z.number(), {
+        allowed: `minRetentionDays to ${MAX_BACKUP_RETENTION_DAYS}, at least retentionDays (and copyRetentionDays)`,
+        meaning: "Longest retention a recovery point in the vault may have; a job asking more fails.",
+    }),
+    changeableForDays: field(z.number(), {
+        default: DEFAULT_CHANGEABLE_FOR_DAYS,
+        allowed: `${MIN_CHANGEABLE_FOR_DAYS} to ${MAX_BACKUP_RETENTION_DAYS} (compliance only)`,
+        meaning: "Days during which a compliance lock can still be changed or removed; then it is immutable.",
+    }),
+    acknowledge: field(z.string(), {
+        defaultText: "unset",
+        allowed: `\`${COMPLIANCE_ACKNOWLEDGEMENT}\` (compliance only, required there)`,
+        meaning: "Says you know a compliance lock cannot be undone once changeableForDays have passed.",
+    }),
+});
+
+const backupPlanSchema = z.strictObject({
+    schedule: field(z.string(), {
+        default: DEFAULT_BACKUP_SCHEDULE,
+        allowed:
+            "daily AWS cron in UTC: `cron(M H ? * * *)`; RDS: not in the hour before or during backupWindow or maintenanceWindow",
+        meaning: "When the daily backup starts.",
+    }),
+    startWindowMinutes: field(z.number(), {
+        default: DEFAULT_BACKUP_START_WINDOW_MINUTES,
+        allowed: `60 to ${MAX_BACKUP_START_WINDOW_MINUTES}`,
+        meaning: "Minutes after the scheduled time within which the job must start, else it is cancelled.",
+    }),
+    completionWindowMinutes: field(z.number(), {
+        default: DEFAULT_BACKUP_COMPLETION_WINDOW_MINUTES,
+        allowed: `startWindowMinutes + 60 to ${MAX_BACKUP_COMPLETION_WINDOW_MINUTES}`,
+        meaning: "Minutes within which a started job must complete, else it is cancelled.",
+    }),
+    retentionDays: field(z.number(), {
+        default: DEFAULT_BACKUP_RETENTION_DAYS_PLAN,
+        allowed: `1 to ${MAX_BACKUP_RETENTION_DAYS}`,
+        meaning: "Days each recovery point is kept (independent of backupRetentionDays, RDS's own automated backups).",
+    }),
+    copyRegion: field(z.string(), {
+        defaultText: "no copy",
+        allowed: "another region than the stack's (one the app's RDS CA bundle covers)",
+        meaning: "Copy every recovery point to a vault (with its own key) in this region.",
+    }),
+    copyRetentionDays: field(z.number(), {
+        defaultText: "retentionDays",
+        allowed: `1 to ${MAX_BACKUP_RETENTION_DAYS} (with copyRegion)`,
+        meaning: "Days each copy is kept.",
+    }),
+    vaultLock: field(vaultLockSchema, {
+        defaultText: "no lock",
+        allowed: "object",
+        meaning: "AWS Backup Vault Lock on the vault and the copy vault.",
+    }),
+});
+
 const databaseSchema = z.strictObject({
     engine: required(z.string(), {
         allowed: "`postgres`, `aurora-postgresql`, `aurora-serverless`",
@@ -355,6 +435,12 @@ const databaseSchema = z.strictObject({
         allowed: "object with fromSnapshot or pointInTime",
         meaning:
             "Create the database from a snapshot or a point in time of another database, for a new stack (see the disaster-recovery runbook). On a stack whose database exists it replaces the database, deleting it first (protect refuses in prod); once created, editing or removing it is no change (ignoreChanges). The restored database keeps every guarantee of a new one.",
+    }),
+    backupPlan: field(backupPlanSchema, {
+        defaultText: "none (RDS automated backups only)",
+        allowed: "object",
+        meaning:
+            'An AWS Backup plan kept apart: its own vault and customer-managed key, a daily rule, a selection of exactly this database, optionally a copy to a second region and a vault lock. See README "Backups".',
     }),
 });
 
@@ -659,6 +745,8 @@ export interface Settings {
     /** The `database` options as given (pass them to `Database`), and what they resolve to. */
     database: DatabaseOptions;
     databasePlan: ResolvedDatabasePlan;
+    /** `database.backupPlan` as given (pass it to `BackupPlan`) and resolved; undefined when unset. */
+    backupPlan?: { options: BackupPlanOptions; plan: ResolvedBackupPlan };
     compute: ComputeSettings;
     alarms: AlarmsSettings;
 }
@@ -804,6 +892,7 @@ export function parseConfig(raw: RawConfig, region?: string, context: ConfigCont
     }
 
     let databasePlan: ResolvedDatabasePlan | undefined;
+    let backupSettings: Settings["backupPlan"];
     let databaseOptions: DatabaseOptions | undefined;
     if (database) {
         // The database's alarm thresholds are the `alarms` object's keys; they are checked there.
@@ -816,8 +905,9 @@ export function parseConfig(raw: RawConfig, region?: string, context: ConfigCont
             dbConnections,
             proxyClientConnections,
         } = alarms ?? {};
+        const { backupPlan: backupOptions, ...databaseFields } = database;
         databaseOptions = {
-            ...database,
+            ...databaseFields,
             engine: database.engine as DatabaseEngine,
             ...(database.restore ? { restore: database.restore as RestoreOptions } : {}),
         };
@@ -841,6 +931,18 @@ export function parseConfig(raw: RawConfig, region?: string, context: ConfigCont
             else problems.push(...under("database", [p]));
         }
         databasePlan = r.plan;
+        if (backupOptions) {
+            // The windows it must avoid are the database's, with their defaults resolved.
+            const options = backupOptions as BackupPlanOptions;
+            const b = planBackup(options, {
+                region,
+                engine: database.engine,
+                backupWindow: r.plan?.backupWindow,
+                maintenanceWindow: r.plan?.maintenanceWindow,
+            });
+            problems.push(...under("database", nested("backupPlan", b.problems)));
+            if (b.plan) backupSettings = { options, plan: b.plan };
+        }
     }
 
     let computeSettings: ComputeSettings | undefined;
@@ -878,6 +980,7 @@ export function parseConfig(raw: RawConfig, region?: string, context: ConfigCont
         network: networkSettings,
         database: databaseOptions,
         databasePlan,
+        ...(backupSettings ? { backupPlan: backupSettings } : {}),
         compute: computeSettings,
         alarms: alarmSettings,
     };

@@ -50,6 +50,11 @@ export function describeStack(resources: readonly PlannedResource[]): string {
         if (members.length > 1) database += `, ${members.length} instances`;
     }
     if (of("aws:rds/proxy:Proxy").length > 0) database += ", RDS Proxy";
+    const vaults = of("aws:backup/vault:Vault");
+    if (vaults.length > 0) {
+        const copy = vaults.map((v) => v.inputs.region).find((r): r is string => typeof r === "string");
+        database += `, AWS Backup${copy ? ` (copy to ${copy})` : ""}`;
+    }
     const [service] = of("aws:ecs/service:Service");
     const [task] = of("aws:ecs/taskDefinition:TaskDefinition");
     const publicAlb = of("aws:lb/loadBalancer:LoadBalancer").some((lb) => lb.inputs.internal !== true);

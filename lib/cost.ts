@@ -112,6 +112,10 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:kms/alias:Alias",
     "aws:kms/keyPolicy:KeyPolicy",
+    // AWS Backup bills what the vaults store and copy (priced on the vault), not the plan.
+    "aws:backup/plan:Plan",
+    "aws:backup/selection:Selection",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "aws:secretsmanager/secretVersion:SecretVersion",
     "aws:secretsmanager/secretPolicy:SecretPolicy",
     "aws:ecs/cluster:Cluster",
@@ -388,6 +392,30 @@ export function priceResource(r: PlannedResource, ctx: Context): Priced | undefi
                     ),
                 ],
             );
+        case "aws:backup/vault:Vault": {
+            // A vault costs nothing by itself: its recovery points are billed by size, and a
+            // copy vault in another region also by the data transferred to it.
+            const copy = typeof i.region === "string" && i.region !== ctx.table.region;
+            return result(
+                [],
+                [
+                    use(
+                        ctx,
+                        "backup.rds.gbMonth",
+                        `AWS Backup storage of RDS/Aurora snapshots${copy ? ` (copies in ${i.region}, priced at ${ctx.table.region}'s rate)` : ""}`,
+                        "GB-month of the snapshots kept (incremental after the first full one); grows with the data and retentionDays",
+                    ),
+                    copy
+                        ? use(
+                              ctx,
+                              "backup.crossRegionGb",
+                              "cross-Region copy transfer",
+                              `each GB copied to ${i.region} (incremental after the first); ${TRAFFIC}`,
+                          )
+                        : undefined,
+                ],
+            );
+        }
         case "aws:ecr/repository:Repository":
             return result(
                 [],

@@ -290,6 +290,10 @@ function computedState(
             return { arn: `arn:aws:s3:::${inputs.bucket ?? physicalName}`, bucket: inputs.bucket ?? physicalName };
         case "aws:wafv2/webAcl:WebAcl":
             return { arn: arn("wafv2", `regional/webacl/${physicalName}/${id}`) };
+        case "aws:backup/vault:Vault":
+            return { arn: arn("backup", `backup-vault:${physicalName}`), name: physicalName, recoveryPoints: 0 };
+        case "aws:backup/plan:Plan":
+            return { arn: arn("backup", `backup-plan:${id}`), version: hex(id, 16) };
         case "random:index/randomPassword:RandomPassword":
             return { result: pulumi.secret(`mock-${hex(id, 24)}`), bcryptHash: pulumi.secret("mock") };
         case "random:index/randomId:RandomId":
@@ -445,7 +449,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                           ? computedState(args.type, args.name, seed, inputs, this.region)
                           : {}),
                   }
-                : { ...inputs, ...computedState(args.type, args.name, id, inputs, this.region) };
+                : // A resource may live in another region than the provider's (the v7 `region` argument).
+                  { ...inputs, ...computedState(args.type, args.name, id, inputs, inputs.region ?? this.region) };
         return { id, state };
     }
 

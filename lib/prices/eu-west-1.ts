@@ -26,6 +26,7 @@ const {
     SNS,
     S3,
     ECR,
+    BACKUP,
 } = SOURCES;
 
 const UNCONFIRMED =
@@ -142,6 +143,8 @@ export const EU_WEST_1: PriceTable = {
         "apigw.http.million": p(1.11, "1M requests", APIGW, "unconfirmed", UNCONFIRMED),
         "s3.storage.gbMonth": p(0.023, "GB-month", S3, "unconfirmed", UNCONFIRMED),
         "ecr.storage.gbMonth": p(0.1, "GB-month", ECR, "unconfirmed", UNCONFIRMED),
+        "backup.rds.gbMonth": p(0.095, "GB-month", BACKUP, "unconfirmed", UNCONFIRMED),
+        "backup.crossRegionGb": p(0.02, "GB", BACKUP, "unconfirmed", UNCONFIRMED),
         "sns.requests": p(0.5, "1M requests", SNS, "unconfirmed", UNCONFIRMED),
     },
 };

@@ -23,6 +23,7 @@ export const SOURCES = {
     SNS: "https://aws.amazon.com/sns/pricing/",
     S3: "https://aws.amazon.com/s3/pricing/",
     ECR: "https://aws.amazon.com/ecr/pricing/",
+    BACKUP: "https://aws.amazon.com/backup/pricing/",
 } as const;
 
 /** A price entry factory for a table read on `date`. */

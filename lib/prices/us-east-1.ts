@@ -26,6 +26,7 @@ const {
     SNS,
     S3,
     ECR,
+    BACKUP,
 } = SOURCES;
 
 const UNCONFIRMED = "not shown for this region in any stored page; the author's reading of the AWS list price";
@@ -129,6 +130,8 @@ export const US_EAST_1: PriceTable = {
         "apigw.http.million": p(1, "1M requests", APIGW, "unconfirmed", UNCONFIRMED),
         "s3.storage.gbMonth": p(0.023, "GB-month", S3, "unconfirmed", UNCONFIRMED),
         "ecr.storage.gbMonth": p(0.1, "GB-month", ECR, "unconfirmed", UNCONFIRMED),
+        "backup.rds.gbMonth": p(0.095, "GB-month", BACKUP, "unconfirmed", UNCONFIRMED),
+        "backup.crossRegionGb": p(0.02, "GB", BACKUP, "unconfirmed", UNCONFIRMED),
         "sns.requests": p(0.5, "1M requests", SNS, "unconfirmed", UNCONFIRMED),
     },
 };

@@ -526,6 +526,22 @@ describe("config: the reference in README.md", () => {
             }),
         ).network.plan as unknown as Record<string, unknown>;
         const db = base.databasePlan as unknown as Record<string, unknown>;
+        const backup = parseConfig(withField("database", { backupPlan: {} })).backupPlan!.plan as unknown as Record<
+            string,
+            unknown
+        >;
+        const compliance = parseConfig(
+            withField("database", {
+                backupPlan: {
+                    vaultLock: {
+                        mode: "compliance",
+                        minRetentionDays: 7,
+                        maxRetentionDays: 35,
+                        acknowledge: "irreversible",
+                    },
+                },
+            }),
+        ).backupPlan!.plan.vaultLock as unknown as Record<string, unknown>;
         const applied: Record<string, (key: string) => unknown> = {
             "network.existingVpc": (k) => existing[k],
             network: (k) => (vpc(base) as unknown as Record<string, unknown>)[k],
@@ -535,6 +551,8 @@ describe("config: the reference in README.md", () => {
                     : k === "maxCapacityAcu"
                       ? serverless.scaling?.maxCapacity
                       : db[k],
+            "database.backupPlan": (k) => backup[k],
+            "database.backupPlan.vaultLock": (k) => compliance[k],
             "compute.lambda": (k) => (LAMBDA_DEFAULTS as Record<string, unknown>)[k],
             "compute.api": (k) => (HTTP_API_DEFAULTS as Record<string, unknown>)[k],
             "compute.ecs": (k) => (ECS_DEFAULTS as Record<string, unknown>)[k],
@@ -573,6 +591,9 @@ describe("config: the reference in README.md", () => {
             "database.engine",
             "database.restore.pointInTime.source",
             "database.restore.pointInTime.time",
+            "database.backupPlan.vaultLock.mode",
+            "database.backupPlan.vaultLock.minRetentionDays",
+            "database.backupPlan.vaultLock.maxRetentionDays",
             "compute",
             "compute.mode",
         ]);

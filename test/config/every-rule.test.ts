@@ -42,6 +42,10 @@ const ecs = (fields: Patch, more: Patch = {}): Patch => ({
 });
 const alb = (fields: Patch): Patch => ({ "private-app:compute": { mode: "ecs", ingress: "alb", alb: fields } });
 const alarms = (fields: Patch): Patch => ({ "private-app:alarms": fields });
+const backup = (fields: Patch, dbFields: Patch = {}): Patch => db({ ...dbFields, backupPlan: fields });
+const lock = (fields: Patch, more: Patch = {}): Patch =>
+    backup({ ...more, vaultLock: { mode: "governance", minRetentionDays: 7, maxRetentionDays: 365, ...fields } });
+const BP = "private-app:database.backupPlan";
 
 /** [what, the stack config's keys that differ from a valid minimal stack, the config key named]. */
 const CASES: [string, Patch, string][] = [
@@ -415,6 +419,52 @@ const CASES: [string, Patch, string][] = [
         api({ corsAllowOrigins: ["*", "https://app.example.com"] }),
         "private-app:compute.api.corsAllowOrigins",
     ],
+    // database.backupPlan (lib/backup-plan.ts)
+    ["a schedule that is not daily", backup({ schedule: "cron(0 1 ? * MON *)" }), `${BP}.schedule`],
+    ["a start window under AWS's hour", backup({ startWindowMinutes: 30 }), `${BP}.startWindowMinutes`],
+    [
+        "a completion window no longer than the start window + 60",
+        backup({ startWindowMinutes: 120, completionWindowMinutes: 150 }),
+        `${BP}.completionWindowMinutes`,
+    ],
+    [
+        "a backup during the RDS backup window",
+        backup({ schedule: "cron(30 2 ? * * *)" }, { backupWindow: "03:00-04:00" }),
+        `${BP}.schedule`,
+    ],
+    [
+        "a backup in the hour before maintenance",
+        backup({ schedule: "cron(0 10 ? * * *)" }, { maintenanceWindow: "wed:11:00-wed:12:00" }),
+        `${BP}.schedule`,
+    ],
+    ["a retention of 0 days", backup({ retentionDays: 0 }), `${BP}.retentionDays`],
+    ["a copy region that is not one", backup({ copyRegion: "eu-middle-9" }), `${BP}.copyRegion`],
+    ["a copy in the stack's own region", backup({ copyRegion: "eu-west-1" }), `${BP}.copyRegion`],
+    [
+        "a copy retention of 40000 days",
+        backup({ copyRegion: "eu-central-1", copyRetentionDays: 40000 }),
+        `${BP}.copyRetentionDays`,
+    ],
+    ["a copy retention without a copy", backup({ copyRetentionDays: 7 }), `${BP}.copyRetentionDays`],
+    ["an unknown lock mode", lock({ mode: "legal-hold" }), `${BP}.vaultLock.mode`],
+    ["a lock minimum of 0", lock({ minRetentionDays: 0 }), `${BP}.vaultLock.minRetentionDays`],
+    [
+        "a lock maximum under its minimum",
+        lock({ minRetentionDays: 30, maxRetentionDays: 10 }),
+        `${BP}.vaultLock.maxRetentionDays`,
+    ],
+    [
+        "a retention under the lock's minimum",
+        lock({ minRetentionDays: 40 }, { retentionDays: 35 }),
+        `${BP}.retentionDays`,
+    ],
+    [
+        "a compliance lock changeable for 2 days",
+        lock({ mode: "compliance", changeableForDays: 2, acknowledge: "irreversible" }),
+        `${BP}.vaultLock.changeableForDays`,
+    ],
+    ["a compliance lock not acknowledged", lock({ mode: "compliance" }), `${BP}.vaultLock.acknowledge`],
+    ["a governance lock with a lock date", lock({ changeableForDays: 3 }), `${BP}.vaultLock.changeableForDays`],
 ];
 
 /**

@@ -106,25 +106,32 @@ describe("cost of the committed and example stacks (npm run plan)", function () 
         for (const f of of("aws:lambda/function:Function")) assert.ok(f.inputs.vpcConfig, f.name);
     });
 
-    it("prod: $612.11 a month fixed", () => {
+    it("prod: $614.11 a month fixed, plus the backups' storage as usage", () => {
         const c = cost("prod");
-        assert.strictEqual(c.monthlyFixed, 612.11);
+        assert.strictEqual(c.monthlyFixed, 614.11);
         // 3 NAT × 35.04; 3 public IPv4 × 3.65; 3 endpoints × 3 AZs × 8.03; db.m7g.large Multi-AZ
         // 2 × 0.183 × 730 + 200 GB × 0.127; the master secret; proxy 2 vCPU × 0.0165 × 730; 8 alarms;
-        // the alarm topic's KMS key; the internal ALB behind the VPC link 0.0252 × 730; 3 arm64
+        // the alarm topic's KMS key and the two backup vaults' keys ($1 each, all regions); the internal ALB behind the VPC link 0.0252 × 730; 3 arm64
         // Fargate tasks of 1 vCPU / 2 GB
         assert.deepStrictEqual(byType(c), {
             "aws:ec2/eip:Eip": 10.95,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 0.8,
             "aws:ec2/natGateway:NatGateway": 105.12,
             "aws:ec2/vpcEndpoint:VpcEndpoint": 72.27,
-            "aws:kms/key:Key": 1,
+            "aws:kms/key:Key": 3,
             "aws:lb/loadBalancer:LoadBalancer": 18.4,
             "aws:ecs/service:Service": 86.5,
             "aws:rds/instance:Instance": 292.98,
             "aws:rds/proxy:Proxy": 24.09,
         });
         assert.deepStrictEqual(c.unpriced, []);
+        // AWS Backup bills by what the vaults hold and copy: usage, never in the fixed total.
+        const backupUsage = c.usage.filter((u) => u.urn.includes("aws:backup/vault:Vault")).map((u) => u.what);
+        assert.deepStrictEqual(backupUsage.sort(), [
+            "AWS Backup storage of RDS/Aurora snapshots",
+            "AWS Backup storage of RDS/Aurora snapshots (copies in eu-central-1, priced at eu-west-1's rate)",
+            "cross-Region copy transfer",
+        ]);
     });
 
     it("a stack in a region without prices plans fine and says its cost is unknown", () => {

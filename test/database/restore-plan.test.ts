@@ -43,6 +43,15 @@ describe("lib/restore-plan: database.restore", () => {
             ["postgres", SNAPSHOT_ARN],
             ["postgres", "rds:private-app-prod-db-2026-12-01-03-05"],
             ["postgres", "awsbackup:job-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"],
+            // An AWS Backup recovery point, as README "Backups" names it.
+            [
+                "postgres",
+                `arn:aws:rds:eu-west-1:${ACCOUNT}:snapshot:awsbackup:job-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`,
+            ],
+            [
+                "aurora-postgresql",
+                `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster-snapshot:awsbackup:job-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`,
+            ],
             ["postgres", "before-migration-42"],
             ["aurora-postgresql", CLUSTER_SNAPSHOT_ARN],
             ["aurora-serverless", "rds:private-app-prod-db-2026-12-01-03-05"],

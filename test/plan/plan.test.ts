@@ -384,6 +384,46 @@ describe("npm run plan", function () {
             assert.strictEqual(db.multiAz, true);
             assert.strictEqual(db.backupRetentionPeriod, 30);
         });
+
+        it("backs up exactly this database with AWS Backup: vault key, daily rule, copy to eu-central-1, governance lock", () => {
+            const one = (type: string, name: string) => doc.resources.find((r) => r.type === type && r.name === name)!;
+            const instance = ofType(doc, RDS_INSTANCE)[0];
+            const selection = inputs(ofType(doc, "aws:backup/selection:Selection")[0]);
+            assert.strictEqual(ofType(doc, "aws:backup/selection:Selection").length, 1);
+            // The instance's ARN, from its explicit identifier: nothing else is selected.
+            assert.deepStrictEqual(selection.resources, [
+                `arn:aws:rds:eu-west-1:123456789012:db:${inputs(instance).identifier}`,
+            ]);
+            assert.strictEqual(selection.selectionTags, undefined);
+            const key = one("aws:kms/key:Key", "db-backup-key");
+            const vault = inputs(one("aws:backup/vault:Vault", "db-backup-vault"));
+            assert.strictEqual(vault.kmsKeyArn, `arn:aws:kms:eu-west-1:123456789012:key/${key.id}`);
+            const copyKey = one("aws:kms/key:Key", "db-backup-copy-key");
+            const copyVault = inputs(one("aws:backup/vault:Vault", "db-backup-copy-vault"));
+            assert.strictEqual(copyVault.region, "eu-central-1");
+            assert.strictEqual(copyVault.kmsKeyArn, `arn:aws:kms:eu-central-1:123456789012:key/${copyKey.id}`);
+            const [rule] = inputs(ofType(doc, "aws:backup/plan:Plan")[0]).rules;
+            assert.strictEqual(rule.schedule, "cron(0 1 ? * * *)");
+            assert.deepStrictEqual(rule.lifecycle, { deleteAfter: 35 });
+            assert.strictEqual(rule.copyActions.length, 1);
+            assert.match(
+                rule.copyActions[0].destinationVaultArn,
+                /^arn:aws:backup:eu-central-1:123456789012:backup-vault:db-backup-copy-vault-/,
+            );
+            const locks = ofType(doc, "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map(inputs);
+            assert.strictEqual(locks.length, 2);
+            for (const l of locks) assert.strictEqual(l.changeableForDays, undefined, "governance: no lock date");
+            for (const r of [key, copyKey, one("aws:backup/vault:Vault", "db-backup-vault")]) {
+                assert.strictEqual(r.options?.protect, true, r.name);
+                assert.strictEqual(r.options?.retainOnDelete, true, r.name);
+            }
+            // One provider for both regions (the resources' own `region`), so the stack's
+            // aws:defaultTags reach the copy region too: no explicit provider is declared.
+            assert.deepStrictEqual(
+                doc.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.urn),
+                [],
+            );
+        });
     });
 
     describe("every engine through the whole program", () => {
@@ -396,7 +436,14 @@ describe("npm run plan", function () {
             ["postgres, password auth for the app", { engine: "postgres", iamAuth: false, deletionProtection: false }],
             [
                 "aurora-postgresql, Multi-AZ, protected",
-                { engine: "aurora-postgresql", multiAz: true, deletionProtection: true, backupRetentionDays: 30 },
+                {
+                    engine: "aurora-postgresql",
+                    multiAz: true,
+                    deletionProtection: true,
+                    backupRetentionDays: 30,
+                    // AWS Backup takes Aurora per cluster: the cluster's ARN is selected, not its instances'.
+                    backupPlan: { copyRegion: "us-east-1" },
+                },
             ],
             [
                 "aurora-serverless, scale to zero",
@@ -516,6 +563,20 @@ describe("npm run plan", function () {
                 for (const r of doc.resources)
                     for (const x of strings(r.inputs))
                         assert.ok(!/^mock-[0-9a-f]{24}$/.test(x.value), `${r.name} ${x.at}`);
+                // database.backupPlan: a selection of exactly this database (the cluster for Aurora).
+                const selections = ofType(doc, "aws:backup/selection:Selection");
+                assert.strictEqual(selections.length, database.backupPlan ? 1 : 0);
+                if (database.backupPlan) {
+                    const kind = aurora ? "cluster" : "db";
+                    const id = aurora ? store.clusterIdentifier : store.identifier;
+                    assert.deepStrictEqual(inputs(selections[0]).resources, [
+                        `arn:aws:rds:eu-west-1:123456789012:${kind}:${id}`,
+                    ]);
+                    const copy = ofType(doc, "aws:backup/vault:Vault")
+                        .map(inputs)
+                        .find((v) => v.region);
+                    assert.strictEqual(copy?.region, "us-east-1");
+                }
             });
         }
     });
