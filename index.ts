@@ -25,10 +25,10 @@ const config = pulumi.runtime.allConfig();
 // Which keys the stack keeps secure: the SDK's own check (exported by the runtime, though not
 // in its typings). Without it no key counts as secure, so a secret in plain text is refused.
 const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-const settings = parseStackConfig(
-    config,
-    Object.keys(config).filter((k) => isConfigSecret?.(k) === true),
-);
+const settings = parseStackConfig(config, {
+    stack: pulumi.getStack(),
+    secretKeys: Object.keys(config).filter((k) => isConfigSecret?.(k) === true),
+});
 
 const alarms = new AlarmTopic("alarms", {
     emails: settings.alarms.emails,

@@ -43,6 +43,7 @@ import {
     planDatabase,
     proxyResourceId,
     rdsDbConnectArn,
+    restoreWarning,
     validDbUsername,
 } from "../lib/database-plan";
 import { declareAlarms } from "./alarms";
@@ -145,7 +146,11 @@ export class Database extends pulumi.ComponentResource {
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered, so that a bad argument leaves no trace.
-        const plan = orThrow("Database", name, planDatabase(name, args));
+        const plan = orThrow(
+            "Database",
+            name,
+            planDatabase(name, { ...args, now: Date.now(), stack: pulumi.getStack(), project: pulumi.getProject() }),
+        );
 
         super(DATABASE_TYPE, name, {}, opts);
         this.plan = plan;
@@ -165,6 +170,14 @@ export class Database extends pulumi.ComponentResource {
             account: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
             partition: aws.getPartitionOutput({}, { parent: this }).partition,
         };
+
+        // 0. A restore is said loudly (plan, preview and up): it decides what data the stack starts with.
+        if (plan.restore) {
+            pulumi.log.warn(
+                restoreWarning(plan.restore, plan.engine, this.identifier, args.kmsKeyArn !== undefined),
+                this,
+            );
+        }
 
         // 1. Where the data lives: isolated subnets, its own group, logs, the instance or cluster.
         const placement = createPlacement(ctx, args.isolatedSubnetIds);

@@ -52,6 +52,9 @@ import {
     planDatabase,
     ResolvedDatabasePlan,
     RESERVED_USERNAMES,
+    LATEST_RESTORABLE_TIME,
+    LONG_LIVED_STACK_NAMES,
+    RestoreOptions,
 } from "./database-plan";
 import {
     BackupPlanOptions,
@@ -208,6 +211,38 @@ const networkSchema = z.strictObject({
         defaultText: "unset",
         allowed: "object",
         meaning: "Use an existing VPC instead of creating one; the network creates nothing.",
+    }),
+});
+
+const pointInTimeSchema = z.strictObject({
+    source: required(z.string(), {
+        allowed: `postgres: DB instance identifier, auto-backup ARN or \`db-\` resource id; Aurora: cluster identifier, cluster ARN or \`cluster-\` resource id`,
+        meaning:
+            "The database whose automated backups are restored; a deleted one by its retained backups (resource id or auto-backup ARN).",
+    }),
+    time: required(z.string(), {
+        allowed: `UTC time \`YYYY-MM-DDThh:mm:ssZ\`, not in the future, or \`${LATEST_RESTORABLE_TIME}\``,
+        meaning:
+            "The point in time; AWS requires it between the source's earliest and latest restorable times (its backup retention).",
+    }),
+});
+
+const restoreSchema = z.strictObject({
+    fromSnapshot: field(z.string(), {
+        defaultText: "unset",
+        allowed:
+            "snapshot identifier (also `rds:...`, `awsbackup:job-...`) or ARN: `:snapshot:` for postgres, `:cluster-snapshot:` for Aurora",
+        meaning: "The snapshot the database is created from. Exactly one of fromSnapshot and pointInTime.",
+    }),
+    pointInTime: field(pointInTimeSchema, {
+        defaultText: "unset",
+        allowed: "object",
+        meaning: "A point in time of another database. Exactly one of fromSnapshot and pointInTime.",
+    }),
+    confirmStack: field(z.string(), {
+        defaultText: "unset",
+        allowed: "this stack's name",
+        meaning: `Confirms a restore on a stack that looks long-lived (named ${LONG_LIVED_STACK_NAMES.join(", ")}, or database.deletionProtection true): a rehearsal uses a new stack with deletionProtection false; a lost database is restored into its own stack with this set.`,
     }),
 });
 
@@ -396,6 +431,12 @@ const databaseSchema = z.strictObject({
         default: DEFAULT_BASTION_INSTANCE_TYPE,
         allowed: "EC2 instance type",
         meaning: "Bastion size.",
+    }),
+    restore: field(restoreSchema, {
+        defaultText: "unset (the database is created empty)",
+        allowed: "object with fromSnapshot or pointInTime",
+        meaning:
+            "Create the database from a snapshot or a point in time of another database, for a new stack (see the disaster-recovery runbook). On a stack whose database exists it replaces the database, deleting it first (protect refuses in prod); once created, editing or removing it is no change (ignoreChanges). The restored database keeps every guarantee of a new one.",
     }),
     backupPlan: field(backupPlanSchema, {
         defaultText: "none (RDS automated backups only)",
@@ -896,7 +937,21 @@ function under(top: ConfigKey, problems: readonly Problem[]): string[] {
  * that read several concerns. Returns typed settings, or throws a {@link ConfigError} listing
  * every problem.
  */
-export function parseConfig(raw: RawConfig, region?: string, secretKeys: readonly ConfigKey[] = []): Settings {
+/** What the config is checked against besides its values: the stack, the time now, what is secure. */
+export interface ConfigContext {
+    /** The stack's name (a restore checks it). */
+    stack?: string;
+    /** Now, in ms since the epoch (a point-in-time restore must be in the past). @default Date.now() */
+    now?: number;
+    /**
+     * The full keys the stack keeps secure (`private-app:compute`; `pulumi.runtime.isConfigSecret`),
+     * which a secret such as `compute.alb.oidc.clientSecret` must be among. @default none
+     */
+    secretKeys?: readonly string[];
+}
+
+export function parseConfig(raw: RawConfig, region?: string, context: ConfigContext = {}): Settings {
+    const secretKeys = CONFIG_KEYS.filter((k) => (context.secretKeys ?? []).includes(`${NAMESPACE}:${k}`));
     const problems: string[] = [];
     raisedSites = [];
     const parsed: Partial<Record<ConfigKey, unknown>> = {};
@@ -981,9 +1036,16 @@ export function parseConfig(raw: RawConfig, region?: string, secretKeys: readonl
             proxyClientConnections,
         } = alarms ?? {};
         const { backupPlan: backupOptions, ...databaseFields } = database;
-        databaseOptions = { ...databaseFields, engine: database.engine as DatabaseEngine };
+        databaseOptions = {
+            ...databaseFields,
+            engine: database.engine as DatabaseEngine,
+            ...(database.restore ? { restore: database.restore as RestoreOptions } : {}),
+        };
         const r = planDatabase("db", {
             ...databaseOptions,
+            now: context.now ?? Date.now(),
+            stack: context.stack,
+            project: NAMESPACE,
             alarms: {
                 dbCpuPercent,
                 dbFreeStoragePercent,
@@ -1265,10 +1327,9 @@ function regionProblems(all: Readonly<Record<string, string>>): string[] {
  * Parses the program's whole config map (`namespace:key` → string, as Pulumi hands it to a
  * program): picks this project's keys, parses their JSON, rejects unknown keys of the
  * namespace (a typo would otherwise be ignored silently) and validates the rest.
- * `secretKeys`: the full keys the stack keeps secure (`pulumi.runtime.isConfigSecret`), which
- * a secret such as `compute.alb.oidc.clientSecret` must be among.
+ * `context`: the stack's name, the time now and the keys the stack keeps secure ({@link ConfigContext}).
  */
-export function parseStackConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): Settings {
+export function parseStackConfig(all: Readonly<Record<string, string>>, context: ConfigContext = {}): Settings {
     const raw: RawConfig = {};
     const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(all)) {
@@ -1286,8 +1347,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>, secretKe
     const region = regionProblems(all);
     let settings: Settings;
     try {
-        const secure = CONFIG_KEYS.filter((k) => secretKeys.includes(`${NAMESPACE}:${k}`));
-        settings = parseConfig(raw, awsRegion(all), secure);
+        settings = parseConfig(raw, awsRegion(all), context);
     } catch (e) {
         if (ConfigError.isInstance(e))
             throw new ConfigError([...problems, ...e.problems, ...region], undefined, e.sites);

@@ -19,9 +19,12 @@ import {
 } from "./aws-facts";
 import { AlarmThresholds, DatabaseAlarmThresholds, planAlarmThresholds } from "./database-alarms-plan";
 import { Problem, problem, show } from "./problems";
+import { planRestore, RestoreOptions, RestorePlan } from "./restore-plan";
 
 // The alarms' planning has its own module; what it exports is part of the database's plan.
 export * from "./database-alarms-plan";
+// So has the restore's (`database.restore`).
+export * from "./restore-plan";
 
 export const DATABASE_ENGINES = ["postgres", "aurora-postgresql", "aurora-serverless"] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
@@ -242,6 +245,17 @@ export interface DatabaseOptions {
      * @default {} (each threshold's own default)
      */
     alarms?: DatabaseAlarmThresholds;
+    /**
+     * Create the database from a snapshot (`fromSnapshot`) or a point in time of another
+     * database (`pointInTime: { source, time }`) instead of empty; for a new stack (a restore
+     * rehearsal, or a stack whose database was lost: `confirmStack`). Every guarantee of a new
+     * database holds (isolated subnets, its own security group, encryption, managed master
+     * secret, TLS enforced, alarms, data safety). Once the database is created, editing or removing
+     * it is no change (ignoreChanges); added to a stack whose database exists, it replaces it. Checked in `lib/restore-plan.ts`; see the README's disaster-recovery runbook.
+     * @default - none: the database is created empty
+     * @example { fromSnapshot: "private-app-prod-db-final-1a2b3c4d" }
+     */
+    restore?: RestoreOptions;
 }
 
 /**
@@ -254,6 +268,11 @@ export type DatabasePlanInput = DatabaseOptions & {
     privateSubnetIds?: unknown;
     availabilityZones?: unknown;
     alarmTopicArn?: unknown;
+    /** The time a point-in-time restore is compared with (ms since the epoch): the caller's `Date.now()`. */
+    now?: number;
+    /** The stack and project, when known: a restore checks the stack's name and its own identifier. */
+    stack?: string;
+    project?: string;
 };
 
 /** The arguments with every default resolved. */
@@ -289,6 +308,8 @@ export interface ResolvedDatabasePlan {
     bastion: boolean;
     bastionInstanceType: string;
     alarms: AlarmThresholds;
+    /** What the database is created from; undefined: created empty. */
+    restore?: RestorePlan;
 }
 
 export interface ServerlessScaling {
@@ -750,6 +771,25 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
     const classOk = !problems.some((p) => p.key === "instanceClass" || p.key === "engine");
     problems.push(...alarms.problems.filter((p) => classOk || p.given !== undefined));
 
+    // Restore: a snapshot or a point in time (its own module).
+    const deletionProtection = a.deletionProtection ?? DEFAULT_DELETION_PROTECTION;
+    let restore: RestorePlan | undefined;
+    if (a.restore !== undefined && (DATABASE_ENGINES as readonly string[]).includes(engine)) {
+        const r = planRestore(a.restore, {
+            engine,
+            now: a.now ?? Date.now(),
+            stack: a.stack,
+            project: a.project,
+            identifier:
+                a.project !== undefined && a.stack !== undefined
+                    ? physicalIdentifier(a.project, a.stack, name)
+                    : undefined,
+            deletionProtection,
+        });
+        problems.push(...r.problems);
+        restore = r.plan;
+    }
+
     if (problems.length > 0 || !version) return { problems };
     return {
         problems,
@@ -762,7 +802,7 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
             allocatedStorageGb,
             maxAllocatedStorageGb,
             multiAz: a.multiAz ?? DEFAULT_MULTI_AZ,
-            deletionProtection: a.deletionProtection ?? DEFAULT_DELETION_PROTECTION,
+            deletionProtection,
             backupRetentionDays,
             backupWindow,
             maintenanceWindow,
@@ -779,6 +819,7 @@ export function planDatabase(name: string, a: DatabasePlanInput): { plan?: Resol
             bastion: a.bastion ?? DEFAULT_BASTION,
             bastionInstanceType,
             alarms: alarms.thresholds,
+            ...(restore ? { restore } : {}),
         },
     };
 }

@@ -7,6 +7,24 @@ import type { PlanDocument } from "./run-plan";
 
 type Res = PlanDocument["resources"][number];
 
+/** `RESTORED FROM ...` when a database is created from a snapshot or a point in time (database.restore). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a property bag of an RDS resource
+function restored(i: Record<string, any>): string {
+    if (typeof i.snapshotIdentifier === "string") return `RESTORED FROM snapshot ${i.snapshotIdentifier}`;
+    const p = i.restoreToPointInTime;
+    if (p && typeof p === "object") {
+        const source =
+            p.sourceDbInstanceIdentifier ??
+            p.sourceDbInstanceAutomatedBackupsArn ??
+            p.sourceDbiResourceId ??
+            p.sourceClusterIdentifier ??
+            p.sourceClusterResourceId;
+        const time = p.restoreTime ?? p.restoreToTime ?? "its latest restorable time";
+        return `RESTORED FROM ${source} at ${time}`;
+    }
+    return "";
+}
+
 /** A few words about the inputs that matter for a resource, shown beside it in the tree. */
 export function detail(r: Res, byId: Map<string, Res>): string {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a property bag of any resource type
@@ -46,9 +64,14 @@ export function detail(r: Res, byId: Map<string, Res>): string {
                 i.instanceClass,
                 i.multiAz ? "Multi-AZ" : "single-AZ",
                 `publiclyAccessible=${i.publiclyAccessible}`,
-            ].join(" ");
+                restored(i),
+            ]
+                .filter(Boolean)
+                .join(" ");
         case "aws:rds/cluster:Cluster":
-            return [i.engine, i.engineVersion, `deletionProtection=${i.deletionProtection}`].join(" ");
+            return [i.engine, i.engineVersion, `deletionProtection=${i.deletionProtection}`, restored(i)]
+                .filter(Boolean)
+                .join(" ");
         case "aws:rds/clusterInstance:ClusterInstance":
             return [i.instanceClass, `publiclyAccessible=${i.publiclyAccessible}`].join(" ");
         case "aws:lambda/function:Function":

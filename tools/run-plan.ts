@@ -91,7 +91,7 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     //    another namespace: its program validates its own config.
     const ownProject = path.resolve(stack.projectDir) === path.resolve(root);
     try {
-        if (ownProject) parseStackConfig(stack.config, stack.secretKeys);
+        if (ownProject) parseStackConfig(stack.config, { stack: stack.name, secretKeys: stack.secretKeys });
     } catch (e) {
         if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
         throw e;

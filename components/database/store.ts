@@ -3,7 +3,7 @@
  * security group (no inline rules, no egress), the parameter group (TLS enforced), the log
  * groups RDS exports to, Enhanced Monitoring, and the RDS instance or the Aurora cluster and its
  * instances, with what data safety decided (deletion protection, a kept final snapshot,
- * `protect`).
+ * `protect`), created empty or restored (`database.restore`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +11,9 @@ import * as random from "@pulumi/random";
 import {
     awsEngine,
     clusterInstancePlan,
+    clusterRestoreArgs,
+    instanceRestoreArgs,
+    RESTORE_ARGUMENTS,
     DB_PORT,
     dbParameters,
     finalSnapshotIdentifier,
@@ -160,6 +163,13 @@ export function createStore(
               }
             : { performanceInsightsEnabled: false };
     const safe = lifecycle(ctx);
+    // A restore (lib/restore-plan.ts): the source's arguments, in `ignoreChanges` on every
+    // database, restored or not, so that editing or removing `database.restore` once the
+    // database exists never replaces it (RESTORE_ARGUMENTS says what adding it does). The
+    // restored database keeps the source's master user and database name: they are left to
+    // the source rather than sent (the provider sends neither for PostgreSQL on a restore).
+    const restored = plan.restore !== undefined;
+    const atCreation = { ignoreChanges: [...RESTORE_ARGUMENTS] };
 
     switch (plan.engine) {
         case "postgres": {
@@ -175,8 +185,9 @@ export function createStore(
                     engine: awsEngine(plan.engine),
                     engineVersion: plan.engineVersion,
                     instanceClass: plan.instanceClass,
-                    dbName: plan.databaseName,
-                    username: plan.masterUsername,
+                    dbName: restored ? undefined : plan.databaseName,
+                    username: restored ? undefined : plan.masterUsername,
+                    ...(plan.restore ? instanceRestoreArgs(plan.restore) : {}),
                     manageMasterUserPassword: true,
                     masterUserSecretKmsKeyId: kmsKeyArn,
                     port: DB_PORT,
@@ -201,7 +212,7 @@ export function createStore(
                     ...monitor.settings,
                     tags,
                 },
-                { ...stateful, dependsOn: [...a.logGroups, ...monitor.deps] },
+                { ...stateful, ...atCreation, dependsOn: [...a.logGroups, ...monitor.deps] },
             );
             return {
                 instance,
@@ -227,8 +238,9 @@ export function createStore(
                     engine: awsEngine(plan.engine),
                     engineMode: "provisioned",
                     engineVersion: plan.engineVersion,
-                    databaseName: plan.databaseName,
-                    masterUsername: plan.masterUsername,
+                    databaseName: restored ? undefined : plan.databaseName,
+                    masterUsername: restored ? undefined : plan.masterUsername,
+                    ...(plan.restore ? clusterRestoreArgs(plan.restore) : {}),
                     manageMasterUserPassword: true,
                     masterUserSecretKmsKeyId: kmsKeyArn,
                     port: DB_PORT,
@@ -246,7 +258,7 @@ export function createStore(
                     ...safe,
                     tags,
                 },
-                { ...stateful, dependsOn: [...a.logGroups] },
+                { ...stateful, ...atCreation, dependsOn: [...a.logGroups] },
             );
             const clusterInstances: aws.rds.ClusterInstance[] = [];
             let previous: aws.rds.ClusterInstance | undefined;

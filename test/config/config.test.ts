@@ -594,6 +594,8 @@ describe("config: the reference in README.md", () => {
             "network.existingVpc.isolatedSubnetIds",
             "database",
             "database.engine",
+            "database.restore.pointInTime.source",
+            "database.restore.pointInTime.time",
             "database.backupPlan.vaultLock.mode",
             "database.backupPlan.vaultLock.minRetentionDays",
             "database.backupPlan.vaultLock.maxRetentionDays",

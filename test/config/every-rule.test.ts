@@ -20,6 +20,8 @@ type Patch = Record<string, unknown>;
 const db = (fields: Patch): Patch => ({ "private-app:database": { engine: "postgres", ...fields } });
 const serverless = (fields: Patch): Patch => db({ engine: "aurora-serverless", ...fields });
 const aurora = (fields: Patch): Patch => db({ engine: "aurora-postgresql", ...fields });
+/** A restore on a stack that looks new (deletion protection off). */
+const restore = (fields: Patch): Patch => db({ deletionProtection: false, restore: fields });
 const net = (fields: Patch): Patch => ({ "private-app:network": fields });
 const existing = (fields: Patch): Patch =>
     net({
@@ -66,6 +68,68 @@ const oidc = (fields: Patch): Patch =>
 
 /** [what, the stack config's keys that differ from a valid minimal stack, the config key named]. */
 const CASES: [string, Patch, string][] = [
+    // database: restore (the stack file is Pulumi.rule.yaml: stack "rule", database private-app-rule-db)
+    [
+        "a restore from a snapshot and a point in time",
+        restore({ fromSnapshot: "snap-1", pointInTime: { source: "private-app-prod-db", time: "latest" } }),
+        "private-app:database.restore.pointInTime",
+    ],
+    ["a restore without a source", restore({}), "private-app:database.restore"],
+    [
+        "a cluster snapshot for engine postgres",
+        restore({ fromSnapshot: "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:prod-final" }),
+        "private-app:database.restore.fromSnapshot",
+    ],
+    [
+        "a database given as the snapshot",
+        restore({ fromSnapshot: "arn:aws:rds:eu-west-1:123456789012:db:private-app-prod-db" }),
+        "private-app:database.restore.fromSnapshot",
+    ],
+    [
+        "this project's database identifier given as the snapshot",
+        restore({ fromSnapshot: "private-app-prod-db" }),
+        "private-app:database.restore.fromSnapshot",
+    ],
+    [
+        "a snapshot identifier RDS refuses",
+        restore({ fromSnapshot: "prod--snap" }),
+        "private-app:database.restore.fromSnapshot",
+    ],
+    [
+        "a source identifier RDS refuses",
+        restore({ pointInTime: { source: "prod_db", time: "latest" } }),
+        "private-app:database.restore.pointInTime.source",
+    ],
+    [
+        "the stack's own database as the source",
+        restore({ pointInTime: { source: "private-app-rule-db", time: "latest" } }),
+        "private-app:database.restore.pointInTime.source",
+    ],
+    [
+        "a snapshot given as the source",
+        restore({ pointInTime: { source: "arn:aws:rds:eu-west-1:123456789012:snapshot:prod-final", time: "latest" } }),
+        "private-app:database.restore.pointInTime.source",
+    ],
+    [
+        "a point in time that is not a UTC time",
+        restore({ pointInTime: { source: "private-app-prod-db", time: "2026-12-01 09:30" } }),
+        "private-app:database.restore.pointInTime.time",
+    ],
+    [
+        "a point in time in the future",
+        restore({ pointInTime: { source: "private-app-prod-db", time: "2999-01-01T00:00:00Z" } }),
+        "private-app:database.restore.pointInTime.time",
+    ],
+    [
+        "a restore confirmed for another stack",
+        restore({ fromSnapshot: "snap-1", confirmStack: "prod" }),
+        "private-app:database.restore.confirmStack",
+    ],
+    [
+        "a restore on a stack that looks long-lived, unconfirmed",
+        db({ restore: { fromSnapshot: "snap-1" } }),
+        "private-app:database.restore.confirmStack",
+    ],
     // network: a new VPC
     ["a CIDR that is not one", net({ cidr: "ten.0.0.0/16" }), "private-app:network.cidr"],
     ["a /25 VPC", net({ cidr: "10.0.0.0/25" }), "private-app:network.cidr"],
@@ -531,7 +595,8 @@ function stackFile(patch: Patch): string {
 
 function rejection(file: string): ConfigError | undefined {
     try {
-        parseStackConfig(loadStack(ROOT, file).config);
+        const stack = loadStack(ROOT, file);
+        parseStackConfig(stack.config, { stack: stack.name });
     } catch (e) {
         if (ConfigError.isInstance(e)) return e;
         throw e;

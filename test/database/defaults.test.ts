@@ -100,7 +100,7 @@ const ARGS_DEFAULTS: Record<string, unknown> = {
     alarms: {},
 };
 /** Fields whose default depends on something else, documented as `@default - prose`. */
-const PROSE_DEFAULTS = ["engineVersion", "instanceClass", "kmsKeyArn", "availabilityZones"];
+const PROSE_DEFAULTS = ["engineVersion", "instanceClass", "kmsKeyArn", "availabilityZones", "restore"];
 const REQUIRED = ["engine", "vpcId", "isolatedSubnetIds", "privateSubnetIds", "alarmTopicArn"];
 
 const ALARM_DEFAULTS: Record<string, unknown> = {
