@@ -21,20 +21,24 @@ export interface CliResult {
  * `npm run plan -- <args>` without npm's own noise: the same command as the npm script.
  *
  * Under `npm test` several files plan the same committed stacks with the same arguments (`dev
- * --json`, `prod --json`, ...): each such command runs once per test run, and every caller gets
- * that process's exit code, stdout and stderr. The results live in the run's own folder
- * ({@link PLAN_CACHE_ENV}, made by .mocharc.js), shared by the parallel workers. The key is the
- * arguments, the extra environment and the content of every file an argument names (a stack
+ * --json`, `prod --json`, the examples, ...): each such command runs once per test run, and every
+ * caller gets that process's exit code, stdout and stderr. The results live in the run's own
+ * folder ({@link PLAN_CACHE_ENV}, made by .mocharc.js), shared by the parallel workers. The key is
+ * the arguments, the extra environment and the content of every file an argument names (a stack
  * file, a program). Without that folder (a file run on its own) every call runs the command.
  */
 export function planCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
     const dir = process.env[PLAN_CACHE_ENV];
     if (!dir) return runPlanCli(args, env);
-    const files = args.map((a) => {
+    // A file is known by its absolute path (the plan resolves it so; `examples/x.yaml` and
+    // `<root>/examples/x.yaml` give the same output) and by its content.
+    const key = args.map((a) => {
         const file = path.resolve(ROOT, a);
-        return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(file, "utf8") : null;
+        return fs.statSync(file, { throwIfNoEntry: false })?.isFile()
+            ? { file, text: fs.readFileSync(file, "utf8") }
+            : a;
     });
-    return once(dir, JSON.stringify({ args, env, files }), () => runPlanCli(args, env));
+    return once(dir, JSON.stringify({ key, env }), () => runPlanCli(args, env));
 }
 
 /** The environment variable naming the test run's folder of plan results. */
