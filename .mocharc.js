@@ -39,7 +39,11 @@ const all = testFiles("test")
 for (const f of SLOW_FIRST) if (!all.includes(f)) throw new Error(`.mocharc.js: ${f} is not a test file`);
 
 module.exports = {
-    require: ["ts-node/register/transpile-only"],
+    // TypeScript through the repository's esbuild hook, as `npm run plan` runs it (type checking
+    // is tsc's job: `npm test` runs it beside mocha); with ts-node the workers spent more time
+    // transpiling than testing. Source maps keep failures pointing at .ts lines.
+    require: ["./tools/register.js"],
+    "node-option": ["enable-source-maps"],
     spec: [...SLOW_FIRST, ...all.filter((f) => !SLOW_FIRST.includes(f))],
     extension: ["ts"],
     timeout: 60000,

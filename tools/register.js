@@ -3,7 +3,7 @@
  * build already uses). `npm run plan` (and the tests' plan processes, and the policy pack's
  * analyzer under the plan) load it instead of ts-node: the same code runs, about 2 s sooner per
  * process, because type checking is `tsc --noEmit`'s job (`npm test` runs it over the whole
- * project). Mocha keeps ts-node.
+ * project). Mocha loads it too (.mocharc.js).
  *
  * Files under node_modules are left to Node. Inline source maps keep stack traces pointing at
  * the .ts lines (the scripts run Node with --enable-source-maps). The output is cached in
