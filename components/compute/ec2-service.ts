@@ -63,7 +63,8 @@ import { assumeRolePolicy } from "../../lib/iam";
 import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
-import { clientSecurityGroup } from "./client-security-group";
+import { privateBucket } from "../private-bucket";
+import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
 import { createPublicEntry, type PublicEntry } from "./public-entry";
@@ -152,7 +153,17 @@ export class Ec2Service extends pulumi.ComponentResource {
             api: args.api ?? {},
         });
         // 3. The instances' group: client path to the database, admitting only the load balancer.
-        const group = this.createInstanceGroup(name, args, entry, o.port);
+        const group = entryClientGroup(this, `${name}-instance`, {
+            vpcId: args.vpcId,
+            vpcCidr: args.vpcCidr,
+            privateEgress: args.privateEgress,
+            database: args.database,
+            description: "EC2 instances of the app",
+            loadBalancerSecurityGroupId: entry.loadBalancerSecurityGroupId,
+            port: o.port,
+            // The AL2023 package repositories are S3 buckets too.
+            fromS3: "artifact, packages",
+        });
         // 4. The artifact, the log group, the instance role.
         const artifact = this.createArtifact(name, args.server);
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -236,58 +247,6 @@ export class Ec2Service extends pulumi.ComponentResource {
         });
     }
 
-    /** `<name>-instance`: no ingress but the load balancer's group on the app port; no port 22. */
-    private createInstanceGroup(name: string, args: Ec2ServiceArgs, entry: PublicEntry, port: number) {
-        const group = clientSecurityGroup(this, `${name}-instance`, {
-            vpcId: args.vpcId,
-            vpcCidr: args.vpcCidr,
-            privateEgress: args.privateEgress,
-            database: args.database,
-            path: "client",
-            description: "EC2 instances of the app",
-        });
-        const rules: pulumi.Resource[] = [...group.rules];
-        rules.push(
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-instance-from-lb`,
-                {
-                    securityGroupId: group.id,
-                    description: "The app's port from the load balancer only",
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    referencedSecurityGroupId: entry.loadBalancerSecurityGroupId,
-                },
-                { parent: this },
-            ),
-        );
-        if (!args.privateEgress) {
-            // Without NAT the HTTPS egress reaches the VPC only (interface endpoints); the
-            // artifact and the AL2023 package repositories are S3, through the gateway endpoint,
-            // whose addresses are the S3 prefix list.
-            const region = aws.getRegionOutput({}, { parent: this }).region;
-            const s3 = aws.ec2.getPrefixListOutput(
-                { name: pulumi.interpolate`com.amazonaws.${region}.s3` },
-                { parent: this },
-            );
-            rules.push(
-                new aws.vpc.SecurityGroupEgressRule(
-                    `${name}-instance-s3`,
-                    {
-                        securityGroupId: group.id,
-                        description: "HTTPS to S3 through the gateway endpoint (artifact, packages)",
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        prefixListId: s3.id,
-                    },
-                    { parent: this },
-                ),
-            );
-        }
-        return { id: group.id, rules };
-    }
-
     /**
      * `<name>-artifacts`: a private bucket (public access blocked, objects owned by the bucket
      * owner, SSE-S3 by default, versioned, TLS-only policy) and the server bundle as the object
@@ -299,28 +258,7 @@ export class Ec2Service extends pulumi.ComponentResource {
         const id = `${name}-artifacts`;
         // forceDestroy: it holds build output only, rebuilt from the repository by any `pulumi
         // up`; a `pulumi destroy` must not stop on its objects and versions.
-        const bucket = new aws.s3.Bucket(id, { forceDestroy: true }, opts);
-        const block = new aws.s3.BucketPublicAccessBlock(
-            id,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            opts,
-        );
-        new aws.s3.BucketOwnershipControls(
-            id,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            opts,
-        );
-        const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
-            id,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            opts,
-        );
+        const { bucket, publicAccessBlock: block, encryption: sse } = privateBucket(this, id, { forceDestroy: true });
         const versioning = new aws.s3.BucketVersioning(
             id,
             { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },

@@ -42,7 +42,7 @@ import { callerSource } from "../../lib/auth-plan";
 import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
-import { clientSecurityGroup } from "./client-security-group";
+import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
 import { createPublicEntry, type PublicEntry } from "./public-entry";
@@ -145,7 +145,19 @@ export class EcsService extends pulumi.ComponentResource {
             api: args.api ?? {},
         });
         // 3. The tasks' group: client path to the database, admitting only the load balancer.
-        const group = this.createTaskGroup(name, args, entry, o.port);
+        // Without NAT, image layers come from S3 through the gateway endpoint ("Amazon ECR
+        // interface VPC endpoints (AWS PrivateLink)": Fargate needs it and the task's group
+        // must allow it).
+        const group = entryClientGroup(this, `${name}-task`, {
+            vpcId: args.vpcId,
+            vpcCidr: args.vpcCidr,
+            privateEgress: args.privateEgress,
+            database: args.database,
+            description: "Fargate tasks of the app",
+            loadBalancerSecurityGroupId: entry.loadBalancerSecurityGroupId,
+            port: o.port,
+            fromS3: "image layers",
+        });
         // 4. Image, logs, roles, task definition, cluster, service.
         const image = this.resolveImage(name, args);
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -256,59 +268,6 @@ export class EcsService extends pulumi.ComponentResource {
             serviceName: this.serviceName,
             migrationFunctionName: this.migrationFunctionName,
         });
-    }
-
-    /** `<name>-task`: no ingress but the load balancer's group on the container port. */
-    private createTaskGroup(name: string, args: EcsServiceArgs, entry: PublicEntry, port: number) {
-        const group = clientSecurityGroup(this, `${name}-task`, {
-            vpcId: args.vpcId,
-            vpcCidr: args.vpcCidr,
-            privateEgress: args.privateEgress,
-            database: args.database,
-            path: "client",
-            description: "Fargate tasks of the app",
-        });
-        const rules: pulumi.Resource[] = [...group.rules];
-        rules.push(
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-task-from-lb`,
-                {
-                    securityGroupId: group.id,
-                    description: "The app's port from the load balancer only",
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    referencedSecurityGroupId: entry.loadBalancerSecurityGroupId,
-                },
-                { parent: this },
-            ),
-        );
-        if (!args.privateEgress) {
-            // Without NAT the HTTPS egress reaches the VPC only (interface endpoints); image
-            // layers come from S3 through the gateway endpoint, whose addresses are the S3
-            // prefix list ("Amazon ECR interface VPC endpoints (AWS PrivateLink)": Fargate
-            // needs the S3 gateway endpoint and the task's group must allow it).
-            const region = aws.getRegionOutput({}, { parent: this }).region;
-            const s3 = aws.ec2.getPrefixListOutput(
-                { name: pulumi.interpolate`com.amazonaws.${region}.s3` },
-                { parent: this },
-            );
-            rules.push(
-                new aws.vpc.SecurityGroupEgressRule(
-                    `${name}-task-s3`,
-                    {
-                        securityGroupId: group.id,
-                        description: "HTTPS to S3 through the gateway endpoint (image layers)",
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        prefixListId: s3.id,
-                    },
-                    { parent: this },
-                ),
-            );
-        }
-        return { id: group.id, rules };
     }
 
     /**

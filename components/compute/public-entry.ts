@@ -19,6 +19,7 @@ import { ALB_OPEN_PATHS, albOidcAction, type AlbOidcOptions } from "../../lib/au
 import { ALB_DEFAULTS, type AlbOptions, TARGET_HEALTH_PATH, TLS_POLICY } from "../../lib/ecs-plan";
 import type { Ingress } from "../../lib/compute-plan";
 import type { HttpApiOptions } from "../../lib/lambda-plan";
+import { privateBucket } from "../private-bucket";
 import { createVpcLinkHttpApi } from "./http-api";
 
 export interface PublicEntryArgs {
@@ -355,30 +356,9 @@ function certificate(parent: pulumi.Resource, name: string, o: AlbOptions): pulu
 /** A private, encrypted bucket ELB may write access logs to; objects expire after the retention. */
 function accessLogBucket(parent: pulumi.Resource, name: string, o: AlbOptions) {
     const opts = { parent };
-    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false }, opts);
-    new aws.s3.BucketPublicAccessBlock(
-        `${name}-access-logs`,
-        {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        },
-        opts,
-    );
-    new aws.s3.BucketOwnershipControls(
-        `${name}-access-logs`,
-        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-        opts,
-    );
     // ALB access logs support SSE-S3 only, not SSE-KMS ("Access logs for your Application Load
     // Balancer", Elastic Load Balancing user guide).
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-access-logs`,
-        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-        opts,
-    );
+    const { bucket } = privateBucket(parent, `${name}-access-logs`, { forceDestroy: false });
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-access-logs`,
         {
