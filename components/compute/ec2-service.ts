@@ -64,6 +64,7 @@ import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lam
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
 import { privateBucket } from "../private-bucket";
+import { declareAlarms } from "../alarms";
 import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
@@ -492,35 +493,15 @@ export class Ec2Service extends pulumi.ComponentResource {
         asg: aws.autoscaling.Group,
         entry: PublicEntry,
     ): aws.cloudwatch.MetricAlarm[] {
-        return ec2AlarmSpecs({
-            groupName: asg.name,
-            loadBalancer: entry.loadBalancerArnSuffix,
-            targetGroup: entry.targetGroupArnSuffix,
-        }).map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${spec.key}`,
-                    {
-                        alarmDescription: spec.description,
-                        ...(spec.metric
-                            ? {
-                                  namespace: spec.metric.namespace,
-                                  metricName: spec.metric.metricName,
-                                  dimensions: spec.metric.dimensions,
-                                  statistic: spec.metric.statistic,
-                                  period: spec.metric.periodSeconds,
-                              }
-                            : {}),
-                        ...(spec.metricQueries ? { metricQueries: spec.metricQueries } : {}),
-                        evaluationPeriods: spec.evaluationPeriods,
-                        threshold: spec.threshold,
-                        comparisonOperator: spec.comparisonOperator,
-                        treatMissingData: spec.treatMissingData,
-                        alarmActions: [topicArn],
-                        okActions: [topicArn],
-                    },
-                    { parent: this },
-                ),
+        return declareAlarms(
+            this,
+            name,
+            ec2AlarmSpecs({
+                groupName: asg.name,
+                loadBalancer: entry.loadBalancerArnSuffix,
+                targetGroup: entry.targetGroupArnSuffix,
+            }),
+            { topicArn },
         );
     }
 }

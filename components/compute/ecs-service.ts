@@ -42,6 +42,7 @@ import { callerSource } from "../../lib/auth-plan";
 import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
+import { declareAlarms } from "../alarms";
 import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
@@ -222,32 +223,17 @@ export class EcsService extends pulumi.ComponentResource {
             },
         );
         this.createScaling(name, args, o, cluster, service, entry);
-        this.alarms = ecsAlarmSpecs({
-            clusterName: cluster.name,
-            serviceName: service.name,
-            loadBalancer: entry.loadBalancerArnSuffix,
-            targetGroup: entry.targetGroupArnSuffix,
-            minTasks: o.minTasks,
-        }).map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${spec.key}`,
-                    {
-                        alarmDescription: spec.description,
-                        namespace: spec.namespace,
-                        metricName: spec.metricName,
-                        dimensions: spec.dimensions,
-                        statistic: spec.statistic,
-                        period: spec.periodSeconds,
-                        evaluationPeriods: spec.evaluationPeriods,
-                        threshold: spec.threshold,
-                        comparisonOperator: spec.comparisonOperator,
-                        treatMissingData: spec.treatMissingData,
-                        alarmActions: [args.alarmTopicArn],
-                        okActions: [args.alarmTopicArn],
-                    },
-                    { parent: this },
-                ),
+        this.alarms = declareAlarms(
+            this,
+            name,
+            ecsAlarmSpecs({
+                clusterName: cluster.name,
+                serviceName: service.name,
+                loadBalancer: entry.loadBalancerArnSuffix,
+                targetGroup: entry.targetGroupArnSuffix,
+                minTasks: o.minTasks,
+            }),
+            { topicArn: args.alarmTopicArn },
         );
 
         this.url = entry.url;
