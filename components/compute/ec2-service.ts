@@ -42,9 +42,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Ingress } from "../../lib/compute-plan";
 import { callerSource } from "../../lib/auth-plan";
-import { type AlbOptions, containerEnvironment, planAlb } from "../../lib/ecs-plan";
+import { containerEnvironment, planAlb } from "../../lib/ecs-plan";
 import {
     al2023AmiParameter,
     artifactKey,
@@ -60,7 +59,7 @@ import {
 } from "../../lib/ec2-plan";
 import { renderUserData } from "../../lib/ec2-user-data";
 import { assumeRolePolicy } from "../../lib/iam";
-import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
+import { LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
 import { privateBucket } from "../private-bucket";
@@ -68,23 +67,9 @@ import { declareAlarms } from "../alarms";
 import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
-import { createPublicEntry, type PublicEntry } from "./public-entry";
+import { createPublicEntry, type EntryServiceArgs, type PublicEntry } from "./public-entry";
 
-export interface Ec2ServiceArgs extends Ec2Options {
-    /** The public entry (`alb` needs a certificate in `alb`). */
-    ingress: Ingress;
-    alb?: AlbOptions;
-    api?: HttpApiOptions;
-    vpcId: pulumi.Input<string>;
-    vpcCidr: pulumi.Input<string>;
-    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Whether the private subnets reach the internet through NAT. */
-    privateEgress: boolean;
-    database: DatabaseConnection;
-    alarmTopicArn: pulumi.Input<string>;
-    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
-    migrations: { bundle: FunctionBundle; migrationsSha256: string };
+export interface Ec2ServiceArgs extends Ec2Options, EntryServiceArgs {
     /** The HTTP server bundle (`bundleServer()`): the artifact every instance runs. */
     server: FunctionBundle;
 }

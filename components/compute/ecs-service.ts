@@ -23,9 +23,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { Ingress } from "../../lib/compute-plan";
 import {
-    type AlbOptions,
     capacityStrategy,
     containerEnvironment,
     ECS_DEFAULTS,
@@ -39,33 +37,19 @@ import {
 } from "../../lib/ecs-plan";
 import { assumeRolePolicy } from "../../lib/iam";
 import { callerSource } from "../../lib/auth-plan";
-import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
+import { LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
 import { declareAlarms } from "../alarms";
 import { entryClientGroup } from "./client-security-group";
-import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
+import { databaseEnvInputs } from "./lambda-function";
 import { createMigrations } from "./migrations";
-import { createPublicEntry, type PublicEntry } from "./public-entry";
+import { createPublicEntry, type EntryServiceArgs, type PublicEntry } from "./public-entry";
 
 /** The container's name in the task definition. */
 export const CONTAINER_NAME = "app";
 
-export interface EcsServiceArgs extends EcsOptions {
-    /** The public entry (`alb` needs a certificate in `alb`). */
-    ingress: Ingress;
-    alb?: AlbOptions;
-    api?: HttpApiOptions;
-    vpcId: pulumi.Input<string>;
-    vpcCidr: pulumi.Input<string>;
-    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Whether the private subnets reach the internet through NAT. */
-    privateEgress: boolean;
-    database: DatabaseConnection;
-    alarmTopicArn: pulumi.Input<string>;
-    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
-    migrations: { bundle: FunctionBundle; migrationsSha256: string };
+export interface EcsServiceArgs extends EcsOptions, EntryServiceArgs {
     /**
      * Where to build the image when `image` is unset: the Docker context, the Dockerfile and a
      * tag derived from what goes into the image (the repository's tags are immutable).

@@ -19,7 +19,9 @@ import { ALB_OPEN_PATHS, albOidcAction, type AlbOidcOptions } from "../../lib/au
 import { ALB_DEFAULTS, type AlbOptions, TARGET_HEALTH_PATH, TLS_POLICY } from "../../lib/ecs-plan";
 import type { Ingress } from "../../lib/compute-plan";
 import type { HttpApiOptions } from "../../lib/lambda-plan";
+import type { DatabaseConnection } from "../contracts";
 import { privateBucket } from "../private-bucket";
+import type { FunctionBundle } from "./lambda-function";
 import { createVpcLinkHttpApi } from "./http-api";
 
 export interface PublicEntryArgs {
@@ -38,6 +40,28 @@ export interface PublicEntryArgs {
     targetType?: "ip" | "instance";
     alb: AlbOptions;
     api: HttpApiOptions;
+}
+
+/**
+ * What a service behind the public entry (the `ecs` and `ec2` modes) is given besides its own
+ * options: the entry, the network, the database it connects to, the alarm topic and the shared
+ * migration step's code.
+ */
+export interface EntryServiceArgs {
+    /** The public entry (`alb` needs a certificate in `alb`). */
+    ingress: Ingress;
+    alb?: AlbOptions;
+    api?: HttpApiOptions;
+    vpcId: pulumi.Input<string>;
+    vpcCidr: pulumi.Input<string>;
+    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Whether the private subnets reach the internet through NAT. */
+    privateEgress: boolean;
+    database: DatabaseConnection;
+    alarmTopicArn: pulumi.Input<string>;
+    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
+    migrations: { bundle: FunctionBundle; migrationsSha256: string };
 }
 
 export interface PublicEntry {
