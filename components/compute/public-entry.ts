@@ -1,6 +1,5 @@
 /**
- * The public entry of the container modes (`ecs`, and `ec2` when it lands), by
- * `compute.ingress`:
+ * The public entry of the modes behind a load balancer (`ecs` and `ec2`), by `compute.ingress`:
  *
  * - `alb`: an internet-facing Application Load Balancer in the public subnets. Its security
  *   group admits the world on 80 and 443 only; port 80 only redirects to HTTPS; the HTTPS
@@ -9,9 +8,10 @@
  * - `apiGateway`: the HTTP API (throttling, access logs, CORS) with a VPC link into an
  *   internal ALB in the private subnets; the internal ALB admits only the VPC link's group.
  *
- * Either way the app's target group (IP targets on the container port, health = the app's
- * liveness path) is created here; the service registers its tasks in it and its security group
- * admits {@link PublicEntry.loadBalancerSecurityGroupId} only.
+ * Either way the app's target group (on the app's port, health = the app's liveness path; IP
+ * targets for ecs tasks, instance targets for the ec2 group) is created here; the service
+ * registers its tasks or instances in it and its security group admits
+ * {@link PublicEntry.loadBalancerSecurityGroupId} only.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -156,7 +156,7 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         `${name}-lb-to-targets`,
         {
             securityGroupId: lbGroup.id,
-            description: "HTTP to the app's tasks on their port",
+            description: `HTTP to the app's ${(a.targetType ?? "ip") === "ip" ? "tasks" : "instances"} on their port`,
             ipProtocol: "tcp",
             fromPort: a.targetPort,
             toPort: a.targetPort,
