@@ -14,6 +14,7 @@ import { BackupPlan } from "./components/backup-plan";
 import { Ec2Service } from "./components/compute/ec2-service";
 import { EcsService } from "./components/compute/ecs-service";
 import { LambdaService } from "./components/compute/lambda-service";
+import type { EntryServiceArgs } from "./components/compute/public-entry";
 import { ComputeService } from "./components/compute/service";
 import { NetworkOutputs } from "./components/contracts";
 import { Database } from "./components/database";
@@ -61,6 +62,24 @@ const backup = settings.backupPlan
       })
     : undefined;
 
+/** What the ecs and ec2 services share: the public entry, the network, the database, the migrations. */
+function behindEntry(compute: Extract<typeof settings.compute, { mode: "ecs" | "ec2" }>): EntryServiceArgs {
+    const code = bundleApp();
+    return {
+        ingress: compute.ingress,
+        alb: compute.alb,
+        api: compute.api,
+        vpcId: network.vpcId,
+        vpcCidr: network.vpcCidr,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        privateEgress: network.privateEgress,
+        database: database.connection,
+        alarmTopicArn: alarms.topicArn,
+        migrations: { bundle: code.migrate, migrationsSha256: code.migrationsSha256 },
+    };
+}
+
 function deployCompute(): ComputeService {
     const compute = settings.compute;
     switch (compute.mode) {
@@ -84,20 +103,9 @@ function deployCompute(): ComputeService {
             };
         }
         case "ecs": {
-            const code = bundleApp();
             const service = new EcsService("app", {
                 ...compute.ecs,
-                ingress: compute.ingress,
-                alb: compute.alb,
-                api: compute.api,
-                vpcId: network.vpcId,
-                vpcCidr: network.vpcCidr,
-                publicSubnetIds: network.publicSubnetIds,
-                privateSubnetIds: network.privateSubnetIds,
-                privateEgress: network.privateEgress,
-                database: database.connection,
-                alarmTopicArn: alarms.topicArn,
-                migrations: { bundle: code.migrate, migrationsSha256: code.migrationsSha256 },
+                ...behindEntry(compute),
                 // Built only when compute.ecs.image is unset (CI always sets it).
                 build: compute.ecs.image === undefined ? dockerBuild() : undefined,
             });
@@ -114,20 +122,9 @@ function deployCompute(): ComputeService {
             };
         }
         case "ec2": {
-            const code = bundleApp();
             const service = new Ec2Service("app", {
                 ...compute.ec2,
-                ingress: compute.ingress,
-                alb: compute.alb,
-                api: compute.api,
-                vpcId: network.vpcId,
-                vpcCidr: network.vpcCidr,
-                publicSubnetIds: network.publicSubnetIds,
-                privateSubnetIds: network.privateSubnetIds,
-                privateEgress: network.privateEgress,
-                database: database.connection,
-                alarmTopicArn: alarms.topicArn,
-                migrations: { bundle: code.migrate, migrationsSha256: code.migrationsSha256 },
+                ...behindEntry(compute),
                 server: bundleServer(),
             });
             return {

@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmSpec } from "../lib/alarm-spec";
+import { AlarmSpec, ExpressionAlarmSpec } from "../lib/alarm-spec";
 
 export interface DeclareAlarmsArgs {
     /** The SNS topic every alarm notifies (`AlarmTopic.topicArn`). */
@@ -17,7 +17,7 @@ export interface DeclareAlarmsArgs {
 export function declareAlarms(
     parent: pulumi.Resource,
     prefix: string,
-    specs: readonly AlarmSpec<pulumi.Input<string>>[],
+    specs: readonly (AlarmSpec<pulumi.Input<string>> | ExpressionAlarmSpec<pulumi.Input<string>>)[],
     args: DeclareAlarmsArgs,
 ): aws.cloudwatch.MetricAlarm[] {
     return specs.map(
@@ -28,15 +28,13 @@ export function declareAlarms(
                     alarmDescription: args.descriptionPrefix
                         ? `${args.descriptionPrefix}: ${spec.description}`
                         : spec.description,
-                    namespace: spec.namespace,
-                    metricName: spec.metricName,
-                    dimensions: spec.dimensions,
-                    statistic: spec.statistic,
+                    ...("expression" in spec ? metricQueries(spec) : oneMetric(spec)),
                     comparisonOperator: spec.comparisonOperator,
                     threshold: spec.threshold,
-                    period: spec.periodSeconds,
                     evaluationPeriods: spec.evaluationPeriods,
-                    ...(spec.datapointsToAlarm !== undefined ? { datapointsToAlarm: spec.datapointsToAlarm } : {}),
+                    ...("datapointsToAlarm" in spec && spec.datapointsToAlarm !== undefined
+                        ? { datapointsToAlarm: spec.datapointsToAlarm }
+                        : {}),
                     treatMissingData: spec.treatMissingData,
                     alarmActions: [args.topicArn],
                     okActions: [args.topicArn],
@@ -44,4 +42,34 @@ export function declareAlarms(
                 { parent },
             ),
     );
+}
+
+function oneMetric(spec: AlarmSpec<pulumi.Input<string>>) {
+    return {
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        dimensions: spec.dimensions,
+        statistic: spec.statistic,
+        period: spec.periodSeconds,
+    };
+}
+
+/** Metric math: the metrics (not returned) and the expression, the one value the alarm compares. */
+function metricQueries(spec: ExpressionAlarmSpec<pulumi.Input<string>>) {
+    return {
+        metricQueries: [
+            ...spec.metrics.map((m) => ({
+                id: m.id,
+                returnData: false,
+                metric: {
+                    namespace: m.namespace,
+                    metricName: m.metricName,
+                    dimensions: m.dimensions,
+                    stat: m.statistic,
+                    period: m.periodSeconds,
+                },
+            })),
+            { ...spec.expression, returnData: true },
+        ],
+    };
 }

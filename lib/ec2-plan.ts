@@ -10,6 +10,7 @@
  * No Pulumi resource declarations and no Pulumi runtime calls. Functions carrying values the
  * component only knows as outputs are generic over the value type `T`.
  */
+import { type AlarmSpec, type ExpressionAlarmSpec, loadBalancerAlarmSpecs } from "./alarm-spec";
 import { DEFAULT_SERVER_PORT } from "../app/contract";
 import { LOG_RETENTION_DAYS } from "./aws-facts";
 import { taskRolePolicy } from "./ecs-plan";
@@ -347,36 +348,6 @@ export interface Ec2AlarmTargets<T> {
     targetGroup: T;
 }
 
-/** A metric alarm on one metric, or (`metricQueries`) on an expression over several. */
-export interface Ec2AlarmSpec<T> {
-    key: string;
-    description: string;
-    threshold: number;
-    comparisonOperator: string;
-    evaluationPeriods: number;
-    treatMissingData: string;
-    metric?: {
-        namespace: string;
-        metricName: string;
-        dimensions: Record<string, T>;
-        statistic: string;
-        periodSeconds: number;
-    };
-    metricQueries?: {
-        id: string;
-        expression?: string;
-        label?: string;
-        returnData: boolean;
-        metric?: {
-            namespace: string;
-            metricName: string;
-            dimensions: Record<string, T>;
-            stat: string;
-            period: number;
-        };
-    }[];
-}
-
 /**
  * Target 5xx (the app's errors), unhealthy hosts behind the load balancer, and in-service
  * instances below the desired capacity for 10 minutes: `GroupDesiredCapacity -
@@ -384,58 +355,22 @@ export interface Ec2AlarmSpec<T> {
  * "Amazon CloudWatch metrics for Amazon EC2 Auto Scaling"). Ten minutes leave an instance
  * refresh or a scale-out (launch plus the grace period) time to complete without alarming.
  */
-export function ec2AlarmSpecs<T>(t: Ec2AlarmTargets<T>): Ec2AlarmSpec<T>[] {
-    const group = (metricName: string) => ({
-        namespace: "AWS/AutoScaling",
+export function ec2AlarmSpecs<T>(t: Ec2AlarmTargets<T>): (AlarmSpec<T> | ExpressionAlarmSpec<T>)[] {
+    const group = (id: string, metricName: string) => ({
+        id,
+        namespace: "AWS/AutoScaling" as const,
         metricName,
         dimensions: { AutoScalingGroupName: t.groupName },
-        stat: "Minimum",
-        period: 60,
+        statistic: "Minimum" as const,
+        periodSeconds: 60,
     });
     return [
-        {
-            key: "target-5xx",
-            description: "The app answered 5xx to the load balancer (5 or more in 5 minutes)",
-            metric: {
-                namespace: "AWS/ApplicationELB",
-                metricName: "HTTPCode_Target_5XX_Count",
-                dimensions: { LoadBalancer: t.loadBalancer, TargetGroup: t.targetGroup },
-                statistic: "Sum",
-                periodSeconds: 300,
-            },
-            evaluationPeriods: 1,
-            threshold: 5,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            treatMissingData: "notBreaching",
-        },
-        {
-            key: "unhealthy-hosts",
-            description: "An instance fails the load balancer's liveness check",
-            metric: {
-                namespace: "AWS/ApplicationELB",
-                metricName: "UnHealthyHostCount",
-                dimensions: { LoadBalancer: t.loadBalancer, TargetGroup: t.targetGroup },
-                statistic: "Maximum",
-                periodSeconds: 60,
-            },
-            evaluationPeriods: 3,
-            threshold: 1,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            treatMissingData: "notBreaching",
-        },
+        ...loadBalancerAlarmSpecs(t, "instance"),
         {
             key: "in-service-below-desired",
             description: "Fewer instances are in service than the group's desired capacity (10 minutes)",
-            metricQueries: [
-                { id: "desired", returnData: false, metric: group("GroupDesiredCapacity") },
-                { id: "inService", returnData: false, metric: group("GroupInServiceInstances") },
-                {
-                    id: "missing",
-                    expression: "desired - inService",
-                    label: "Instances missing from service",
-                    returnData: true,
-                },
-            ],
+            metrics: [group("desired", "GroupDesiredCapacity"), group("inService", "GroupInServiceInstances")],
+            expression: { id: "missing", expression: "desired - inService", label: "Instances missing from service" },
             evaluationPeriods: 10,
             threshold: 0,
             comparisonOperator: "GreaterThanThreshold",

@@ -8,6 +8,7 @@
  * No Pulumi resource declarations and no Pulumi runtime calls. Functions carrying values the
  * components only know as outputs are generic over the value type `T`.
  */
+import { type AlarmSpec, loadBalancerAlarmSpecs } from "./alarm-spec";
 import { type CallerSource, DEFAULT_SERVER_PORT, ENV, HEALTH_PATHS } from "../app/contract";
 import { LOG_RETENTION_DAYS } from "./aws-facts";
 import { apiEnvironment, type DatabaseEnvInputs, type PolicyDocument } from "./lambda-plan";
@@ -543,52 +544,13 @@ export interface EcsAlarmTargets<T> {
     minTasks: number;
 }
 
-export interface EcsAlarmSpec<T> {
-    key: string;
-    description: string;
-    namespace: string;
-    metricName: string;
-    dimensions: Record<string, T>;
-    statistic: string;
-    periodSeconds: number;
-    evaluationPeriods: number;
-    threshold: number;
-    comparisonOperator: string;
-    treatMissingData: string;
-}
-
 /**
  * Target 5xx (the app's errors), unhealthy hosts behind the load balancer, and running tasks
  * below the service's minimum (Container Insights' `RunningTaskCount`).
  */
-export function ecsAlarmSpecs<T>(t: EcsAlarmTargets<T>): EcsAlarmSpec<T>[] {
+export function ecsAlarmSpecs<T>(t: EcsAlarmTargets<T>): AlarmSpec<T>[] {
     return [
-        {
-            key: "target-5xx",
-            description: "The app answered 5xx to the load balancer (5 or more in 5 minutes)",
-            namespace: "AWS/ApplicationELB",
-            metricName: "HTTPCode_Target_5XX_Count",
-            dimensions: { LoadBalancer: t.loadBalancer, TargetGroup: t.targetGroup },
-            statistic: "Sum",
-            periodSeconds: 300,
-            evaluationPeriods: 1,
-            threshold: 5,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            treatMissingData: "notBreaching",
-        },
-        {
-            key: "unhealthy-hosts",
-            description: "A task fails the load balancer's liveness check",
-            namespace: "AWS/ApplicationELB",
-            metricName: "UnHealthyHostCount",
-            dimensions: { LoadBalancer: t.loadBalancer, TargetGroup: t.targetGroup },
-            statistic: "Maximum",
-            periodSeconds: 60,
-            evaluationPeriods: 3,
-            threshold: 1,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            treatMissingData: "notBreaching",
-        },
+        ...loadBalancerAlarmSpecs(t, "task"),
         {
             key: "running-tasks",
             description: `Fewer tasks run than the service's minimum (${t.minTasks})`,

@@ -76,8 +76,22 @@ export function detail(r: Res, byId: Map<string, Res>): string {
             return [i.instanceClass, `publiclyAccessible=${i.publiclyAccessible}`].join(" ");
         case "aws:lambda/function:Function":
             return [i.runtime, `${i.memorySize ?? "?"} MB`, i.vpcConfig ? "in VPC" : "NOT in a VPC"].join(" ");
-        case "aws:cloudwatch/metricAlarm:MetricAlarm":
-            return `${i.namespace} ${i.metricName} ${i.comparisonOperator} ${i.threshold}`;
+        case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+            if (i.namespace !== undefined)
+                return `${i.namespace} ${i.metricName} ${i.comparisonOperator} ${i.threshold}`;
+            // Metric math: the expression returned, over the metrics it names.
+            const queries = (Array.isArray(i.metricQueries) ? i.metricQueries : []) as {
+                id?: string;
+                returnData?: boolean;
+                expression?: string;
+                metric?: { namespace?: string; metricName?: string };
+            }[];
+            const value = queries.find((q) => q.returnData === true)?.expression ?? "?";
+            const over = queries
+                .filter((q) => q.metric !== undefined)
+                .map((q) => `${q.id} = ${q.metric?.namespace} ${q.metric?.metricName}`);
+            return `${value} (${over.join(", ")}) ${i.comparisonOperator} ${i.threshold}`;
+        }
         default:
             return "";
     }

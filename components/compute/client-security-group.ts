@@ -91,3 +91,62 @@ export function clientSecurityGroup(
     const admission = a.path === "client" ? db.allowFrom(name, id) : db.allowAdminFrom(name, id);
     return { securityGroup, id, rules: [toDb, https, admission] };
 }
+
+export interface EntryClientGroupArgs extends Omit<ClientSecurityGroupArgs, "path"> {
+    /** The group the public entry's load balancer is in: the only source admitted. */
+    loadBalancerSecurityGroupId: pulumi.Input<string>;
+    /** The port the app listens on. */
+    port: number;
+    /** What comes from S3 through the gateway endpoint without NAT, for the rule's description. */
+    fromS3: string;
+}
+
+/**
+ * The app's group behind the public entry (the container modes' tasks and instances): a
+ * {@link clientSecurityGroup} on the `client` path, plus `<name>-from-lb` admitting the load
+ * balancer's group on the app's port and nothing else (no port 22, no CIDR), and, without NAT,
+ * `<name>-s3`: HTTPS to the S3 gateway endpoint, whose addresses are the region's S3 prefix
+ * list (the interface endpoints' range does not cover them).
+ */
+export function entryClientGroup(
+    parent: pulumi.Resource,
+    name: string,
+    a: EntryClientGroupArgs,
+): { id: pulumi.Output<string>; rules: pulumi.Resource[] } {
+    const opts = { parent };
+    const group = clientSecurityGroup(parent, name, { ...a, path: "client" });
+    const rules: pulumi.Resource[] = [...group.rules];
+    rules.push(
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-lb`,
+            {
+                securityGroupId: group.id,
+                description: "The app's port from the load balancer only",
+                ipProtocol: "tcp",
+                fromPort: a.port,
+                toPort: a.port,
+                referencedSecurityGroupId: a.loadBalancerSecurityGroupId,
+            },
+            opts,
+        ),
+    );
+    if (!a.privateEgress) {
+        const region = aws.getRegionOutput({}, opts).region;
+        const s3 = aws.ec2.getPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${region}.s3` }, opts);
+        rules.push(
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-s3`,
+                {
+                    securityGroupId: group.id,
+                    description: `HTTPS to S3 through the gateway endpoint (${a.fromS3})`,
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    prefixListId: s3.id,
+                },
+                opts,
+            ),
+        );
+    }
+    return { id: group.id, rules };
+}

@@ -42,9 +42,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Ingress } from "../../lib/compute-plan";
 import { callerSource } from "../../lib/auth-plan";
-import { type AlbOptions, containerEnvironment, planAlb } from "../../lib/ecs-plan";
+import { containerEnvironment, planAlb } from "../../lib/ecs-plan";
 import {
     al2023AmiParameter,
     artifactKey,
@@ -60,29 +59,17 @@ import {
 } from "../../lib/ec2-plan";
 import { renderUserData } from "../../lib/ec2-user-data";
 import { assumeRolePolicy } from "../../lib/iam";
-import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
+import { LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
-import { clientSecurityGroup } from "./client-security-group";
+import { privateBucket } from "../private-bucket";
+import { declareAlarms } from "../alarms";
+import { entryClientGroup } from "./client-security-group";
 import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
 import { createMigrations } from "./migrations";
-import { createPublicEntry, type PublicEntry } from "./public-entry";
+import { createPublicEntry, type EntryServiceArgs, type PublicEntry } from "./public-entry";
 
-export interface Ec2ServiceArgs extends Ec2Options {
-    /** The public entry (`alb` needs a certificate in `alb`). */
-    ingress: Ingress;
-    alb?: AlbOptions;
-    api?: HttpApiOptions;
-    vpcId: pulumi.Input<string>;
-    vpcCidr: pulumi.Input<string>;
-    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Whether the private subnets reach the internet through NAT. */
-    privateEgress: boolean;
-    database: DatabaseConnection;
-    alarmTopicArn: pulumi.Input<string>;
-    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
-    migrations: { bundle: FunctionBundle; migrationsSha256: string };
+export interface Ec2ServiceArgs extends Ec2Options, EntryServiceArgs {
     /** The HTTP server bundle (`bundleServer()`): the artifact every instance runs. */
     server: FunctionBundle;
 }
@@ -152,7 +139,17 @@ export class Ec2Service extends pulumi.ComponentResource {
             api: args.api ?? {},
         });
         // 3. The instances' group: client path to the database, admitting only the load balancer.
-        const group = this.createInstanceGroup(name, args, entry, o.port);
+        const group = entryClientGroup(this, `${name}-instance`, {
+            vpcId: args.vpcId,
+            vpcCidr: args.vpcCidr,
+            privateEgress: args.privateEgress,
+            database: args.database,
+            description: "EC2 instances of the app",
+            loadBalancerSecurityGroupId: entry.loadBalancerSecurityGroupId,
+            port: o.port,
+            // The AL2023 package repositories are S3 buckets too.
+            fromS3: "artifact, packages",
+        });
         // 4. The artifact, the log group, the instance role.
         const artifact = this.createArtifact(name, args.server);
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -236,58 +233,6 @@ export class Ec2Service extends pulumi.ComponentResource {
         });
     }
 
-    /** `<name>-instance`: no ingress but the load balancer's group on the app port; no port 22. */
-    private createInstanceGroup(name: string, args: Ec2ServiceArgs, entry: PublicEntry, port: number) {
-        const group = clientSecurityGroup(this, `${name}-instance`, {
-            vpcId: args.vpcId,
-            vpcCidr: args.vpcCidr,
-            privateEgress: args.privateEgress,
-            database: args.database,
-            path: "client",
-            description: "EC2 instances of the app",
-        });
-        const rules: pulumi.Resource[] = [...group.rules];
-        rules.push(
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-instance-from-lb`,
-                {
-                    securityGroupId: group.id,
-                    description: "The app's port from the load balancer only",
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    referencedSecurityGroupId: entry.loadBalancerSecurityGroupId,
-                },
-                { parent: this },
-            ),
-        );
-        if (!args.privateEgress) {
-            // Without NAT the HTTPS egress reaches the VPC only (interface endpoints); the
-            // artifact and the AL2023 package repositories are S3, through the gateway endpoint,
-            // whose addresses are the S3 prefix list.
-            const region = aws.getRegionOutput({}, { parent: this }).region;
-            const s3 = aws.ec2.getPrefixListOutput(
-                { name: pulumi.interpolate`com.amazonaws.${region}.s3` },
-                { parent: this },
-            );
-            rules.push(
-                new aws.vpc.SecurityGroupEgressRule(
-                    `${name}-instance-s3`,
-                    {
-                        securityGroupId: group.id,
-                        description: "HTTPS to S3 through the gateway endpoint (artifact, packages)",
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        prefixListId: s3.id,
-                    },
-                    { parent: this },
-                ),
-            );
-        }
-        return { id: group.id, rules };
-    }
-
     /**
      * `<name>-artifacts`: a private bucket (public access blocked, objects owned by the bucket
      * owner, SSE-S3 by default, versioned, TLS-only policy) and the server bundle as the object
@@ -299,28 +244,7 @@ export class Ec2Service extends pulumi.ComponentResource {
         const id = `${name}-artifacts`;
         // forceDestroy: it holds build output only, rebuilt from the repository by any `pulumi
         // up`; a `pulumi destroy` must not stop on its objects and versions.
-        const bucket = new aws.s3.Bucket(id, { forceDestroy: true }, opts);
-        const block = new aws.s3.BucketPublicAccessBlock(
-            id,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            opts,
-        );
-        new aws.s3.BucketOwnershipControls(
-            id,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            opts,
-        );
-        const sse = new aws.s3.BucketServerSideEncryptionConfiguration(
-            id,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-            opts,
-        );
+        const { bucket, publicAccessBlock: block, encryption: sse } = privateBucket(this, id, { forceDestroy: true });
         const versioning = new aws.s3.BucketVersioning(
             id,
             { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -554,35 +478,15 @@ export class Ec2Service extends pulumi.ComponentResource {
         asg: aws.autoscaling.Group,
         entry: PublicEntry,
     ): aws.cloudwatch.MetricAlarm[] {
-        return ec2AlarmSpecs({
-            groupName: asg.name,
-            loadBalancer: entry.loadBalancerArnSuffix,
-            targetGroup: entry.targetGroupArnSuffix,
-        }).map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${spec.key}`,
-                    {
-                        alarmDescription: spec.description,
-                        ...(spec.metric
-                            ? {
-                                  namespace: spec.metric.namespace,
-                                  metricName: spec.metric.metricName,
-                                  dimensions: spec.metric.dimensions,
-                                  statistic: spec.metric.statistic,
-                                  period: spec.metric.periodSeconds,
-                              }
-                            : {}),
-                        ...(spec.metricQueries ? { metricQueries: spec.metricQueries } : {}),
-                        evaluationPeriods: spec.evaluationPeriods,
-                        threshold: spec.threshold,
-                        comparisonOperator: spec.comparisonOperator,
-                        treatMissingData: spec.treatMissingData,
-                        alarmActions: [topicArn],
-                        okActions: [topicArn],
-                    },
-                    { parent: this },
-                ),
+        return declareAlarms(
+            this,
+            name,
+            ec2AlarmSpecs({
+                groupName: asg.name,
+                loadBalancer: entry.loadBalancerArnSuffix,
+                targetGroup: entry.targetGroupArnSuffix,
+            }),
+            { topicArn },
         );
     }
 }

@@ -23,9 +23,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import type { Ingress } from "../../lib/compute-plan";
 import {
-    type AlbOptions,
     capacityStrategy,
     containerEnvironment,
     ECS_DEFAULTS,
@@ -39,32 +37,19 @@ import {
 } from "../../lib/ecs-plan";
 import { assumeRolePolicy } from "../../lib/iam";
 import { callerSource } from "../../lib/auth-plan";
-import { type HttpApiOptions, LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
+import { LAMBDA_DEFAULTS, planHttpApi } from "../../lib/lambda-plan";
 import { argsError, nested } from "../../lib/problems";
 import type { DatabaseConnection } from "../contracts";
-import { clientSecurityGroup } from "./client-security-group";
-import { databaseEnvInputs, type FunctionBundle } from "./lambda-function";
+import { declareAlarms } from "../alarms";
+import { entryClientGroup } from "./client-security-group";
+import { databaseEnvInputs } from "./lambda-function";
 import { createMigrations } from "./migrations";
-import { createPublicEntry, type PublicEntry } from "./public-entry";
+import { createPublicEntry, type EntryServiceArgs, type PublicEntry } from "./public-entry";
 
 /** The container's name in the task definition. */
 export const CONTAINER_NAME = "app";
 
-export interface EcsServiceArgs extends EcsOptions {
-    /** The public entry (`alb` needs a certificate in `alb`). */
-    ingress: Ingress;
-    alb?: AlbOptions;
-    api?: HttpApiOptions;
-    vpcId: pulumi.Input<string>;
-    vpcCidr: pulumi.Input<string>;
-    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** Whether the private subnets reach the internet through NAT. */
-    privateEgress: boolean;
-    database: DatabaseConnection;
-    alarmTopicArn: pulumi.Input<string>;
-    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
-    migrations: { bundle: FunctionBundle; migrationsSha256: string };
+export interface EcsServiceArgs extends EcsOptions, EntryServiceArgs {
     /**
      * Where to build the image when `image` is unset: the Docker context, the Dockerfile and a
      * tag derived from what goes into the image (the repository's tags are immutable).
@@ -145,7 +130,19 @@ export class EcsService extends pulumi.ComponentResource {
             api: args.api ?? {},
         });
         // 3. The tasks' group: client path to the database, admitting only the load balancer.
-        const group = this.createTaskGroup(name, args, entry, o.port);
+        // Without NAT, image layers come from S3 through the gateway endpoint ("Amazon ECR
+        // interface VPC endpoints (AWS PrivateLink)": Fargate needs it and the task's group
+        // must allow it).
+        const group = entryClientGroup(this, `${name}-task`, {
+            vpcId: args.vpcId,
+            vpcCidr: args.vpcCidr,
+            privateEgress: args.privateEgress,
+            database: args.database,
+            description: "Fargate tasks of the app",
+            loadBalancerSecurityGroupId: entry.loadBalancerSecurityGroupId,
+            port: o.port,
+            fromS3: "image layers",
+        });
         // 4. Image, logs, roles, task definition, cluster, service.
         const image = this.resolveImage(name, args);
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -210,32 +207,17 @@ export class EcsService extends pulumi.ComponentResource {
             },
         );
         this.createScaling(name, args, o, cluster, service, entry);
-        this.alarms = ecsAlarmSpecs({
-            clusterName: cluster.name,
-            serviceName: service.name,
-            loadBalancer: entry.loadBalancerArnSuffix,
-            targetGroup: entry.targetGroupArnSuffix,
-            minTasks: o.minTasks,
-        }).map(
-            (spec) =>
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${spec.key}`,
-                    {
-                        alarmDescription: spec.description,
-                        namespace: spec.namespace,
-                        metricName: spec.metricName,
-                        dimensions: spec.dimensions,
-                        statistic: spec.statistic,
-                        period: spec.periodSeconds,
-                        evaluationPeriods: spec.evaluationPeriods,
-                        threshold: spec.threshold,
-                        comparisonOperator: spec.comparisonOperator,
-                        treatMissingData: spec.treatMissingData,
-                        alarmActions: [args.alarmTopicArn],
-                        okActions: [args.alarmTopicArn],
-                    },
-                    { parent: this },
-                ),
+        this.alarms = declareAlarms(
+            this,
+            name,
+            ecsAlarmSpecs({
+                clusterName: cluster.name,
+                serviceName: service.name,
+                loadBalancer: entry.loadBalancerArnSuffix,
+                targetGroup: entry.targetGroupArnSuffix,
+                minTasks: o.minTasks,
+            }),
+            { topicArn: args.alarmTopicArn },
         );
 
         this.url = entry.url;
@@ -256,59 +238,6 @@ export class EcsService extends pulumi.ComponentResource {
             serviceName: this.serviceName,
             migrationFunctionName: this.migrationFunctionName,
         });
-    }
-
-    /** `<name>-task`: no ingress but the load balancer's group on the container port. */
-    private createTaskGroup(name: string, args: EcsServiceArgs, entry: PublicEntry, port: number) {
-        const group = clientSecurityGroup(this, `${name}-task`, {
-            vpcId: args.vpcId,
-            vpcCidr: args.vpcCidr,
-            privateEgress: args.privateEgress,
-            database: args.database,
-            path: "client",
-            description: "Fargate tasks of the app",
-        });
-        const rules: pulumi.Resource[] = [...group.rules];
-        rules.push(
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-task-from-lb`,
-                {
-                    securityGroupId: group.id,
-                    description: "The app's port from the load balancer only",
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    referencedSecurityGroupId: entry.loadBalancerSecurityGroupId,
-                },
-                { parent: this },
-            ),
-        );
-        if (!args.privateEgress) {
-            // Without NAT the HTTPS egress reaches the VPC only (interface endpoints); image
-            // layers come from S3 through the gateway endpoint, whose addresses are the S3
-            // prefix list ("Amazon ECR interface VPC endpoints (AWS PrivateLink)": Fargate
-            // needs the S3 gateway endpoint and the task's group must allow it).
-            const region = aws.getRegionOutput({}, { parent: this }).region;
-            const s3 = aws.ec2.getPrefixListOutput(
-                { name: pulumi.interpolate`com.amazonaws.${region}.s3` },
-                { parent: this },
-            );
-            rules.push(
-                new aws.vpc.SecurityGroupEgressRule(
-                    `${name}-task-s3`,
-                    {
-                        securityGroupId: group.id,
-                        description: "HTTPS to S3 through the gateway endpoint (image layers)",
-                        ipProtocol: "tcp",
-                        fromPort: 443,
-                        toPort: 443,
-                        prefixListId: s3.id,
-                    },
-                    { parent: this },
-                ),
-            );
-        }
-        return { id: group.id, rules };
     }
 
     /**

@@ -1,6 +1,5 @@
 /**
- * The public entry of the container modes (`ecs`, and `ec2` when it lands), by
- * `compute.ingress`:
+ * The public entry of the modes behind a load balancer (`ecs` and `ec2`), by `compute.ingress`:
  *
  * - `alb`: an internet-facing Application Load Balancer in the public subnets. Its security
  *   group admits the world on 80 and 443 only; port 80 only redirects to HTTPS; the HTTPS
@@ -9,9 +8,10 @@
  * - `apiGateway`: the HTTP API (throttling, access logs, CORS) with a VPC link into an
  *   internal ALB in the private subnets; the internal ALB admits only the VPC link's group.
  *
- * Either way the app's target group (IP targets on the container port, health = the app's
- * liveness path) is created here; the service registers its tasks in it and its security group
- * admits {@link PublicEntry.loadBalancerSecurityGroupId} only.
+ * Either way the app's target group (on the app's port, health = the app's liveness path; IP
+ * targets for ecs tasks, instance targets for the ec2 group) is created here; the service
+ * registers its tasks or instances in it and its security group admits
+ * {@link PublicEntry.loadBalancerSecurityGroupId} only.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +19,9 @@ import { ALB_OPEN_PATHS, albOidcAction, type AlbOidcOptions } from "../../lib/au
 import { ALB_DEFAULTS, type AlbOptions, TARGET_HEALTH_PATH, TLS_POLICY } from "../../lib/ecs-plan";
 import type { Ingress } from "../../lib/compute-plan";
 import type { HttpApiOptions } from "../../lib/lambda-plan";
+import type { DatabaseConnection } from "../contracts";
+import { privateBucket } from "../private-bucket";
+import type { FunctionBundle } from "./lambda-function";
 import { createVpcLinkHttpApi } from "./http-api";
 
 export interface PublicEntryArgs {
@@ -37,6 +40,28 @@ export interface PublicEntryArgs {
     targetType?: "ip" | "instance";
     alb: AlbOptions;
     api: HttpApiOptions;
+}
+
+/**
+ * What a service behind the public entry (the `ecs` and `ec2` modes) is given besides its own
+ * options: the entry, the network, the database it connects to, the alarm topic and the shared
+ * migration step's code.
+ */
+export interface EntryServiceArgs {
+    /** The public entry (`alb` needs a certificate in `alb`). */
+    ingress: Ingress;
+    alb?: AlbOptions;
+    api?: HttpApiOptions;
+    vpcId: pulumi.Input<string>;
+    vpcCidr: pulumi.Input<string>;
+    publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Whether the private subnets reach the internet through NAT. */
+    privateEgress: boolean;
+    database: DatabaseConnection;
+    alarmTopicArn: pulumi.Input<string>;
+    /** The migration function's code (`bundleApp().migrate`) and the migrations' hash. */
+    migrations: { bundle: FunctionBundle; migrationsSha256: string };
 }
 
 export interface PublicEntry {
@@ -131,7 +156,7 @@ export function createPublicEntry(parent: pulumi.Resource, name: string, a: Publ
         `${name}-lb-to-targets`,
         {
             securityGroupId: lbGroup.id,
-            description: "HTTP to the app's tasks on their port",
+            description: `HTTP to the app's ${(a.targetType ?? "ip") === "ip" ? "tasks" : "instances"} on their port`,
             ipProtocol: "tcp",
             fromPort: a.targetPort,
             toPort: a.targetPort,
@@ -355,30 +380,9 @@ function certificate(parent: pulumi.Resource, name: string, o: AlbOptions): pulu
 /** A private, encrypted bucket ELB may write access logs to; objects expire after the retention. */
 function accessLogBucket(parent: pulumi.Resource, name: string, o: AlbOptions) {
     const opts = { parent };
-    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false }, opts);
-    new aws.s3.BucketPublicAccessBlock(
-        `${name}-access-logs`,
-        {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        },
-        opts,
-    );
-    new aws.s3.BucketOwnershipControls(
-        `${name}-access-logs`,
-        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-        opts,
-    );
     // ALB access logs support SSE-S3 only, not SSE-KMS ("Access logs for your Application Load
     // Balancer", Elastic Load Balancing user guide).
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-access-logs`,
-        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-        opts,
-    );
+    const { bucket } = privateBucket(parent, `${name}-access-logs`, { forceDestroy: false });
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-access-logs`,
         {

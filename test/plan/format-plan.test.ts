@@ -100,6 +100,60 @@ describe("formatPlan", () => {
         assert.ok(!text.includes("[protected]"));
     });
 
+    it("describes an alarm on one metric, and one on metric math by its expression and metrics", () => {
+        const alarm = (name: string, inputs: Record<string, unknown>) => ({
+            urn: `${comp}$aws:cloudwatch/metricAlarm:MetricAlarm::${name}`,
+            type: "aws:cloudwatch/metricAlarm:MetricAlarm",
+            name,
+            id: name,
+            parent: comp,
+            inputs,
+        });
+        const out = formatPlan({
+            ...doc,
+            resources: [
+                ...doc.resources,
+                alarm("one", {
+                    namespace: "AWS/ApplicationELB",
+                    metricName: "UnHealthyHostCount",
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: 1,
+                }),
+                alarm("math", {
+                    metricQueries: [
+                        {
+                            id: "desired",
+                            returnData: false,
+                            metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity" },
+                        },
+                        {
+                            id: "inService",
+                            returnData: false,
+                            metric: { namespace: "AWS/AutoScaling", metricName: "GroupInServiceInstances" },
+                        },
+                        { id: "missing", returnData: true, expression: "desired - inService" },
+                    ],
+                    comparisonOperator: "GreaterThanThreshold",
+                    threshold: 0,
+                }),
+            ],
+        }).split("\n");
+        assert.ok(
+            out.some((l) =>
+                l.endsWith("MetricAlarm  one  (AWS/ApplicationELB UnHealthyHostCount GreaterThanOrEqualToThreshold 1)"),
+            ),
+            out.join("\n"),
+        );
+        assert.ok(
+            out.some((l) =>
+                l.endsWith(
+                    "MetricAlarm  math  (desired - inService (desired = AWS/AutoScaling GroupDesiredCapacity, inService = AWS/AutoScaling GroupInServiceInstances) GreaterThanThreshold 0)",
+                ),
+            ),
+            out.join("\n"),
+        );
+    });
+
     it("a first preview: counts resources by kind, not by id, and says ids are unknown", () => {
         const first: PlanDocument = { ...doc, resources: doc.resources.map((r) => ({ ...r, id: null })) };
         const custom = new Set(doc.resources.filter((r) => r.id !== null).map((r) => r.urn));
