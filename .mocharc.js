@@ -1,16 +1,18 @@
 // Mocha's config for `npm test`: every test/**/*.test.ts, in parallel on 2 workers.
 //
-// Mocha hands the files to the workers in the order of `spec`, so the slow ones (those that run
-// `npm run plan` many times, or wait on timeouts) go first and the many quick ones fill in
-// behind them; in alphabetical order the slowest started last and one worker ran alone at the
-// end. The list only orders: every other test file follows, alphabetically (a file listed here
-// that no longer exists is an error, so the list cannot rot silently).
+// Mocha hands the files to the workers in the order of `spec`. First the files that run `npm run
+// plan` many times (slowest first), then those that wait on other processes or timers (a few
+// plans one after the other, PostgreSQL, a server, a linter): while one worker waits on those,
+// the plans of the other keep both cores busy. The many quick in-process files come last and
+// fill in behind them; in alphabetical order the slowest started last and one worker ran alone
+// at the end. The list only orders: every other test file follows, alphabetically (a file listed
+// here that no longer exists is an error, so the list cannot rot silently).
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
-/** Slowest first, as measured one file at a time (wall seconds on the 2-core machine). */
-const SLOW_FIRST = [
+/** Wall seconds of each, run alone on the 2-core machine. */
+const FIRST = [
     "test/plan/analyzer-plan.test.ts", // 56
     "test/plan/plan.test.ts", // 52
     "test/cost/plans.test.ts", // 47
@@ -18,12 +20,19 @@ const SLOW_FIRST = [
     "test/auth/stacks.test.ts", // 26
     "test/plan/robustness.test.ts", // 25
     "test/ec2/stacks.test.ts", // 14
-    "test/database/database.test.ts", // 12
     "test/config/every-rule.test.ts", // 11
     "test/ecs/stacks.test.ts", // 11
-    "test/app/connect-retry.test.ts", // 10
-    "test/network/network.test.ts", // 9
+    "test/app/connect-retry.test.ts", // 10, of which 2 s of CPU
     "test/ec2/unit-runs.test.ts", // 9
+    "test/ecs/task-definition-runs.test.ts", // 8
+    "test/delivery/bootstrap-plan.test.ts", // 6
+    "test/app/bundle.test.ts", // 6
+    "test/app/api.test.ts", // 6
+    "test/app/migrate.test.ts", // 6
+    "test/delivery/workflows.test.ts", // 5
+    "test/delivery/plan-other-project.test.ts", // 4
+    "test/app/smoke.test.ts", // 4
+    "test/ecs/dockerfile.test.ts", // 3
 ];
 
 function testFiles(dir) {
@@ -36,7 +45,7 @@ function testFiles(dir) {
 const all = testFiles("test")
     .map((f) => f.split(path.sep).join("/"))
     .sort();
-for (const f of SLOW_FIRST) if (!all.includes(f)) throw new Error(`.mocharc.js: ${f} is not a test file`);
+for (const f of FIRST) if (!all.includes(f)) throw new Error(`.mocharc.js: ${f} is not a test file`);
 
 module.exports = {
     // TypeScript through the repository's esbuild hook, as `npm run plan` runs it (type checking
@@ -44,7 +53,7 @@ module.exports = {
     // transpiling than testing. Source maps keep failures pointing at .ts lines.
     require: ["./tools/register.js"],
     "node-option": ["enable-source-maps"],
-    spec: [...SLOW_FIRST, ...all.filter((f) => !SLOW_FIRST.includes(f))],
+    spec: [...FIRST, ...all.filter((f) => !FIRST.includes(f))],
     extension: ["ts"],
     timeout: 60000,
     reporter: "spec",
