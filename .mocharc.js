@@ -15,23 +15,23 @@ const path = require("path");
 const FIRST = [
     "test/plan/analyzer-plan.test.ts", // 56
     "test/plan/plan.test.ts", // 52
-    "test/cost/plans.test.ts", // 47
-    "test/database/restore.test.ts", // 41
-    "test/auth/stacks.test.ts", // 26
-    "test/plan/robustness.test.ts", // 25
-    "test/ec2/stacks.test.ts", // 14
-    "test/config/every-rule.test.ts", // 11
-    "test/ecs/stacks.test.ts", // 11
     "test/app/connect-retry.test.ts", // 10, of which 2 s of CPU
-    "test/ec2/unit-runs.test.ts", // 9
-    "test/ecs/task-definition-runs.test.ts", // 8
-    "test/delivery/bootstrap-plan.test.ts", // 6
-    "test/app/bundle.test.ts", // 6
-    "test/app/api.test.ts", // 6
+    "test/cost/plans.test.ts", // 47
     "test/app/migrate.test.ts", // 6
+    "test/database/restore.test.ts", // 41
+    "test/app/api.test.ts", // 6
+    "test/auth/stacks.test.ts", // 26
+    "test/ecs/task-definition-runs.test.ts", // 8
+    "test/plan/robustness.test.ts", // 25
     "test/delivery/workflows.test.ts", // 5
-    "test/delivery/plan-other-project.test.ts", // 4
+    "test/ec2/stacks.test.ts", // 14
+    "test/app/bundle.test.ts", // 6
+    "test/config/every-rule.test.ts", // 11
     "test/app/smoke.test.ts", // 4
+    "test/ecs/stacks.test.ts", // 11
+    "test/ec2/unit-runs.test.ts", // 9
+    "test/delivery/bootstrap-plan.test.ts", // 6
+    "test/delivery/plan-other-project.test.ts", // 4
     "test/ecs/dockerfile.test.ts", // 3
 ];
 
