@@ -84,6 +84,12 @@ function exitAfter(text: string, code: number): void {
     writeStdout(text, () => process.exit(code));
 }
 
+/** Exactly one line per problem (CONTRACT.md): key, value given, what is allowed, the fix; exit 2. */
+function configError(problems: readonly string[]): never {
+    for (const line of problems) process.stderr.write(`${line}\n`);
+    process.exit(2);
+}
+
 function fail(code: number, message: string): never {
     process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
     process.exit(code);
@@ -103,13 +109,17 @@ async function main(): Promise<void> {
     }
     for (const w of stack.warnings) process.stderr.write(`warning: ${w}\n`);
 
-    // Start the policy pack's analyzer first: it loads the pack on the other core while this
-    // process validates the config and loads the Pulumi SDK (runPlan uses the same process-wide
-    // analyzer). An invalid config exits 2 before anything is checked, and the analyzer with it.
+    // An invalid config exits 2 before anything else starts (no analyzer process, no SDK): one
+    // line per problem (CONTRACT.md).
+    const { configProblems, runPlan } = await import("./run-plan");
+    const problems = configProblems(root, stack);
+    if (problems) configError(problems);
+
+    // Then start the policy pack's analyzer: it loads the pack on the other core while this
+    // process loads the Pulumi SDK (runPlan uses the same process-wide analyzer).
     const { sharedAnalyzer } = await import("../policy-pack/evaluate");
     sharedAnalyzer({ project: stack.project, stack: stack.name, config: stack.config }).catch(() => undefined);
 
-    const { runPlan } = await import("./run-plan");
     const { formatPlan } = await import("./format-plan");
     const result = await runPlan(root, stack, {
         policyConfigFile: opts.policyConfig,
@@ -118,11 +128,8 @@ async function main(): Promise<void> {
         firstPreview: opts.firstPreview,
     });
 
-    if (result.kind === "config-error") {
-        // Exactly one line per problem (CONTRACT.md): key, value given, what is allowed, the fix.
-        for (const line of result.problems) process.stderr.write(`${line}\n`);
-        process.exit(2);
-    }
+    // A ConfigError the program itself raised (e.g. inside an apply).
+    if (result.kind === "config-error") configError(result.problems);
 
     const mandatory = result.document.violations.filter((v) => v.enforcementLevel === "mandatory").length;
     const text = opts.json

@@ -3,7 +3,7 @@
  * build already uses). `npm run plan` (and the tests' plan processes, and the policy pack's
  * analyzer under the plan) load it instead of ts-node: the same code runs, about 2 s sooner per
  * process, because type checking is `tsc --noEmit`'s job (`npm test` runs it over the whole
- * project). Mocha keeps ts-node.
+ * project). Mocha loads it too (.mocharc.js).
  *
  * Files under node_modules are left to Node. Inline source maps keep stack traces pointing at
  * the .ts lines (the scripts run Node with --enable-source-maps). The output is cached in
@@ -70,19 +70,29 @@ if (typeof mappedPrepareStackTrace === "function") {
     };
 }
 
-// `@pulumi/pulumi`'s index loads its Automation API eagerly (with npm's arborist, pacote and
-// more: about 0.3 s), which neither a program under the plan nor a policy uses. Load it on first
-// use instead: `pulumi.automation` is a stand-in that loads the real module when read.
+// `@pulumi/pulumi` loads at start-up modules that neither a program under the plan nor a policy
+// uses unless it serializes a function (which this project never does): its Automation API
+// (with npm's arborist, pacote and more: about 0.3 s), the TypeScript compiler its closure
+// serializer parses functions with (9 MB of JavaScript) and npm's arborist again for the
+// closure's package paths. Load each on first use instead: the module is a stand-in that loads
+// the real one when read, so a program that does use them gets the same modules.
 const Module = require("module");
 const load = Module._load;
+const LAZY = [
+    ["./automation", /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/],
+    ["../../typescript-shim", /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]parseFunction\.js$/],
+    ["@npmcli/arborist", /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/],
+];
 Module._load = function (request, parent) {
-    if (request === "./automation" && /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/.test(parent?.filename ?? "")) {
+    if (LAZY.some(([r, from]) => r === request && from.test(parent?.filename ?? ""))) {
         let real;
         const args = arguments;
         const get = () => (real ??= load.apply(Module, args));
         return new Proxy(
             {},
             {
+                // `__esModule`: TypeScript's __importStar hands the stand-in over as it is
+                // instead of copying (and so loading) every export.
                 get: (_, prop) => (prop === "__esModule" ? true : get()[prop]),
                 has: (_, prop) => prop in get(),
                 ownKeys: () => Reflect.ownKeys(get()),

@@ -87,15 +87,9 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
     phase("plan starts");
 
     // 1. Validate the config first, with the same function the program uses, so that an
-    //    invalid stack declares nothing at all. A stack of another project (bootstrap/) has
-    //    another namespace: its program validates its own config.
-    const ownProject = path.resolve(stack.projectDir) === path.resolve(root);
-    try {
-        if (ownProject) parseStackConfig(stack.config, { stack: stack.name, secretKeys: stack.secretKeys });
-    } catch (e) {
-        if (ConfigError.isInstance(e)) return { kind: "config-error", problems: e.problems };
-        throw e;
-    }
+    //    invalid stack declares nothing at all.
+    const problems = configProblems(root, stack);
+    if (problems) return { kind: "config-error", problems };
 
     // 2. The policy pack's analyzer, started now so that it loads while the program runs (as the
     //    CLI starts it before running the program).
@@ -241,6 +235,22 @@ export async function runPlan(root: string, stack: StackConfig, options: RunPlan
         custom: new Set(recorded.filter((r) => r.custom).map((r) => r.urn)),
         firstPreview,
     };
+}
+
+/**
+ * The stack's config problems (one line each), or `undefined` when it is valid; checked with the
+ * same function the program uses. A stack of another project (bootstrap/) has another
+ * namespace: its program validates its own config.
+ */
+export function configProblems(root: string, stack: StackConfig): readonly string[] | undefined {
+    if (path.resolve(stack.projectDir) !== path.resolve(root)) return undefined;
+    try {
+        parseStackConfig(stack.config, { stack: stack.name, secretKeys: stack.secretKeys });
+        return undefined;
+    } catch (e) {
+        if (ConfigError.isInstance(e)) return e.problems;
+        throw e;
+    }
 }
 
 function defaultPolicyConfig(root: string, stack: string): string | undefined {
