@@ -21,12 +21,9 @@ import * as os from "os";
 import * as path from "path";
 import { bundleServer } from "../../app/build";
 import { ENV, HEALTH_PATHS } from "../../app/contract";
-import { silentLogger } from "../../app/src/log";
-import { createMigrateHandler } from "../../app/src/migrate-lambda";
-import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 import { artifactKey } from "../../lib/ec2-plan";
 import { unitEnvironment, unitOfUserData } from "../../lib/ec2-user-data";
-import { fakeSecretsManager, freePort, waitFor } from "../support/fake-secrets-manager";
+import { fakeSecretsManager, freePort, migratedDatabase, stopServer, waitFor } from "../support/fake-secrets-manager";
 import { planJson, ROOT } from "../support/plan-cli";
 import { usePostgres } from "../support/postgres";
 
@@ -52,30 +49,15 @@ describe("ec2: the planned unit starts the app", function () {
         objectKey = String(doc.resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")!.inputs.key);
 
         // The database as the migrations leave it: schema, and app_user with the secret's password.
-        await pg().query(`CREATE ROLE ${MASTER} LOGIN CREATEROLE PASSWORD '${MASTER_PASSWORD}'`);
-        await pg().query(`CREATE DATABASE ${unitEnv[ENV.DB_NAME]} OWNER ${MASTER}`);
-        await createMigrateHandler(loadMigrationsFromDir(defaultMigrationsDir()), {
-            env: {
-                [ENV.DB_HOST]: "127.0.0.1",
-                [ENV.DB_PORT]: String(pg().port),
-                [ENV.DB_NAME]: unitEnv[ENV.DB_NAME]!,
-                [ENV.DB_SSL]: "disable",
-                [ENV.DB_USER]: MASTER,
-                [ENV.DB_PASSWORD]: MASTER_PASSWORD,
-                [ENV.APP_USER_PASSWORD]: APP_PASSWORD,
-            },
-            log: silentLogger,
-        })();
+        await migratedDatabase(pg(), {
+            master: MASTER,
+            masterPassword: MASTER_PASSWORD,
+            database: unitEnv[ENV.DB_NAME]!,
+            appUserPassword: APP_PASSWORD,
+        });
     });
 
-    after(async () => {
-        if (child && child.exitCode === null) {
-            const exited = new Promise((r) => child!.once("exit", r));
-            child.kill("SIGTERM");
-            await exited;
-        }
-        await new Promise((r) => (fake ? fake.server.close(r) : r(undefined)));
-    });
+    after(() => stopServer(child, fake));
 
     it("the unit's environment names the app user's secret by ARN, never a password", () => {
         assert.match(unitEnv[ENV.DB_SECRET_ARN] ?? "", /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);

@@ -20,11 +20,8 @@ import * as os from "os";
 import * as path from "path";
 import { bundleServer } from "../../app/build";
 import { ENV, HEALTH_PATHS } from "../../app/contract";
-import { silentLogger } from "../../app/src/log";
-import { createMigrateHandler } from "../../app/src/migrate-lambda";
-import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 import { planJson, tempStackFile } from "../support/plan-cli";
-import { fakeSecretsManager, freePort, waitFor } from "../support/fake-secrets-manager";
+import { fakeSecretsManager, freePort, migratedDatabase, stopServer, waitFor } from "../support/fake-secrets-manager";
 import { usePostgres } from "../support/postgres";
 
 const MASTER = "task_master";
@@ -72,31 +69,16 @@ describe("ecs: the planned task definition starts the app", function () {
         assert.match(secretArn, /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:/);
 
         // The database as the migrations leave it: schema, and app_user with the secret's password.
-        await pg().query(`CREATE ROLE ${MASTER} LOGIN CREATEROLE PASSWORD '${MASTER_PASSWORD}'`);
         const dbName = container.environment.find((e) => e.name === ENV.DB_NAME)!.value;
-        await pg().query(`CREATE DATABASE ${dbName} OWNER ${MASTER}`);
-        await createMigrateHandler(loadMigrationsFromDir(defaultMigrationsDir()), {
-            env: {
-                [ENV.DB_HOST]: "127.0.0.1",
-                [ENV.DB_PORT]: String(pg().port),
-                [ENV.DB_NAME]: dbName,
-                [ENV.DB_SSL]: "disable",
-                [ENV.DB_USER]: MASTER,
-                [ENV.DB_PASSWORD]: MASTER_PASSWORD,
-                [ENV.APP_USER_PASSWORD]: APP_PASSWORD,
-            },
-            log: silentLogger,
-        })();
+        await migratedDatabase(pg(), {
+            master: MASTER,
+            masterPassword: MASTER_PASSWORD,
+            database: dbName,
+            appUserPassword: APP_PASSWORD,
+        });
     });
 
-    after(async () => {
-        if (child && child.exitCode === null) {
-            const exited = new Promise((r) => child!.once("exit", r));
-            child.kill("SIGTERM");
-            await exited;
-        }
-        await new Promise((r) => (fake ? fake.server.close(r) : r(undefined)));
-    });
+    after(() => stopServer(child, fake));
 
     it("answers liveness, readiness and a notes round trip with exactly that environment", async () => {
         // The fake secret source: the app user's secret, as the migrations set it.

@@ -1,9 +1,15 @@
 /**
  * What a test needs to start the real server bundle as a deployment would: a fake Secrets
- * Manager the app reads its secret from by ARN, a free port, and a wait for the server.
+ * Manager the app reads its secret from by ARN, a free port, the database as the migrations
+ * leave it, a wait for the server, and its stop.
  */
+import type { ChildProcess } from "child_process";
 import { createServer, type IncomingMessage, type Server } from "http";
 import type { AddressInfo } from "net";
+import { ENV } from "../../app/contract";
+import { silentLogger } from "../../app/src/log";
+import { createMigrateHandler } from "../../app/src/migrate-lambda";
+import { defaultMigrationsDir, loadMigrationsFromDir } from "../../app/src/migrations";
 
 /** A fake Secrets Manager: GetSecretValue (AWS JSON 1.1) for the secrets it holds; records each read. */
 export function fakeSecretsManager(
@@ -64,4 +70,39 @@ export async function waitFor(url: string, ms: number): Promise<void> {
             await new Promise((r) => setTimeout(r, 100));
         }
     }
+}
+
+/**
+ * The database as a deploy leaves it before the app starts: a master role owning the app's
+ * database, and the real migration handler run as that master (it creates the app's role with
+ * `appUserPassword`). `query` is the test PostgreSQL's superuser connection.
+ */
+export async function migratedDatabase(
+    pg: { port: number; query: (sql: string) => Promise<unknown> },
+    o: { master: string; masterPassword: string; database: string; appUserPassword: string },
+): Promise<void> {
+    await pg.query(`CREATE ROLE ${o.master} LOGIN CREATEROLE PASSWORD '${o.masterPassword}'`);
+    await pg.query(`CREATE DATABASE ${o.database} OWNER ${o.master}`);
+    await createMigrateHandler(loadMigrationsFromDir(defaultMigrationsDir()), {
+        env: {
+            [ENV.DB_HOST]: "127.0.0.1",
+            [ENV.DB_PORT]: String(pg.port),
+            [ENV.DB_NAME]: o.database,
+            [ENV.DB_SSL]: "disable",
+            [ENV.DB_USER]: o.master,
+            [ENV.DB_PASSWORD]: o.masterPassword,
+            [ENV.APP_USER_PASSWORD]: o.appUserPassword,
+        },
+        log: silentLogger,
+    })();
+}
+
+/** Stops a server started by a test (SIGTERM, as systemd and ECS do) and the fake beside it. */
+export async function stopServer(child: ChildProcess | undefined, fake: { server: Server } | undefined): Promise<void> {
+    if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+    }
+    await new Promise((r) => (fake ? fake.server.close(r) : r(undefined)));
 }
